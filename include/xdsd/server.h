@@ -1,0 +1,59 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "xdsd/callbacks.h"
+#include "xdsd/snapshot_cache.h"
+
+namespace grpc {
+class Server;
+class ServerBuilder;
+class CallbackGenericService;
+}  // namespace grpc
+
+namespace xdsd {
+
+// The xDS gRPC services, served from a SnapshotCache: AggregatedDiscoveryService and the
+// per-type state-of-the-world services (clusters, endpoints, listeners, routes, scoped routes,
+// virtual hosts, secrets, runtime, extension configs), streaming and Fetch.
+//
+// It is a generic gRPC service over raw bytes: a response is assembled from the serialized
+// resources of the snapshot, shared by every stream, without copying or re-serializing them.
+// It takes the ServerBuilder's one generic-service slot; typed services (CSDS, health) can be
+// registered beside it.
+//
+// Thread-safe. The cache and the callbacks must outlive every gRPC server it is registered on.
+class XdsServer {
+ public:
+  // `callbacks` may be null.
+  XdsServer(SnapshotCache* cache, Callbacks* callbacks);
+  ~XdsServer();
+  XdsServer(const XdsServer&) = delete;
+  XdsServer& operator=(const XdsServer&) = delete;
+
+  // Adds the xDS services to `builder`.
+  void RegisterOn(grpc::ServerBuilder& builder);
+
+  // Streams open now.
+  int64_t open_streams() const;
+
+  class Impl;  // the generic service and its stream reactors, in xds_server.cc
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Starts a gRPC server on `address` ("0.0.0.0:18000", "127.0.0.1:0") serving `xds`, with
+// keepalive settings fit for long-lived xDS streams. `*bound_port` gets the port (useful with
+// port 0).
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(XdsServer& xds,
+                                                              const std::string& address,
+                                                              int* bound_port);
+
+}  // namespace xdsd

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "xdsd/resource.h"
+
+namespace xdsd {
+
+// An immutable set of resources, grouped by type; each type has a version that is a content
+// hash of its resources (names and bytes), so the same resources give the same version in any
+// process. A snapshot is what a SnapshotCache serves to the nodes that map to it.
+//
+// Thread-safe: immutable after construction; share it as std::shared_ptr<const Snapshot>.
+class Snapshot {
+ public:
+  using ResourceMap = std::map<std::string, ResourcePtr, std::less<>>;
+
+  // Groups `resources` by type. Fails with InvalidArgument when a type has a name twice or a
+  // resource has an unknown type URL or an empty name.
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> Create(std::vector<ResourcePtr> resources);
+
+  // The resources of one type, by name; an empty map for a type the snapshot has none of.
+  const ResourceMap& Resources(std::string_view type_url) const;
+
+  // The version of one type: a content hash of its resources (also defined for none).
+  const std::string& Version(std::string_view type_url) const;
+
+  // The resource of a type and name, or null.
+  ResourcePtr Find(std::string_view type_url, std::string_view name) const;
+
+  // The version of any set of resources: a content hash of their names and bytes.
+  static std::string VersionOf(const ResourceMap& resources);
+
+  // How many resources of all types.
+  size_t size() const { return size_; }
+
+ private:
+  struct TypeResources {
+    std::string version;
+    ResourceMap resources;
+  };
+  Snapshot() = default;
+  const TypeResources& ForType(std::string_view type_url) const;
+
+  std::map<std::string, TypeResources, std::less<>> types_;
+  size_t size_ = 0;
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+}  // namespace xdsd

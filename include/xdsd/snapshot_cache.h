@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "envoy/config/core/v3/base.pb.h"
+#include "xdsd/snapshot.h"
+#include "xdsd/status.h"
+
+namespace xdsd {
+
+// Maps a node to the key its snapshot is stored under.
+using NodeHash = std::function<std::string(const envoy::config::core::v3::Node&)>;
+
+// The default NodeHash: node.id.
+std::string NodeIdHash(const envoy::config::core::v3::Node& node);
+
+// Receives every snapshot set for a key. Called outside the cache's lock, on the thread that
+// set the snapshot; must not block. `generation` grows with every set or clear of the key, so
+// that a receiver can drop a delivery that overtook a newer one.
+class SnapshotWatcher {
+ public:
+  virtual ~SnapshotWatcher() = default;
+  virtual void OnSnapshot(SnapshotPtr snapshot, uint64_t generation) = 0;
+};
+
+// Snapshots by node key, the watches of the streams that serve them, and the status of every
+// node that has connected: what it was sent, ACKed and rejected, per type.
+//
+// Thread-safe. No lock is held while a watcher is called.
+class SnapshotCache {
+ public:
+  explicit SnapshotCache(NodeHash node_hash = NodeIdHash);
+  SnapshotCache(const SnapshotCache&) = delete;
+  SnapshotCache& operator=(const SnapshotCache&) = delete;
+
+  // Serves `snapshot` to every node whose key is `key`, at once on open streams.
+  void SetSnapshot(const std::string& key, SnapshotPtr snapshot);
+  // The snapshot of `key`, or null.
+  SnapshotPtr GetSnapshot(const std::string& key) const;
+  // Forgets the snapshot of `key`; open streams keep what they were sent and wait for a new one.
+  void ClearSnapshot(const std::string& key);
+  // The keys that have a snapshot.
+  std::vector<std::string> Keys() const;
+
+  std::string KeyOf(const envoy::config::core::v3::Node& node) const { return node_hash_(node); }
+
+  // Watches.
+  //
+  // Watch registers `watcher` for the snapshots of `node`'s key and returns the key's current
+  // snapshot (null when none) with its generation. Unwatch removes it; after Unwatch returns no
+  // further call reaches the watcher from a later SetSnapshot (one already under way may still
+  // arrive, so the watcher must tolerate a late call, e.g. by being shared-owned).
+  struct WatchStart {
+    std::string key;
+    SnapshotPtr snapshot;
+    uint64_t generation = 0;
+  };
+  WatchStart Watch(const envoy::config::core::v3::Node& node,
+                   std::shared_ptr<SnapshotWatcher> watcher);
+  // `key` is the WatchStart's (a node's key may change meanwhile, with a pluggable NodeHash).
+  void Unwatch(const std::string& key, const std::string& node_id,
+               const SnapshotWatcher* watcher);
+
+  // Node status, reported by the streams.
+  void RecordStreamOpen(const envoy::config::core::v3::Node& node);
+  void RecordStreamClosed(const std::string& node_id);
+  void RecordRequest(const std::string& node_id, const std::string& type_url);
+  void RecordSent(const std::string& node_id, const std::string& type_url,
+                  const std::string& version, const std::string& nonce);
+  void RecordAck(const std::string& node_id, const std::string& type_url,
+                 const std::string& version);
+  void RecordNack(const std::string& node_id, const std::string& type_url,
+                  const std::string& version, const std::string& error);
+
+  // The status of one node (by node.id), or nullopt for a node never seen.
+  std::optional<NodeStatus> GetNodeStatus(const std::string& node_id) const;
+  // Every node seen, by node.id; with `connected_only`, those with an open stream.
+  std::vector<NodeStatus> NodeStatuses(bool connected_only = false) const;
+
+ private:
+  struct KeyState {
+    SnapshotPtr snapshot;
+    uint64_t generation = 0;
+    std::vector<std::shared_ptr<SnapshotWatcher>> watchers;
+  };
+  TypeStatus& TypeStatusLocked(const std::string& node_id, const std::string& type_url)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PublishLocked(const std::string& key, SnapshotPtr snapshot,
+                     std::vector<std::shared_ptr<SnapshotWatcher>>* to_notify,
+                     uint64_t* generation) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const NodeHash node_hash_;  // constant after construction
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, KeyState, std::less<>> keys_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, NodeStatus, std::less<>> nodes_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace xdsd

@@ -1,0 +1,120 @@
+#include "xdsd/resource.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/message.h"
+
+namespace xdsd {
+namespace {
+
+struct TypeNames {
+  std::string_view type_url;
+  std::string_view short_name;
+};
+
+constexpr TypeNames kTypeNames[] = {
+    {kClusterType, "clusters"},          {kEndpointType, "endpoints"},
+    {kListenerType, "listeners"},        {kRouteType, "routes"},
+    {kScopedRouteType, "scoped-routes"}, {kVirtualHostType, "virtual-hosts"},
+    {kSecretType, "secrets"},            {kRuntimeType, "runtimes"},
+    {kExtensionConfigType, "extension-configs"},
+};
+
+constexpr std::string_view kTypeUrlPrefix = "type.googleapis.com/";
+
+// Appends a protobuf varint.
+void AppendVarint(std::string& out, uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+}  // namespace
+
+bool IsKnownType(std::string_view type_url) {
+  return std::any_of(std::begin(kTypeNames), std::end(kTypeNames),
+                     [&](const TypeNames& t) { return t.type_url == type_url; });
+}
+
+bool IsFullStateType(std::string_view type_url) {
+  return type_url == kListenerType || type_url == kClusterType;
+}
+
+std::string_view TypeShortName(std::string_view type_url) {
+  for (const TypeNames& t : kTypeNames) {
+    if (t.type_url == type_url) return t.short_name;
+  }
+  return type_url;
+}
+
+std::string_view TypeUrlFromShortName(std::string_view short_name) {
+  for (const TypeNames& t : kTypeNames) {
+    if (t.short_name == short_name) return t.type_url;
+  }
+  return "";
+}
+
+absl::StatusOr<std::string> ResourceName(const google::protobuf::Message& message) {
+  const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
+  const google::protobuf::FieldDescriptor* field = descriptor->FindFieldByName("name");
+  if (descriptor->full_name() == "envoy.config.endpoint.v3.ClusterLoadAssignment") {
+    field = descriptor->FindFieldByName("cluster_name");
+  }
+  if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
+      field->is_repeated()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(descriptor->full_name(), " has no name field"));
+  }
+  return message.GetReflection()->GetString(message, field);
+}
+
+std::string ContentHash(std::string_view bytes) {
+  return absl::StrFormat("%016x", XXH3_64bits(bytes.data(), bytes.size()));
+}
+
+Resource::Resource(std::string_view type_url, std::string name, std::string_view bytes)
+    : type_url_(type_url), name_(std::move(name)), version_(ContentHash(bytes)) {
+  // google.protobuf.Any: type_url = 1, value = 2, both length-delimited.
+  any_.reserve(bytes.size() + type_url.size() + 16);
+  any_.push_back(0x0a);
+  AppendVarint(any_, type_url.size());
+  any_.append(type_url);
+  any_.push_back(0x12);
+  AppendVarint(any_, bytes.size());
+  value_offset_ = any_.size();
+  any_.append(bytes);
+}
+
+absl::StatusOr<std::shared_ptr<const Resource>> Resource::FromMessage(
+    const google::protobuf::Message& message) {
+  absl::StatusOr<std::string> name = ResourceName(message);
+  if (!name.ok()) return name.status();
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!message.SerializeToCodedStream(&coded)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot serialize ", message.GetDescriptor()->full_name(), " ", *name));
+    }
+  }
+  return FromBytes(absl::StrCat(std::string(kTypeUrlPrefix), message.GetDescriptor()->full_name()),
+                   *std::move(name), bytes);
+}
+
+std::shared_ptr<const Resource> Resource::FromBytes(std::string_view type_url, std::string name,
+                                                    std::string_view bytes) {
+  return std::shared_ptr<const Resource>(new Resource(type_url, std::move(name), bytes));
+}
+
+}  // namespace xdsd

@@ -1,0 +1,172 @@
+#include "server/delta_stream_state.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "server/ads_order.h"
+#include "xdsd/resource.h"
+
+namespace xdsd::server {
+
+using envoy::service::discovery::v3::DeltaDiscoveryRequest;
+
+DeltaStreamState::DeltaStreamState(std::string_view stream_type_url)
+    : stream_type_url_(stream_type_url) {}
+
+bool DeltaStreamState::Wants(const TypeState& state, std::string_view name) const {
+  return state.wildcard || state.names.contains(name);
+}
+
+absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
+    const DeltaDiscoveryRequest& request) {
+  std::string type_url = request.type_url();
+  if (!ads()) {
+    if (type_url.empty()) type_url = stream_type_url_;
+    if (type_url != stream_type_url_) {
+      return absl::InvalidArgumentError(absl::StrCat("a request for ", type_url,
+                                                     " on a stream for ", stream_type_url_));
+    }
+  } else if (type_url.empty()) {
+    return absl::InvalidArgumentError("a request on ADS without type_url");
+  }
+
+  TypeState& state = types_[type_url];
+  DeltaRequestOutcome outcome;
+  outcome.type_url = type_url;
+  const bool first = !state.subscribed;
+  state.subscribed = true;
+
+  const std::string& nonce = request.response_nonce();
+  if (!nonce.empty() && nonce != state.sent_nonce) {
+    outcome.kind = DeltaRequestOutcome::Kind::kStale;
+  } else if (!nonce.empty() && state.in_flight) {
+    outcome.system_version = state.sent_system_version;
+    state.in_flight = false;
+    if (request.has_error_detail()) {
+      // The client applied nothing of the response: keep its versions, and never send the
+      // rejected versions again.
+      outcome.kind = DeltaRequestOutcome::Kind::kNack;
+      outcome.error = request.error_detail().message();
+      for (const auto& [name, resource] : state.sent.updated) {
+        state.nacked[name] = resource->version();
+      }
+    } else {
+      outcome.kind = DeltaRequestOutcome::Kind::kAck;
+      for (const auto& [name, resource] : state.sent.updated) {
+        if (Wants(state, name)) state.client[name] = resource->version();
+      }
+      for (const std::string& name : state.sent.removed) state.client.erase(name);
+    }
+  }
+
+  // Subscription changes count even on a stale request (PROTOCOL 22).
+  if (first) {
+    for (const auto& [name, version] : request.initial_resource_versions()) {
+      state.client[name] = version;
+    }
+    if (request.resource_names_subscribe().empty() &&
+        request.resource_names_unsubscribe().empty() && IsFullStateType(type_url)) {
+      state.wildcard = true;  // PROTOCOL 26: the legacy wildcard
+    }
+  }
+  for (const std::string& name : request.resource_names_subscribe()) {
+    if (name == "*") {
+      state.wildcard = true;
+      continue;
+    }
+    state.names.insert(name);
+    state.missing.erase(name);
+    // PROTOCOL 25: subscribing again resends; a reconnect's declared versions stand.
+    if (!first || !request.initial_resource_versions().contains(name)) state.client.erase(name);
+  }
+  for (const std::string& name : request.resource_names_unsubscribe()) {
+    if (name == "*") {
+      state.wildcard = false;
+    } else {
+      state.names.erase(name);
+      state.missing.erase(name);
+    }
+  }
+  std::erase_if(state.client, [&](const auto& entry) { return !Wants(state, entry.first); });
+
+  if (first && !request.initial_resource_versions().empty() && snapshot_ != nullptr &&
+      ComputeChange(type_url, state).empty()) {
+    outcome.holds_current_version = snapshot_->Version(type_url);
+  }
+  return outcome;
+}
+
+void DeltaStreamState::OnSnapshot(SnapshotPtr snapshot) { snapshot_ = std::move(snapshot); }
+
+DeltaStreamState::Change DeltaStreamState::ComputeChange(std::string_view type_url,
+                                                         const TypeState& state) const {
+  Change change;
+  if (!state.subscribed || snapshot_ == nullptr) return change;
+  const Snapshot::ResourceMap& resources = snapshot_->Resources(type_url);
+  auto consider = [&](const std::string& name, const ResourcePtr& resource) {
+    auto held = state.client.find(name);
+    if (held != state.client.end() && held->second == resource->version()) return;
+    auto rejected = state.nacked.find(name);
+    if (rejected != state.nacked.end() && rejected->second == resource->version()) return;
+    change.updated.emplace(name, resource);
+  };
+  if (state.wildcard) {
+    for (const auto& [name, resource] : resources) consider(name, resource);
+  }
+  for (const std::string& name : state.names) {
+    auto it = resources.find(name);
+    if (it != resources.end()) {
+      if (!state.wildcard) consider(name, it->second);
+    } else if (!state.client.contains(name) && !state.missing.contains(name)) {
+      change.newly_missing.insert(name);  // PROTOCOL 24: reported once
+    }
+  }
+  for (const auto& [name, version] : state.client) {
+    if (!resources.contains(name)) change.removed.insert(name);  // PROTOCOL 23
+  }
+  return change;
+}
+
+bool DeltaStreamState::LaterTypesBusy(std::string_view type_url) const {
+  return LaterTypeIsBusy(types_, type_url, [this](std::string_view type_url, const TypeState& later) {
+    return later.in_flight || !ComputeChange(type_url, later).empty();
+  });
+}
+
+std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
+  for (const std::string& type_url : TypesInAdsOrder(types_)) {
+    TypeState& state = types_[type_url];
+    if (state.in_flight) continue;
+    Change change = ComputeChange(type_url, state);
+    if (change.empty()) continue;
+    // PROTOCOL 18: listeners and clusters are removed after the later types moved off them.
+    if (ads() && IsFullStateType(type_url) && !change.removed.empty() &&
+        LaterTypesBusy(type_url)) {
+      change.removed.clear();
+      if (change.empty()) continue;
+    }
+
+    DeltaResponse response;
+    response.type_url = type_url;
+    response.system_version = snapshot_->Version(type_url);
+    response.nonce = absl::StrCat(next_nonce_++);
+    for (const auto& [name, resource] : change.updated) {
+      response.resources.push_back(resource);
+      state.missing.erase(name);
+    }
+    response.removed.assign(change.removed.begin(), change.removed.end());
+    for (const std::string& name : change.newly_missing) {
+      response.removed.push_back(name);
+      state.missing.insert(name);
+    }
+    std::sort(response.removed.begin(), response.removed.end());
+    state.in_flight = true;
+    state.sent_nonce = response.nonce;
+    state.sent_system_version = response.system_version;
+    state.sent = std::move(change);
+    return response;
+  }
+  return std::nullopt;
+}
+
+}  // namespace xdsd::server

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "envoy/service/discovery/v3/discovery.pb.h"
+#include "xdsd/snapshot.h"
+
+namespace xdsd::server {
+
+// One incremental (delta) response to write.
+struct DeltaResponse {
+  std::string type_url;
+  std::string system_version;  // informational (PROTOCOL 20): the type's snapshot version
+  std::string nonce;
+  std::vector<ResourcePtr> resources;  // added or changed, each with its own version
+  std::vector<std::string> removed;    // names the client must drop
+};
+
+// What a delta request meant, for the owner to record and log.
+struct DeltaRequestOutcome {
+  enum class Kind {
+    kSubscription,  // no answer to a response: a first request or a change of subscription
+    kAck,
+    kNack,
+    kStale,  // answered an older response; its subscription changes still count (22)
+  };
+  Kind kind = Kind::kSubscription;
+  std::string type_url;
+  std::string system_version;  // of the response ACKed or NACKed
+  std::string error;
+  // For the first request of a type: the version being served when the client already holds
+  // every resource of it at the right version (a reconnect that needs nothing); else empty.
+  std::string holds_current_version;
+};
+
+// The protocol state of one incremental (delta) stream, ADS or per-type: requests and
+// snapshots in, responses out; no gRPC types.
+//
+// Per type URL it keeps:
+//   subscription  wildcard ("*", or an empty first request for listeners and clusters; 26) and
+//                 the names subscribed explicitly
+//   client        the version of each resource the client holds: initial_resource_versions
+//                 on reconnect, then what it ACKed (21)
+//   in flight     the response sent and not yet answered, with what it sent and removed: at
+//                 most one per type; newer snapshots coalesce into the next response
+//   nacked        the versions of the resources of a rejected response: not sent again
+//   missing       subscribed names reported as not existing, so each is reported once (24)
+//
+// A response carries every subscribed resource whose version differs from the client's, and
+// removes what the client holds that no longer exists (23). On ADS the types go in
+// make-before-break order, and removals of listeners and clusters wait until the later types
+// are answered (18).
+//
+// Thread-compatible: the owner serializes calls.
+class DeltaStreamState {
+ public:
+  // `stream_type_url` is the type of a per-type stream, "" on ADS.
+  explicit DeltaStreamState(std::string_view stream_type_url);
+
+  absl::StatusOr<DeltaRequestOutcome> OnRequest(
+      const envoy::service::discovery::v3::DeltaDiscoveryRequest& request);
+  void OnSnapshot(SnapshotPtr snapshot);
+  std::optional<DeltaResponse> NextResponse();
+
+  bool ads() const { return stream_type_url_.empty(); }
+
+ private:
+  struct Change {
+    std::map<std::string, ResourcePtr, std::less<>> updated;
+    std::set<std::string, std::less<>> removed;           // held by the client, gone now
+    std::set<std::string, std::less<>> newly_missing;     // subscribed, never existed here
+    bool empty() const { return updated.empty() && removed.empty() && newly_missing.empty(); }
+  };
+  struct TypeState {
+    bool subscribed = false;
+    bool wildcard = false;
+    std::set<std::string, std::less<>> names;
+    std::map<std::string, std::string, std::less<>> client;  // name → version held
+    std::set<std::string, std::less<>> missing;
+    bool in_flight = false;
+    std::string sent_nonce;
+    std::string sent_system_version;
+    Change sent;
+    std::map<std::string, std::string, std::less<>> nacked;  // name → version rejected
+  };
+
+  bool Wants(const TypeState& state, std::string_view name) const;
+  Change ComputeChange(std::string_view type_url, const TypeState& state) const;
+  bool LaterTypesBusy(std::string_view type_url) const;
+
+  const std::string stream_type_url_;
+  SnapshotPtr snapshot_;
+  std::map<std::string, TypeState, std::less<>> types_;
+  uint64_t next_nonce_ = 1;
+};
+
+}  // namespace xdsd::server

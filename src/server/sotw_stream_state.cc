@@ -1,0 +1,220 @@
+#include "server/sotw_stream_state.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "server/ads_order.h"
+#include "xdsd/resource.h"
+
+namespace xdsd::server {
+
+using envoy::service::discovery::v3::DiscoveryRequest;
+
+bool SameContents(const std::map<std::string, ResourcePtr, std::less<>>& a,
+                  const std::map<std::string, ResourcePtr, std::less<>>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.first == y.first && x.second->version() == y.second->version();
+  });
+}
+
+SotwResponse FetchResponse(std::string_view type_url, const DiscoveryRequest& request,
+                           const Snapshot& snapshot) {
+  SotwResponse response;
+  response.type_url = std::string(type_url);
+  response.version = snapshot.Version(type_url);
+  const Snapshot::ResourceMap& resources = snapshot.Resources(type_url);
+  const auto& names = request.resource_names();
+  const bool all = names.empty() || std::find(names.begin(), names.end(), "*") != names.end();
+  if (all) {
+    for (const auto& [name, resource] : resources) response.resources.push_back(resource);
+    return response;
+  }
+  const std::set<std::string, std::less<>> wanted(names.begin(), names.end());
+  for (const std::string& name : wanted) {
+    if (ResourcePtr resource = snapshot.Find(type_url, name)) response.resources.push_back(resource);
+  }
+  return response;
+}
+
+SotwStreamState::SotwStreamState(std::string_view stream_type_url)
+    : stream_type_url_(stream_type_url) {}
+
+void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& state,
+                                         const DiscoveryRequest& request) {
+  const bool first = !state.subscribed;
+  state.subscribed = true;
+  std::set<std::string, std::less<>> names(request.resource_names().begin(),
+                                           request.resource_names().end());
+  bool wildcard = names.erase("*") > 0;
+  if (first && names.empty() && !wildcard && IsFullStateType(type_url)) {
+    state.legacy_wildcard = true;  // PROTOCOL 12: an empty first request is a wildcard
+  }
+  if (state.legacy_wildcard) {
+    if (names.empty()) {
+      wildcard = true;
+    } else {
+      state.legacy_wildcard = false;  // names given: an empty list means "nothing" from now on
+    }
+  }
+
+  const bool added_names =
+      std::any_of(names.begin(), names.end(), [&](const std::string& n) { return !state.names.contains(n); });
+  const bool changed = first || added_names || wildcard != state.wildcard || names != state.names;
+  // PROTOCOL 11: names asked for anew are sent even when sent before. PROTOCOL 13: a full-state
+  // type answers a changed subscription, so the client learns which names do not exist.
+  if (first || (wildcard && !state.wildcard) || added_names ||
+      (changed && IsFullStateType(type_url))) {
+    state.force = true;
+  }
+  // Forget what the client held of names it no longer asks for, so that asking again resends.
+  if (!wildcard) {
+    std::erase_if(state.known, [&](const auto& entry) { return !names.contains(entry.first); });
+  }
+  state.wildcard = wildcard;
+  state.names = std::move(names);
+}
+
+absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryRequest& request) {
+  std::string type_url = request.type_url();
+  if (!ads()) {
+    if (type_url.empty()) type_url = stream_type_url_;
+    if (type_url != stream_type_url_) {
+      return absl::InvalidArgumentError(absl::StrCat("a request for ", type_url,
+                                                     " on a stream for ", stream_type_url_));
+    }
+  } else if (type_url.empty()) {
+    return absl::InvalidArgumentError("a request on ADS without type_url");
+  }
+
+  TypeState& state = types_[type_url];
+  SotwRequestOutcome outcome;
+  outcome.type_url = type_url;
+
+  // PROTOCOL 6: a request that answers an older response is stale. Before the first response on
+  // this stream any nonce is accepted (a client that reconnects may repeat an old one).
+  if (!state.sent_nonce.empty() && request.response_nonce() != state.sent_nonce) {
+    outcome.kind = SotwRequestOutcome::Kind::kStale;
+    return outcome;
+  }
+
+  const bool first = !state.subscribed;
+  const bool answers_latest = !state.sent_nonce.empty();  // its nonce is the latest, by now
+  if (answers_latest && request.has_error_detail()) {
+    // PROTOCOL 7, 8: a NACK. Keep what the client held; never send this content again.
+    outcome.kind = SotwRequestOutcome::Kind::kNack;
+    outcome.version = state.sent_version;
+    outcome.error = request.error_detail().message();
+    state.nacked = state.sent;
+    state.in_flight = false;
+  } else if (answers_latest && state.in_flight) {
+    outcome.kind = SotwRequestOutcome::Kind::kAck;
+    outcome.version = state.sent_version;
+    state.known = state.sent;
+    state.in_flight = false;
+  } else if (answers_latest) {
+    // The latest response was answered already: the client asks again. Envoy does so for
+    // endpoints and routes while it warms a cluster or listener (PROTOCOL 17).
+    outcome.kind = SotwRequestOutcome::Kind::kSubscription;
+    if (type_url == kEndpointType || type_url == kRouteType) state.force = true;
+  } else {
+    outcome.kind = SotwRequestOutcome::Kind::kSubscription;
+  }
+
+  UpdateSubscription(type_url, state, request);
+
+  // A client that reconnects and names the version being served already holds it.
+  if (first && !request.version_info().empty() && snapshot_ != nullptr &&
+      request.version_info() == snapshot_->Version(type_url)) {
+    state.known = Desired(type_url, state);
+    state.force = false;
+    outcome.holds_current_version = request.version_info();
+  }
+  return outcome;
+}
+
+void SotwStreamState::OnSnapshot(SnapshotPtr snapshot) { snapshot_ = std::move(snapshot); }
+
+SotwStreamState::Contents SotwStreamState::Desired(std::string_view type_url,
+                                                   const TypeState& state) const {
+  Contents desired;
+  if (snapshot_ == nullptr) return desired;
+  const Snapshot::ResourceMap& resources = snapshot_->Resources(type_url);
+  if (state.wildcard) {
+    desired = resources;
+    return desired;
+  }
+  for (const std::string& name : state.names) {
+    auto it = resources.find(name);
+    if (it != resources.end()) desired.emplace(name, it->second);
+  }
+  return desired;
+}
+
+bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& state) const {
+  if (!state.subscribed || snapshot_ == nullptr) return false;
+  const Contents desired = Desired(type_url, state);
+  // PROTOCOL 8: the rejected content is not sent again, whatever asks for it.
+  if (state.nacked.has_value() && SameContents(desired, *state.nacked)) return false;
+  if (IsFullStateType(type_url)) {
+    return state.force || !SameContents(desired, state.known);
+  }
+  // Endpoints, routes, secrets...: a name the client does not hold, or holds at another
+  // version. Names that do not exist are not answered until they appear (PROTOCOL 14, 16).
+  if (desired.empty()) return false;
+  if (state.force) return true;
+  return std::any_of(desired.begin(), desired.end(), [&](const auto& entry) {
+    auto known = state.known.find(entry.first);
+    return known == state.known.end() ||
+           known->second->version() != entry.second->version();
+  });
+}
+
+bool SotwStreamState::LaterTypesBusy(std::string_view type_url) const {
+  return LaterTypeIsBusy(types_, type_url, [this](std::string_view type_url, const TypeState& later) {
+    return later.in_flight || NeedsResponse(type_url, later);
+  });
+}
+
+SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState& state,
+                                           Contents contents, std::string version) {
+  SotwResponse response;
+  response.type_url = std::string(type_url);
+  response.version = std::move(version);
+  response.nonce = absl::StrCat(next_nonce_++);
+  response.resources.reserve(contents.size());
+  for (const auto& [name, resource] : contents) response.resources.push_back(resource);
+  state.in_flight = true;
+  state.force = false;
+  state.sent_nonce = response.nonce;
+  state.sent_version = response.version;
+  state.sent = std::move(contents);
+  return response;
+}
+
+std::optional<SotwResponse> SotwStreamState::NextResponse() {
+  for (const std::string& type_url : TypesInAdsOrder(types_)) {
+    TypeState& state = types_[type_url];
+    if (state.in_flight || !NeedsResponse(type_url, state)) continue;
+    Contents desired = Desired(type_url, state);
+
+    if (ads() && IsFullStateType(type_url)) {
+      // PROTOCOL 18: make before break. While later types still have to move off the removed
+      // resources, send the additions with the removed resources kept.
+      Contents with_removed = desired;
+      for (const auto& [name, resource] : state.known) {
+        if (!desired.contains(name) && (state.wildcard || state.names.contains(name))) {
+          with_removed.emplace(name, resource);
+        }
+      }
+      if (with_removed.size() != desired.size() && LaterTypesBusy(type_url)) {
+        if (SameContents(with_removed, state.known)) continue;  // the removal waits
+        std::string version = Snapshot::VersionOf(with_removed);
+        return MakeResponse(type_url, state, std::move(with_removed), std::move(version));
+      }
+    }
+    return MakeResponse(type_url, state, std::move(desired), snapshot_->Version(type_url));
+  }
+  return std::nullopt;
+}
+
+}  // namespace xdsd::server

@@ -1,0 +1,123 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "envoy/service/discovery/v3/discovery.pb.h"
+#include "xdsd/snapshot.h"
+
+namespace xdsd::server {
+
+// One state-of-the-world response to write.
+struct SotwResponse {
+  std::string type_url;
+  std::string version;
+  std::string nonce;
+  std::vector<ResourcePtr> resources;  // by name, no name twice
+};
+
+// What a request meant, for the owner to record and log.
+struct SotwRequestOutcome {
+  enum class Kind {
+    kSubscription,  // a first request for the type, or a change of names, not answering a response
+    kAck,           // accepted the latest response
+    kNack,          // rejected the latest response (error_detail set)
+    kStale,         // answered a response older than the latest: ignored (PROTOCOL 6)
+  };
+  Kind kind = Kind::kSubscription;
+  std::string type_url;
+  std::string version;  // the version ACKed or NACKed
+  std::string error;    // the client's error text, for a NACK
+  // For the first request of a type: the version being served, when the client (reconnecting)
+  // already holds it and so is sent nothing; empty otherwise.
+  std::string holds_current_version;
+};
+
+// The protocol state of one state-of-the-world stream, ADS or per-type: requests and snapshots
+// in, responses out. It holds no gRPC types; the stream reactor feeds it and writes what it
+// returns, one response at a time.
+//
+// Per type URL it keeps (PROTOCOL 3):
+//   subscription  wildcard, or the names asked for; the latest request supersedes (5, 12)
+//   known         the resources the client holds: what it ACKed (or had, on reconnect)
+//   in flight     the response sent and not yet answered: at most one per type, so newer
+//                 snapshots coalesce into the next response
+//   nacked        the content of the response the client rejected: never sent again (8)
+//
+// A type needs a response when the snapshot's resources for its subscription differ from what
+// the client knows, or when the client asked again (new names, a full-state type's changed
+// subscription, a re-request of EDS/RDS while Envoy warms (11, 13, 17)). On ADS, NextResponse
+// goes through the types in make-before-break order (18): when a listener or cluster update
+// also removes names and a later type has work to do, it first sends the new set together with
+// the removed resources, and sends the removal only once the later types are answered.
+//
+// Thread-compatible: the owner serializes calls.
+class SotwStreamState {
+ public:
+  // `stream_type_url` is the type of a per-type stream, "" on ADS.
+  explicit SotwStreamState(std::string_view stream_type_url);
+
+  // Takes a request. Fails with InvalidArgument for a request that breaks the protocol (no type
+  // on ADS, another type than the stream's).
+  absl::StatusOr<SotwRequestOutcome> OnRequest(
+      const envoy::service::discovery::v3::DiscoveryRequest& request);
+
+  // Takes the snapshot now served to the stream's node (null while there is none).
+  void OnSnapshot(SnapshotPtr snapshot);
+
+  // The next response to write, if one is due. Marks it in flight.
+  std::optional<SotwResponse> NextResponse();
+
+  bool ads() const { return stream_type_url_.empty(); }
+
+ private:
+  // Resource versions by name: what a response carried or what a client holds.
+  using Contents = std::map<std::string, ResourcePtr, std::less<>>;
+
+  struct TypeState {
+    bool subscribed = false;  // a request for the type arrived
+    bool wildcard = false;
+    bool legacy_wildcard = false;  // wildcard by an empty first request
+    std::set<std::string, std::less<>> names;
+    bool force = false;  // answer the next time even if the content is unchanged
+    Contents known;      // what the client holds
+    bool in_flight = false;
+    std::string sent_nonce;  // the latest nonce sent; "" before the first response
+    std::string sent_version;
+    Contents sent;  // content of the latest response
+    std::optional<Contents> nacked;
+  };
+
+  // What the snapshot holds for a type's subscription.
+  Contents Desired(std::string_view type_url, const TypeState& state) const;
+  bool NeedsResponse(std::string_view type_url, const TypeState& state) const;
+  bool LaterTypesBusy(std::string_view type_url) const;
+  SotwResponse MakeResponse(std::string_view type_url, TypeState& state, Contents contents,
+                            std::string version);
+  void UpdateSubscription(std::string_view type_url, TypeState& state,
+                          const envoy::service::discovery::v3::DiscoveryRequest& request);
+
+  const std::string stream_type_url_;
+  SnapshotPtr snapshot_;
+  std::map<std::string, TypeState, std::less<>> types_;
+  uint64_t next_nonce_ = 1;
+};
+
+// The answer to a one-shot request (gRPC Fetch, the REST gateway): every resource of
+// `type_url` in `snapshot` that the request names, or all of them when it names none or "*".
+// Carries the type's version and no nonce.
+SotwResponse FetchResponse(std::string_view type_url,
+                           const envoy::service::discovery::v3::DiscoveryRequest& request,
+                           const Snapshot& snapshot);
+
+// True when two contents hold the same names at the same versions.
+bool SameContents(const std::map<std::string, ResourcePtr, std::less<>>& a,
+                  const std::map<std::string, ResourcePtr, std::less<>>& b);
+
+}  // namespace xdsd::server

@@ -1,0 +1,479 @@
+#include "xdsd/server.h"
+
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "server/response_encoder.h"
+#include "server/delta_stream_state.h"
+#include "server/sotw_stream_state.h"
+
+namespace xdsd {
+namespace {
+
+using envoy::config::core::v3::Node;
+using envoy::service::discovery::v3::DiscoveryRequest;
+using envoy::service::discovery::v3::DeltaDiscoveryRequest;
+using server::DeltaRequestOutcome;
+using server::DeltaResponse;
+using server::DeltaStreamState;
+using server::SotwRequestOutcome;
+using server::SotwResponse;
+using server::SotwStreamState;
+
+// What a gRPC method of the xDS services is.
+struct MethodInfo {
+  enum class Kind { kStream, kDeltaStream, kFetch };
+  Kind kind;
+  std::string_view type_url;  // "" for ADS
+};
+
+const std::map<std::string, MethodInfo, std::less<>>& Methods() {
+  static const auto* const kMethods = [] {
+    auto* methods = new std::map<std::string, MethodInfo, std::less<>>();
+    (*methods)["/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"] =
+        {MethodInfo::Kind::kStream, ""};
+    (*methods)["/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources"] =
+        {MethodInfo::Kind::kDeltaStream, ""};
+    (*methods)["/envoy.service.route.v3.VirtualHostDiscoveryService/DeltaVirtualHosts"] = {
+        MethodInfo::Kind::kDeltaStream, kVirtualHostType};
+    struct PerType {
+      std::string_view service;
+      std::string_view suffix;
+      std::string_view type_url;
+    };
+    const PerType per_type[] = {
+        {"envoy.service.cluster.v3.ClusterDiscoveryService", "Clusters", kClusterType},
+        {"envoy.service.endpoint.v3.EndpointDiscoveryService", "Endpoints", kEndpointType},
+        {"envoy.service.listener.v3.ListenerDiscoveryService", "Listeners", kListenerType},
+        {"envoy.service.route.v3.RouteDiscoveryService", "Routes", kRouteType},
+        {"envoy.service.route.v3.ScopedRoutesDiscoveryService", "ScopedRoutes", kScopedRouteType},
+        {"envoy.service.secret.v3.SecretDiscoveryService", "Secrets", kSecretType},
+        {"envoy.service.runtime.v3.RuntimeDiscoveryService", "Runtime", kRuntimeType},
+        {"envoy.service.extension.v3.ExtensionConfigDiscoveryService", "ExtensionConfigs",
+         kExtensionConfigType},
+    };
+    for (const PerType& t : per_type) {
+      (*methods)[absl::StrCat("/", std::string(t.service), "/Stream", std::string(t.suffix))] = {MethodInfo::Kind::kStream,
+                                                                       t.type_url};
+      (*methods)[absl::StrCat("/", std::string(t.service), "/Delta", std::string(t.suffix))] = {
+          MethodInfo::Kind::kDeltaStream, t.type_url};
+      (*methods)[absl::StrCat("/", std::string(t.service), "/Fetch", std::string(t.suffix))] = {MethodInfo::Kind::kFetch,
+                                                                      t.type_url};
+    }
+    return methods;
+  }();
+  return *kMethods;
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+bool ParseMessage(const grpc::ByteBuffer& buffer, google::protobuf::Message* request) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return false;
+  if (slices.size() == 1) {
+    return request->ParseFromArray(slices[0].begin(), static_cast<int>(slices[0].size()));
+  }
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return request->ParseFromString(bytes);
+}
+
+ResponseInfo InfoOf(const SotwResponse& response) {
+  ResponseInfo info;
+  info.type_url = response.type_url;
+  info.version = response.version;
+  info.nonce = response.nonce;
+  info.resource_names.reserve(response.resources.size());
+  for (const ResourcePtr& resource : response.resources) info.resource_names.push_back(resource->name());
+  return info;
+}
+
+ResponseInfo InfoOf(const DeltaResponse& response) {
+  ResponseInfo info;
+  info.type_url = response.type_url;
+  info.version = response.system_version;
+  info.nonce = response.nonce;
+  info.resource_names.reserve(response.resources.size());
+  for (const ResourcePtr& resource : response.resources) info.resource_names.push_back(resource->name());
+  info.removed_names = response.removed;
+  return info;
+}
+
+}  // namespace
+
+class XdsServer::Impl : public grpc::CallbackGenericService {
+ public:
+  Impl(SnapshotCache* cache, Callbacks* callbacks) : cache_(cache), callbacks_(callbacks) {}
+
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* context) override;
+
+  SnapshotCache* cache() const { return cache_; }
+  Callbacks* callbacks() { return callbacks_ != nullptr ? callbacks_ : &no_callbacks_; }
+  int64_t NewStreamId() { return next_stream_id_.fetch_add(1) + 1; }
+
+  std::atomic<int64_t> open_streams{0};
+
+ private:
+  SnapshotCache* const cache_;
+  Callbacks* const callbacks_;
+  Callbacks no_callbacks_;
+  std::atomic<int64_t> next_stream_id_{0};
+};
+
+namespace {
+
+// Answers a method that xdsd does not serve.
+class UnimplementedReactor : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit UnimplementedReactor(std::string method) {
+    Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        absl::StrCat("xdsd does not serve ", method)));
+  }
+  void OnDone() override { delete this; }
+};
+
+// Receives the snapshots of a stream's node key and passes them to the stream while it lives.
+// Shared-owned by the cache's watch list, so a late delivery never reaches a deleted stream.
+template <typename Stream>
+class StreamWatcher : public SnapshotWatcher {
+ public:
+  explicit StreamWatcher(Stream* stream) : stream_(stream) {}
+  void OnSnapshot(SnapshotPtr snapshot, uint64_t generation) override {
+    absl::MutexLock lock(&mu_);
+    if (stream_ != nullptr) stream_->OnSnapshot(std::move(snapshot), generation);
+  }
+  void Detach() {
+    absl::MutexLock lock(&mu_);
+    stream_ = nullptr;
+  }
+
+ private:
+  absl::Mutex mu_;
+  Stream* stream_ ABSL_GUARDED_BY(mu_);
+};
+
+// The two stream variants, as the stream reactor below sees them.
+struct SotwVariant {
+  using Request = DiscoveryRequest;
+  using State = SotwStreamState;
+  using Response = SotwResponse;
+  using Outcome = SotwRequestOutcome;
+  static grpc::ByteBuffer Encode(const Response& r) { return server::EncodeSotwResponse(r); }
+  static const std::string& VersionOf(const Response& r) { return r.version; }
+  static ResponseInfo InfoOf(const Response& r) { return xdsd::InfoOf(r); }
+  static absl::Status OnRequest(Callbacks& callbacks, int64_t id, const Node& node,
+                                const Request& request) {
+    return callbacks.OnStreamRequest(id, node, request);
+  }
+};
+
+struct DeltaVariant {
+  using Request = DeltaDiscoveryRequest;
+  using State = DeltaStreamState;
+  using Response = DeltaResponse;
+  using Outcome = DeltaRequestOutcome;
+  static grpc::ByteBuffer Encode(const Response& r) { return server::EncodeDeltaResponse(r); }
+  static const std::string& VersionOf(const Response& r) { return r.system_version; }
+  static ResponseInfo InfoOf(const Response& r) { return xdsd::InfoOf(r); }
+  static absl::Status OnRequest(Callbacks& callbacks, int64_t id, const Node& node,
+                                const Request& request) {
+    return callbacks.OnStreamDeltaRequest(id, node, request);
+  }
+};
+
+// One xDS stream, state of the world or delta, ADS or per-type: reads requests, feeds the
+// state machine, writes what it returns, one message at a time.
+//
+// Thread-safe: gRPC reactions and snapshot deliveries come on any thread; mu_ guards the state,
+// and no gRPC operation is started while mu_ is held.
+template <typename Variant>
+class XdsStream : public grpc::ServerGenericBidiReactor {
+ public:
+  using Request = typename Variant::Request;
+  using Response = typename Variant::Response;
+  using Outcome = typename Variant::Outcome;
+
+  XdsStream(XdsServer::Impl* server, grpc::GenericCallbackServerContext* context,
+            std::string_view type_url)
+      : server_(server),
+        id_(server->NewStreamId()),
+        method_(context->method()),
+        peer_(context->peer()),
+        state_(type_url) {
+    ++server_->open_streams;
+    absl::Status allowed = server_->callbacks()->OnStreamOpen(id_, method_, peer_);
+    if (!allowed.ok()) {
+      FinishOnce(ToGrpcStatus(allowed));
+      return;
+    }
+    StartRead(&read_buffer_);
+  }
+
+  void OnSnapshot(SnapshotPtr snapshot, uint64_t generation) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (generation <= generation_) return;  // a delivery that overtook a newer one
+      generation_ = generation;
+      state_.OnSnapshot(std::move(snapshot));
+    }
+    MaybeWrite();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client closed its side, or the stream broke
+      FinishOnce(grpc::Status::OK);
+      return;
+    }
+    Request request;
+    if (!ParseMessage(read_buffer_, &request)) {
+      FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              absl::StrCat("malformed ", request.GetDescriptor()->name())));
+      return;
+    }
+    absl::Status status = HandleRequest(request);
+    if (!status.ok()) {
+      FinishOnce(ToGrpcStatus(status));
+      return;
+    }
+    MaybeWrite();
+    StartRead(&read_buffer_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+    }
+    if (!ok) {
+      FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+      return;
+    }
+    MaybeWrite();
+  }
+
+  void OnDone() override {
+    if (watcher_ != nullptr) {
+      watcher_->Detach();
+      server_->cache()->Unwatch(watch_key_, node_.id(), watcher_.get());
+    }
+    if (node_known_) server_->cache()->RecordStreamClosed(node_.id());
+    server_->callbacks()->OnStreamClosed(id_, node_);
+    --server_->open_streams;
+    delete this;
+  }
+
+ private:
+  // Called from OnReadDone only (one read at a time), so node_ needs no lock for its writes.
+  absl::Status HandleRequest(const Request& request) {
+    if (!node_known_) {
+      if (!request.has_node()) {
+        return absl::InvalidArgumentError("the first request of a stream must name its node");
+      }
+      node_ = request.node();
+      node_known_ = true;
+      server_->cache()->RecordStreamOpen(node_);
+      watcher_ = std::make_shared<StreamWatcher<XdsStream>>(this);
+      SnapshotCache::WatchStart start = server_->cache()->Watch(node_, watcher_);
+      watch_key_ = start.key;
+      absl::MutexLock lock(&mu_);
+      if (start.generation > generation_) {
+        generation_ = start.generation;
+        state_.OnSnapshot(std::move(start.snapshot));
+      }
+    }
+    absl::Status allowed = Variant::OnRequest(*server_->callbacks(), id_, node_, request);
+    if (!allowed.ok()) return allowed;
+
+    absl::StatusOr<Outcome> outcome;
+    {
+      absl::MutexLock lock(&mu_);
+      outcome = state_.OnRequest(request);
+    }
+    if (!outcome.ok()) return outcome.status();
+    RecordOutcome(*outcome);
+    return absl::OkStatus();
+  }
+
+  void RecordOutcome(const Outcome& outcome) {
+    SnapshotCache& cache = *server_->cache();
+    switch (outcome.kind) {
+      case Outcome::Kind::kAck:
+        cache.RecordAck(node_.id(), outcome.type_url, VersionOfOutcome(outcome));
+        break;
+      case Outcome::Kind::kNack:
+        cache.RecordNack(node_.id(), outcome.type_url, VersionOfOutcome(outcome), outcome.error);
+        break;
+      case Outcome::Kind::kSubscription:
+      case Outcome::Kind::kStale:
+        cache.RecordRequest(node_.id(), outcome.type_url);
+        break;
+    }
+    if (!outcome.holds_current_version.empty()) {
+      cache.RecordAck(node_.id(), outcome.type_url, outcome.holds_current_version);
+    }
+  }
+
+  static const std::string& VersionOfOutcome(const SotwRequestOutcome& o) { return o.version; }
+  static const std::string& VersionOfOutcome(const DeltaRequestOutcome& o) {
+    return o.system_version;
+  }
+
+  // Starts writing the next due response unless a write is under way or the stream finished.
+  void MaybeWrite() {
+    std::optional<Response> response;
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || finished_) return;
+      response = state_.NextResponse();
+      if (!response.has_value()) return;
+      writing_ = true;
+      write_buffer_ = Variant::Encode(*response);
+    }
+    server_->cache()->RecordSent(node_.id(), response->type_url, Variant::VersionOf(*response),
+                                 response->nonce);
+    server_->callbacks()->OnStreamResponse(id_, node_, Variant::InfoOf(*response));
+    StartWrite(&write_buffer_);
+  }
+
+  void FinishOnce(const grpc::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      finished_ = true;
+    }
+    Finish(status);
+  }
+
+  XdsServer::Impl* const server_;
+  const int64_t id_;
+  const std::string method_;
+  const std::string peer_;
+
+  // Confined to the reading side (OnReadDone), which gRPC runs one at a time; read by OnDone
+  // after every reaction has finished.
+  grpc::ByteBuffer read_buffer_;
+  Node node_;
+  bool node_known_ = false;
+  std::shared_ptr<StreamWatcher<XdsStream>> watcher_;
+  std::string watch_key_;
+
+  absl::Mutex mu_;
+  typename Variant::State state_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ByteBuffer write_buffer_;  // owned by the write under way
+};
+
+// A unary Fetch: answers one DiscoveryRequest from the node's current snapshot.
+class FetchCall : public grpc::ServerGenericBidiReactor {
+ public:
+  FetchCall(XdsServer::Impl* server, std::string_view type_url)
+      : server_(server), type_url_(type_url) {
+    StartRead(&buffer_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request"));
+      return;
+    }
+    DiscoveryRequest request;
+    if (!ParseMessage(buffer_, &request)) {
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "malformed DiscoveryRequest"));
+      return;
+    }
+    if (!request.type_url().empty() && request.type_url() != type_url_) {
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("a request for ", request.type_url(), " on Fetch for ",
+                                       std::string(type_url_))));
+      return;
+    }
+    absl::Status allowed = server_->callbacks()->OnFetchRequest(request);
+    if (!allowed.ok()) {
+      Finish(ToGrpcStatus(allowed));
+      return;
+    }
+    SnapshotCache& cache = *server_->cache();
+    SnapshotPtr snapshot = cache.GetSnapshot(cache.KeyOf(request.node()));
+    if (snapshot == nullptr) {
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "no configuration for this node yet"));
+      return;
+    }
+    const SotwResponse response = server::FetchResponse(type_url_, request, *snapshot);
+    server_->callbacks()->OnFetchResponse(request, InfoOf(response));
+    buffer_ = server::EncodeSotwResponse(response);
+    StartWriteAndFinish(&buffer_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  XdsServer::Impl* const server_;
+  const std::string_view type_url_;
+  grpc::ByteBuffer buffer_;
+};
+
+}  // namespace
+
+grpc::ServerGenericBidiReactor* XdsServer::Impl::CreateReactor(
+    grpc::GenericCallbackServerContext* context) {
+  auto it = Methods().find(context->method());
+  if (it == Methods().end()) return new UnimplementedReactor(context->method());
+  switch (it->second.kind) {
+    case MethodInfo::Kind::kFetch:
+      return new FetchCall(this, it->second.type_url);
+    case MethodInfo::Kind::kDeltaStream:
+      return new XdsStream<DeltaVariant>(this, context, it->second.type_url);
+    case MethodInfo::Kind::kStream:
+      break;
+  }
+  return new XdsStream<SotwVariant>(this, context, it->second.type_url);
+}
+
+XdsServer::XdsServer(SnapshotCache* cache, Callbacks* callbacks)
+    : impl_(std::make_unique<Impl>(cache, callbacks)) {}
+
+XdsServer::~XdsServer() = default;
+
+void XdsServer::RegisterOn(grpc::ServerBuilder& builder) {
+  builder.RegisterCallbackGenericService(impl_.get());
+}
+
+int64_t XdsServer::open_streams() const { return impl_->open_streams.load(); }
+
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(XdsServer& xds,
+                                                              const std::string& address,
+                                                              int* bound_port) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), bound_port);
+  // xDS streams live long: keep them alive through idle periods and NATs, and let clients ping.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  // gRPC turns SO_REUSEPORT on by default: a second xdsd on a port in use would start and
+  // share the connections silently. A port in use must be an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  builder.SetMaxSendMessageSize(-1);
+  xds.RegisterOn(builder);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+  }
+  return server;
+}
+
+}  // namespace xdsd

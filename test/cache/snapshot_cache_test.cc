@@ -1,0 +1,139 @@
+#include "xdsd/snapshot_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace xdsd {
+namespace {
+
+using envoy::config::core::v3::Node;
+
+Node MakeNode(const std::string& id, const std::string& cluster = "") {
+  Node node;
+  node.set_id(id);
+  node.set_cluster(cluster);
+  return node;
+}
+
+SnapshotPtr OneCluster(const std::string& body) {
+  return *Snapshot::Create({Resource::FromBytes(kClusterType, "c", body)});
+}
+
+class RecordingWatcher : public SnapshotWatcher {
+ public:
+  void OnSnapshot(SnapshotPtr snapshot, uint64_t generation) override {
+    absl::MutexLock lock(&mu_);
+    seen.emplace_back(std::move(snapshot), generation);
+  }
+  std::vector<std::pair<SnapshotPtr, uint64_t>> Seen() {
+    absl::MutexLock lock(&mu_);
+    return seen;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::pair<SnapshotPtr, uint64_t>> seen ABSL_GUARDED_BY(mu_);
+};
+
+TEST(SnapshotCacheTest, SetGetClear) {
+  SnapshotCache cache;
+  EXPECT_EQ(cache.GetSnapshot("n"), nullptr);
+  SnapshotPtr snapshot = OneCluster("1");
+  cache.SetSnapshot("n", snapshot);
+  EXPECT_EQ(cache.GetSnapshot("n"), snapshot);
+  EXPECT_EQ(cache.Keys(), std::vector<std::string>{"n"});
+  cache.ClearSnapshot("n");
+  EXPECT_EQ(cache.GetSnapshot("n"), nullptr);
+  EXPECT_TRUE(cache.Keys().empty());
+}
+
+TEST(SnapshotCacheTest, DefaultKeyIsNodeId) {
+  SnapshotCache cache;
+  EXPECT_EQ(cache.KeyOf(MakeNode("envoy-7", "edge")), "envoy-7");
+}
+
+TEST(SnapshotCacheTest, PluggableNodeHashGroupsNodes) {
+  SnapshotCache cache([](const Node& node) { return node.cluster(); });
+  cache.SetSnapshot("edge", OneCluster("edge"));
+  auto watcher = std::make_shared<RecordingWatcher>();
+  auto start = cache.Watch(MakeNode("envoy-1", "edge"), watcher);
+  EXPECT_EQ(start.key, "edge");
+  EXPECT_EQ(start.snapshot, cache.GetSnapshot("edge"));
+}
+
+TEST(SnapshotCacheTest, WatchersSeeEverySetInGenerationOrder) {
+  SnapshotCache cache;
+  auto watcher = std::make_shared<RecordingWatcher>();
+  Node node = MakeNode("n");
+  cache.RecordStreamOpen(node);
+  auto start = cache.Watch(node, watcher);
+  EXPECT_EQ(start.snapshot, nullptr);
+  EXPECT_EQ(cache.GetNodeStatus("n")->open_watches, 1);
+  SnapshotPtr first = OneCluster("1");
+  cache.SetSnapshot("n", first);
+  cache.SetSnapshot("other", OneCluster("x"));
+  cache.ClearSnapshot("n");
+  auto seen = watcher->Seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].first, first);
+  EXPECT_EQ(seen[1].first, nullptr);
+  EXPECT_LT(seen[0].second, seen[1].second);
+
+  cache.Unwatch(start.key, node.id(), watcher.get());
+  EXPECT_EQ(cache.GetNodeStatus("n")->open_watches, 0);
+  cache.SetSnapshot("n", OneCluster("2"));
+  EXPECT_EQ(watcher->Seen().size(), 2u);
+}
+
+TEST(SnapshotCacheTest, NodeStatusTracksSentAckedNacked) {
+  SnapshotCache cache;
+  Node node = MakeNode("envoy-1", "edge");
+  cache.RecordStreamOpen(node);
+  cache.RecordRequest("envoy-1", std::string(kClusterType));
+  auto status = cache.GetNodeStatus("envoy-1");
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->node.cluster(), "edge");
+  EXPECT_EQ(status->open_streams, 1);
+  ASSERT_EQ(status->types.size(), 1u);
+  EXPECT_EQ(status->types[0].state, SyncState::kNotSent);
+
+  cache.RecordSent("envoy-1", std::string(kClusterType), "v1", "1");
+  EXPECT_EQ(cache.GetNodeStatus("envoy-1")->types[0].state, SyncState::kPending);
+  cache.RecordAck("envoy-1", std::string(kClusterType), "v1");
+  EXPECT_EQ(cache.GetNodeStatus("envoy-1")->types[0].state, SyncState::kSynced);
+  cache.RecordSent("envoy-1", std::string(kClusterType), "v2", "2");
+  cache.RecordNack("envoy-1", std::string(kClusterType), "v2", "unknown field");
+  status = cache.GetNodeStatus("envoy-1");
+  EXPECT_EQ(status->types[0].state, SyncState::kNacked);
+  EXPECT_EQ(status->types[0].version_acked, "v1");
+  EXPECT_EQ(status->types[0].version_nacked, "v2");
+  EXPECT_EQ(status->types[0].nack_error, "unknown field");
+  EXPECT_EQ(SyncStateName(status->types[0].state), "NACKED");
+
+  cache.RecordStreamClosed("envoy-1");
+  EXPECT_TRUE(cache.NodeStatuses(/*connected_only=*/true).empty());
+  EXPECT_EQ(cache.NodeStatuses().size(), 1u);
+}
+
+TEST(SnapshotCacheTest, ConcurrentSetsAndWatchesAreSafe) {
+  SnapshotCache cache;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&cache, t] {
+      auto watcher = std::make_shared<RecordingWatcher>();
+      Node node = MakeNode("n" + std::to_string(t % 2));
+      for (int i = 0; i < 200; ++i) {
+        auto start = cache.Watch(node, watcher);
+        cache.SetSnapshot(node.id(), OneCluster(std::to_string(i)));
+        cache.Unwatch(start.key, node.id(), watcher.get());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_NE(cache.GetSnapshot("n0"), nullptr);
+  EXPECT_NE(cache.GetSnapshot("n1"), nullptr);
+}
+
+}  // namespace
+}  // namespace xdsd
