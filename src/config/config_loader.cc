@@ -1,0 +1,889 @@
+#include "config/config_loader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/string_view.h"
+#include "config/envoy_api.h"
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.pb.h"
+#include "nlohmann/json.hpp"
+#include "xdsd/resource.h"
+#include "yaml-cpp/yaml.h"
+
+namespace xdsd::config {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using envoy::config::listener::v3::Listener;
+using envoy::config::route::v3::RouteConfiguration;
+using envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
+using envoy::extensions::filters::network::tcp_proxy::v3::TcpProxy;
+
+// A key under `resources:` and the resource type it holds.
+struct ResourceKind {
+  absl::string_view key;
+  std::string_view type_url;
+  // How an error message calls one resource of the kind.
+  absl::string_view noun;
+};
+
+constexpr ResourceKind kKinds[] = {
+    {"clusters", kClusterType, "cluster"},
+    {"endpoints", kEndpointType, "ClusterLoadAssignment"},
+    {"listeners", kListenerType, "listener"},
+    {"routes", kRouteType, "route configuration"},
+    {"secrets", kSecretType, "secret"},
+    {"runtimes", kRuntimeType, "runtime"},
+};
+
+constexpr std::string_view kHcmTypeUrl =
+    "type.googleapis.com/"
+    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
+constexpr std::string_view kTcpProxyTypeUrl =
+    "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
+
+const ResourceKind* FindKind(absl::string_view key) {
+  for (const ResourceKind& kind : kKinds) {
+    if (kind.key == key) return &kind;
+  }
+  return nullptr;
+}
+
+std::string KindKeys() {
+  std::vector<absl::string_view> keys;
+  for (const ResourceKind& kind : kKinds) keys.push_back(kind.key);
+  return absl::StrJoin(keys, ", ");
+}
+
+// Debian's Abseil is built with its own absl::string_view, distinct from std::string_view.
+absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+std::string_view FullTypeName(std::string_view type_url) {
+  return type_url.substr(type_url.rfind('/') + 1);
+}
+
+// yaml-cpp marks are 0-based and -1 when unknown; errors show 1-based lines.
+int LineOf(const YAML::Mark& mark) { return mark.is_null() ? 0 : mark.line + 1; }
+
+// "foo_bar_baz" -> "fooBarBaz": the JSON name protobuf also accepts for a field.
+std::string LowerCamel(absl::string_view name) {
+  std::string out;
+  bool upper = false;
+  for (char c : name) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? absl::ascii_toupper(static_cast<unsigned char>(c)) : c;
+    upper = false;
+  }
+  return out;
+}
+
+// Follows a field path such as "virtual_hosts[1].routes[3].route.cluster" from `node` as far
+// as the YAML goes, and returns the line of the deepest value reached (a key written in
+// either snake_case or lowerCamelCase). Used to point errors found after parsing (protobuf's
+// and cross-reference errors) at the line the user wrote.
+int LineOfPath(const YAML::Node& root, absl::string_view path) {
+  YAML::Node node = root;
+  int line = LineOf(root.Mark());
+  for (absl::string_view segment : absl::StrSplit(path, '.', absl::SkipEmpty())) {
+    absl::string_view name = segment.substr(0, segment.find('['));
+    if (!name.empty()) {
+      if (!node.IsMap()) return line;
+      std::string camel = LowerCamel(name);
+      YAML::Node next;
+      for (const auto& entry : node) {
+        if (!entry.first.IsScalar()) continue;
+        const std::string& key = entry.first.Scalar();
+        if (key == name || key == camel) {
+          line = LineOf(entry.first.Mark());
+          next = entry.second;
+          break;
+        }
+      }
+      if (!next.IsDefined()) return line;
+      node = next;
+      if (!node.IsNull() && LineOf(node.Mark()) > 0) line = LineOf(node.Mark());
+    }
+    // Each "[i]" of the segment.
+    for (size_t open = segment.find('['); open != absl::string_view::npos;
+         open = segment.find('[', open + 1)) {
+      size_t close = segment.find(']', open);
+      if (close == absl::string_view::npos) return line;
+      size_t index = 0;
+      absl::string_view digits = segment.substr(open + 1, close - open - 1);
+      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+      if (ec != std::errc() || !node.IsSequence() || index >= node.size()) return line;
+      node = node[index];
+      if (LineOf(node.Mark()) > 0) line = LineOf(node.Mark());
+    }
+  }
+  return line;
+}
+
+// The line of the first key named `key` (snake_case or lowerCamelCase) anywhere under
+// `node`, depth first; 0 when there is none.
+int LineOfKey(const YAML::Node& node, absl::string_view key) {
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) {
+      if (int line = LineOfKey(item, key); line > 0) return line;
+    }
+  } else if (node.IsMap()) {
+    std::string camel = LowerCamel(key);
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar()) continue;
+      if (entry.first.Scalar() == key || entry.first.Scalar() == camel) {
+        return LineOf(entry.first.Mark());
+      }
+    }
+    for (const auto& entry : node) {
+      if (int line = LineOfKey(entry.second, key); line > 0) return line;
+    }
+  }
+  return 0;
+}
+
+// The line a protobuf JSON parse error refers to. protobuf 3.21 writes
+//   "(address.socket_address) adress: Cannot find field."
+//   "(address.socket_address.port_value): invalid value \"abc\" for type TYPE_UINT32"
+// and, inside an Any, loses the location: "bogus: Cannot find field.". The first two are
+// followed in the YAML; the last finds the first key of that name. Falls back to the line of
+// `root`.
+int LineOfProtobufError(const YAML::Node& root, absl::string_view message) {
+  constexpr absl::string_view kUnknownField = ": Cannot find field.";
+  std::string path;
+  absl::string_view rest = message;
+  if (absl::ConsumePrefix(&rest, "(")) {
+    size_t close = rest.find(')');
+    if (close == absl::string_view::npos) return LineOf(root.Mark());
+    path = std::string(rest.substr(0, close));
+    rest.remove_prefix(close + 1);
+    absl::ConsumePrefix(&rest, " ");
+  }
+  if (absl::EndsWith(rest, kUnknownField)) {
+    absl::string_view field = rest.substr(0, rest.size() - kUnknownField.size());
+    if (path.empty()) {
+      int line = LineOfKey(root, field);
+      return line > 0 ? line : LineOf(root.Mark());
+    }
+    absl::StrAppend(&path, ".", field);
+  }
+  return LineOfPath(root, path);
+}
+
+// ---------------------------------------------------------------------------------------
+// YAML -> JSON.
+//
+// YAML has no schema, so a plain scalar's type is a guess. The guess is kept conservative:
+// only an untagged plain scalar that reads as a JSON number or true/false becomes one, and a
+// YAML null becomes null. Everything else, quoted scalars included, stays a string; that is
+// always safe for protobuf's JSON parser, which reads quoted numbers for numeric fields and
+// "1.5s" for durations.
+
+bool ParseJsonInteger(const std::string& text, Json* out) {
+  // JSON's grammar: no leading '+', no leading zeros.
+  absl::string_view digits = text;
+  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+  if (digits.empty() || (digits.size() > 1 && digits.front() == '0') ||
+      !std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit)) {
+    return false;
+  }
+  const char* end = text.data() + text.size();
+  int64_t signed_value = 0;
+  if (auto [ptr, ec] = std::from_chars(text.data(), end, signed_value);
+      ec == std::errc() && ptr == end) {
+    *out = signed_value;
+    return true;
+  }
+  uint64_t unsigned_value = 0;
+  if (auto [ptr, ec] = std::from_chars(text.data(), end, unsigned_value);
+      ec == std::errc() && ptr == end) {
+    *out = unsigned_value;
+    return true;
+  }
+  return false;  // Too large: left a string, which protobuf reads or rejects with a reason.
+}
+
+bool ParseJsonFloat(const std::string& text, Json* out) {
+  // JSON's grammar: -?digits[.digits][e[+-]digits], with a fraction or an exponent.
+  size_t i = 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    return i > start;
+  };
+  if (i < text.size() && text[i] == '-') ++i;
+  if (!digits()) return false;
+  bool fraction_or_exponent = false;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+    fraction_or_exponent = true;
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    if (!digits()) return false;
+    fraction_or_exponent = true;
+  }
+  if (i != text.size() || !fraction_or_exponent) return false;
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc()) return false;
+  *out = value;
+  return true;
+}
+
+Json PlainScalarToJson(const std::string& text) {
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  Json number;
+  if (ParseJsonInteger(text, &number) || ParseJsonFloat(text, &number)) return number;
+  // YAML's spellings of the special floats, in the spelling protobuf's JSON parser reads.
+  if (text == ".inf" || text == ".Inf" || text == ".INF" || text == "+.inf") return "Infinity";
+  if (text == "-.inf" || text == "-.Inf" || text == "-.INF") return "-Infinity";
+  if (text == ".nan" || text == ".NaN" || text == ".NAN") return "NaN";
+  return text;
+}
+
+// An error found while converting: where, and what.
+struct ConversionError {
+  YAML::Mark mark;
+  std::string message;
+};
+
+// Converts `node` to JSON; on failure fills `error` and returns false.
+bool YamlToJson(const YAML::Node& node, Json* out, ConversionError* error) {
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      *out = nullptr;
+      return true;
+    case YAML::NodeType::Scalar:
+      // "?" is the tag of an untagged plain scalar; a quoted one has "!", an explicitly
+      // tagged one its tag. Only the first kind is typed by guessing.
+      *out = node.Tag() == "?" ? PlainScalarToJson(node.Scalar()) : Json(node.Scalar());
+      return true;
+    case YAML::NodeType::Sequence: {
+      *out = Json::array();
+      for (const YAML::Node& item : node) {
+        Json value;
+        if (!YamlToJson(item, &value, error)) return false;
+        out->push_back(std::move(value));
+      }
+      return true;
+    }
+    case YAML::NodeType::Map: {
+      *out = Json::object();
+      for (const auto& entry : node) {
+        if (!entry.first.IsScalar()) {
+          *error = {entry.first.Mark(), "a key must be a plain string"};
+          return false;
+        }
+        const std::string& key = entry.first.Scalar();
+        if (out->contains(key)) {
+          *error = {entry.first.Mark(), absl::StrCat("duplicate key \"", key, "\"")};
+          return false;
+        }
+        Json value;
+        if (!YamlToJson(entry.second, &value, error)) return false;
+        (*out)[key] = std::move(value);
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading.
+
+// One resource as parsed, with where it was written.
+struct ParsedResource {
+  const ResourceKind* kind = nullptr;
+  ResourcePtr resource;
+  std::string file;
+  // "listeners[0]", or "groups[1].resources.listeners[0]".
+  std::string path;
+  // The resource's YAML, to find the line of a nested value.
+  YAML::Node node;
+};
+
+// The resources served to one set of nodes (the default set, or one group's).
+struct ResourceSet {
+  std::vector<ParsedResource> resources;
+};
+
+struct GroupSpec {
+  std::string name;
+  std::string cluster_glob = "*";
+  std::string id_glob = "*";
+  bool has_match = false;
+  std::string file;
+  int line = 0;
+  ResourceSet set;
+};
+
+// Builds a Config from one or more files; collects every error instead of stopping at the
+// first.
+//
+// Thread-compatible.
+class ConfigBuilder {
+ public:
+  ConfigBuilder() : api_(EnvoyApi::Get()) {}
+
+  void AddFile(absl::string_view text, absl::string_view file_name);
+
+  // Validates every set and builds the snapshots. InvalidArgument with one error per line
+  // when anything added or built was wrong.
+  absl::StatusOr<Config> Build();
+
+ private:
+  void AddError(absl::string_view file, int line, absl::string_view path,
+                absl::string_view message) {
+    std::string error = absl::StrCat(file, ":", line, ": ");
+    if (!path.empty()) absl::StrAppend(&error, path, ": ");
+    absl::StrAppend(&error, message);
+    errors_.push_back(std::move(error));
+  }
+  void AddError(absl::string_view file, const YAML::Mark& mark, absl::string_view path,
+                absl::string_view message) {
+    AddError(file, LineOf(mark), path, message);
+  }
+  // An error at `relative_path` inside a parsed resource.
+  void AddResourceError(const ParsedResource& where, absl::string_view relative_path,
+                        absl::string_view message) {
+    std::string path = where.path;
+    if (!relative_path.empty()) absl::StrAppend(&path, ".", relative_path);
+    AddError(where.file, LineOfPath(where.node, relative_path), path, message);
+  }
+
+  void AddResources(const YAML::Node& node, absl::string_view file, absl::string_view prefix,
+                    ResourceSet* set);
+  void AddResource(const YAML::Node& node, absl::string_view file, const ResourceKind& kind,
+                   std::string path, ResourceSet* set);
+  void AddGroup(const YAML::Node& node, absl::string_view file, absl::string_view path);
+
+  // Checks names and references of `set`, then makes its snapshot; null after an error.
+  SnapshotPtr BuildSet(const ResourceSet& set);
+  void CheckRouteConfig(const ParsedResource& where, absl::string_view relative_path,
+                        const RouteConfiguration& routes,
+                        const std::set<std::string, std::less<>>& clusters);
+  void CheckNetworkFilter(const ParsedResource& where, absl::string_view relative_path,
+                          const google::protobuf::Any& typed_config,
+                          const std::set<std::string, std::less<>>& clusters,
+                          const std::set<std::string, std::less<>>& route_configs);
+
+  const EnvoyApi& api_;
+  std::vector<std::string> errors_;
+  ResourceSet defaults_;
+  std::vector<GroupSpec> groups_;
+};
+
+void ConfigBuilder::AddFile(absl::string_view text, absl::string_view file_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    AddError(file_name, e.mark, "", e.msg);
+    return;
+  }
+  if (root.IsNull()) return;  // An empty file configures nothing.
+  if (!root.IsMap()) {
+    AddError(file_name, root.Mark(), "", "the file must be a map with the keys resources, groups");
+    return;
+  }
+  for (const auto& entry : root) {
+    std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    if (key == "resources") {
+      AddResources(entry.second, file_name, "", &defaults_);
+    } else if (key == "groups") {
+      if (entry.second.IsNull()) continue;
+      if (!entry.second.IsSequence()) {
+        AddError(file_name, entry.second.Mark(), "groups", "must be a list of groups");
+        continue;
+      }
+      for (size_t i = 0; i < entry.second.size(); ++i) {
+        AddGroup(entry.second[i], file_name, absl::StrCat("groups[", i, "]"));
+      }
+    } else {
+      AddError(file_name, entry.first.Mark(), key,
+               "unknown key (the file's keys are resources, groups)");
+    }
+  }
+}
+
+void ConfigBuilder::AddResources(const YAML::Node& node, absl::string_view file,
+                                 absl::string_view prefix, ResourceSet* set) {
+  std::string where = absl::StrCat(prefix, "resources");
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    AddError(file, node.Mark(), where, absl::StrCat("must be a map with the keys ", KindKeys()));
+    return;
+  }
+  for (const auto& entry : node) {
+    std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    const ResourceKind* kind = FindKind(key);
+    if (kind == nullptr) {
+      AddError(file, entry.first.Mark(), absl::StrCat(where, ".", key),
+               absl::StrCat("unknown resource type (known: ", KindKeys(), ")"));
+      continue;
+    }
+    if (entry.second.IsNull()) continue;
+    if (!entry.second.IsSequence()) {
+      AddError(file, entry.second.Mark(), absl::StrCat(where, ".", key),
+               absl::StrCat("must be a list of ", kind->noun, " resources"));
+      continue;
+    }
+    for (size_t i = 0; i < entry.second.size(); ++i) {
+      // Default resources are "listeners[0]", a group's "groups[1].resources.listeners[0]".
+      std::string path = prefix.empty() ? absl::StrCat(key, "[", i, "]")
+                                        : absl::StrCat(where, ".", key, "[", i, "]");
+      AddResource(entry.second[i], file, *kind, std::move(path), set);
+    }
+  }
+}
+
+void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
+                                const ResourceKind& kind, std::string path, ResourceSet* set) {
+  if (!node.IsMap()) {
+    AddError(file, node.Mark(), path, absl::StrCat("a ", kind.noun, " must be a map"));
+    return;
+  }
+  Json json;
+  ConversionError conversion_error;
+  if (!YamlToJson(node, &json, &conversion_error)) {
+    AddError(file, conversion_error.mark, path, conversion_error.message);
+    return;
+  }
+  std::string_view type_name = FullTypeName(kind.type_url);
+  absl::StatusOr<std::string> bytes = api_.JsonToBinary(type_name, json.dump());
+  ParsedResource parsed{&kind, nullptr, std::string(file), std::move(path), node};
+  if (!bytes.ok()) {
+    absl::string_view message = bytes.status().message();
+    AddError(file, LineOfProtobufError(node, message), parsed.path, message);
+    return;
+  }
+  std::unique_ptr<google::protobuf::Message> message = api_.NewMessage(type_name);
+  if (message == nullptr || !message->ParseFromString(*bytes)) {
+    AddError(file, node.Mark(), parsed.path, "internal error: the parsed resource does not decode");
+    return;
+  }
+  absl::StatusOr<std::string> name = ResourceName(*message);
+  if (!name.ok()) {
+    AddError(file, node.Mark(), parsed.path, name.status().message());
+    return;
+  }
+  if (name->empty()) {
+    AddError(file, node.Mark(), parsed.path,
+             absl::StrCat("a ", kind.noun, " needs a ",
+                          kind.type_url == kEndpointType ? "cluster_name" : "name"));
+    return;
+  }
+  parsed.resource = Resource::FromBytes(kind.type_url, *std::move(name), *bytes);
+  set->resources.push_back(std::move(parsed));
+}
+
+void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
+                             absl::string_view path) {
+  if (!node.IsMap()) {
+    AddError(file, node.Mark(), path, "a group must be a map with the keys name, match, resources");
+    return;
+  }
+  GroupSpec group;
+  group.file = std::string(file);
+  group.line = LineOf(node.Mark());
+  YAML::Node resources;
+  for (const auto& entry : node) {
+    std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    if (key == "name") {
+      if (!entry.second.IsScalar() || entry.second.Scalar().empty()) {
+        AddError(file, entry.second.Mark(), absl::StrCat(path, ".name"),
+                 "must be a non-empty string");
+        return;
+      }
+      group.name = entry.second.Scalar();
+    } else if (key == "match") {
+      group.has_match = true;
+      if (entry.second.IsNull()) continue;
+      if (!entry.second.IsMap()) {
+        AddError(file, entry.second.Mark(), absl::StrCat(path, ".match"),
+                 "must be a map with the keys cluster, id");
+        return;
+      }
+      for (const auto& glob : entry.second) {
+        std::string glob_key = glob.first.IsScalar() ? glob.first.Scalar() : "";
+        std::string* target = glob_key == "cluster" ? &group.cluster_glob
+                              : glob_key == "id"    ? &group.id_glob
+                                                    : nullptr;
+        if (target == nullptr) {
+          AddError(file, glob.first.Mark(), absl::StrCat(path, ".match.", glob_key),
+                   "unknown key (a match has the keys cluster, id)");
+          return;
+        }
+        if (!glob.second.IsScalar()) {
+          AddError(file, glob.second.Mark(), absl::StrCat(path, ".match.", glob_key),
+                   "must be a glob string");
+          return;
+        }
+        *target = glob.second.Scalar();
+      }
+    } else if (key == "resources") {
+      resources = entry.second;
+    } else {
+      AddError(file, entry.first.Mark(), absl::StrCat(path, ".", key),
+               "unknown key (a group has the keys name, match, resources)");
+      return;
+    }
+  }
+  if (group.name.empty()) {
+    AddError(file, node.Mark(), path, "a group needs a name");
+    return;
+  }
+  // Groups of the same name (from several files of a directory) form one group.
+  GroupSpec* target = nullptr;
+  for (GroupSpec& existing : groups_) {
+    if (existing.name == group.name) target = &existing;
+  }
+  if (target == nullptr) {
+    groups_.push_back(std::move(group));
+    target = &groups_.back();
+  } else if (group.has_match) {
+    if (target->has_match && (target->cluster_glob != group.cluster_glob ||
+                              target->id_glob != group.id_glob)) {
+      AddError(file, group.line, absl::StrCat(path, ".match"),
+               absl::StrCat("group \"", group.name, "\" is also defined at ", target->file, ":",
+                            target->line, " with a different match"));
+      return;
+    }
+    target->cluster_glob = group.cluster_glob;
+    target->id_glob = group.id_glob;
+    target->has_match = true;
+  }
+  if (resources.IsDefined()) {
+    AddResources(resources, file, absl::StrCat(path, "."), &target->set);
+  }
+}
+
+void ConfigBuilder::CheckRouteConfig(const ParsedResource& where, absl::string_view relative_path,
+                                     const RouteConfiguration& routes,
+                                     const std::set<std::string, std::less<>>& clusters) {
+  auto check = [&](const std::string& cluster, const std::string& path) {
+    if (!clusters.contains(cluster)) {
+      AddResourceError(where, path, absl::StrCat("no cluster named \"", cluster, "\""));
+    }
+  };
+  std::string prefix = relative_path.empty() ? "" : absl::StrCat(relative_path, ".");
+  for (int v = 0; v < routes.virtual_hosts_size(); ++v) {
+    const auto& virtual_host = routes.virtual_hosts(v);
+    for (int r = 0; r < virtual_host.routes_size(); ++r) {
+      const auto& route = virtual_host.routes(r);
+      if (!route.has_route()) continue;
+      std::string path = absl::StrCat(prefix, "virtual_hosts[", v, "].routes[", r, "].route");
+      const auto& action = route.route();
+      if (action.cluster_specifier_case() == action.kCluster) {
+        check(action.cluster(), absl::StrCat(path, ".cluster"));
+      } else if (action.has_weighted_clusters()) {
+        for (int w = 0; w < action.weighted_clusters().clusters_size(); ++w) {
+          const auto& weighted = action.weighted_clusters().clusters(w);
+          // A weighted cluster may name its cluster through a header instead.
+          if (weighted.name().empty()) continue;
+          check(weighted.name(), absl::StrCat(path, ".weighted_clusters.clusters[", w, "].name"));
+        }
+      }
+      for (int m = 0; m < action.request_mirror_policies_size(); ++m) {
+        const auto& mirror = action.request_mirror_policies(m);
+        if (mirror.cluster().empty()) continue;
+        check(mirror.cluster(), absl::StrCat(path, ".request_mirror_policies[", m, "].cluster"));
+      }
+    }
+  }
+}
+
+void ConfigBuilder::CheckNetworkFilter(const ParsedResource& where,
+                                       absl::string_view relative_path,
+                                       const google::protobuf::Any& typed_config,
+                                       const std::set<std::string, std::less<>>& clusters,
+                                       const std::set<std::string, std::less<>>& route_configs) {
+  if (typed_config.type_url() == kHcmTypeUrl) {
+    HttpConnectionManager hcm;
+    if (!typed_config.UnpackTo(&hcm)) return;  // Parsed from the same schema: cannot happen.
+    if (hcm.has_rds() && !route_configs.contains(hcm.rds().route_config_name())) {
+      AddResourceError(where, absl::StrCat(relative_path, ".rds.route_config_name"),
+                       absl::StrCat("no route configuration named \"",
+                                    hcm.rds().route_config_name(), "\""));
+    }
+    if (hcm.has_route_config()) {
+      CheckRouteConfig(where, absl::StrCat(relative_path, ".route_config"), hcm.route_config(),
+                       clusters);
+    }
+  } else if (typed_config.type_url() == kTcpProxyTypeUrl) {
+    TcpProxy tcp_proxy;
+    if (!typed_config.UnpackTo(&tcp_proxy)) return;
+    if (tcp_proxy.cluster_specifier_case() == tcp_proxy.kCluster &&
+        !clusters.contains(tcp_proxy.cluster())) {
+      AddResourceError(where, absl::StrCat(relative_path, ".cluster"),
+                       absl::StrCat("no cluster named \"", tcp_proxy.cluster(), "\""));
+    }
+    for (int w = 0; w < tcp_proxy.weighted_clusters().clusters_size(); ++w) {
+      const std::string& name = tcp_proxy.weighted_clusters().clusters(w).name();
+      if (!clusters.contains(name)) {
+        AddResourceError(
+            where, absl::StrCat(relative_path, ".weighted_clusters.clusters[", w, "].name"),
+            absl::StrCat("no cluster named \"", name, "\""));
+      }
+    }
+  }
+}
+
+SnapshotPtr ConfigBuilder::BuildSet(const ResourceSet& set) {
+  size_t errors_before = errors_.size();
+
+  // Unique names per type.
+  std::map<std::pair<absl::string_view, absl::string_view>, const ParsedResource*> by_name;
+  std::map<std::string_view, std::set<std::string, std::less<>>> names;
+  for (const ParsedResource& parsed : set.resources) {
+    const Resource& resource = *parsed.resource;
+    auto [it, inserted] = by_name.emplace(
+        std::pair<absl::string_view, absl::string_view>(resource.type_url(), resource.name()),
+        &parsed);
+    if (!inserted) {
+      AddError(parsed.file, parsed.node.Mark(), parsed.path,
+               absl::StrCat(parsed.kind->noun, " \"", resource.name(),
+                            "\" is defined twice (first at ", it->second->file, ":",
+                            LineOf(it->second->node.Mark()), ": ", it->second->path, ")"));
+    }
+    names[resource.type_url()].insert(resource.name());
+  }
+  const auto& clusters = names[kClusterType];
+  const auto& endpoints = names[kEndpointType];
+  const auto& route_configs = names[kRouteType];
+
+  // References, and listener addresses.
+  std::map<std::string, const ParsedResource*> addresses;
+  for (const ParsedResource& parsed : set.resources) {
+    const Resource& resource = *parsed.resource;
+    if (resource.type_url() == kRouteType) {
+      RouteConfiguration routes;
+      if (routes.ParseFromArray(resource.bytes().data(),
+                                static_cast<int>(resource.bytes().size()))) {
+        CheckRouteConfig(parsed, "", routes, clusters);
+      }
+    } else if (resource.type_url() == kClusterType) {
+      envoy::config::cluster::v3::Cluster cluster;
+      if (!cluster.ParseFromArray(resource.bytes().data(),
+                                  static_cast<int>(resource.bytes().size())) ||
+          cluster.type() != envoy::config::cluster::v3::Cluster::EDS) {
+        continue;
+      }
+      const std::string& service_name = cluster.eds_cluster_config().service_name();
+      const std::string& wanted = service_name.empty() ? cluster.name() : service_name;
+      if (!endpoints.contains(wanted)) {
+        AddResourceError(parsed, service_name.empty() ? "name" : "eds_cluster_config.service_name",
+                         absl::StrCat("EDS cluster \"", cluster.name(),
+                                      "\" has no endpoints: no ClusterLoadAssignment named \"",
+                                      wanted, "\""));
+      }
+    } else if (resource.type_url() == kListenerType) {
+      Listener listener;
+      if (!listener.ParseFromArray(resource.bytes().data(),
+                                   static_cast<int>(resource.bytes().size()))) {
+        continue;
+      }
+      auto check_chain = [&](const envoy::config::listener::v3::FilterChain& chain,
+                             const std::string& path) {
+        for (int f = 0; f < chain.filters_size(); ++f) {
+          if (!chain.filters(f).has_typed_config()) continue;
+          CheckNetworkFilter(parsed, absl::StrCat(path, ".filters[", f, "].typed_config"),
+                             chain.filters(f).typed_config(), clusters, route_configs);
+        }
+      };
+      for (int c = 0; c < listener.filter_chains_size(); ++c) {
+        check_chain(listener.filter_chains(c), absl::StrCat("filter_chains[", c, "]"));
+      }
+      if (listener.has_default_filter_chain()) {
+        check_chain(listener.default_filter_chain(), "default_filter_chain");
+      }
+      if (listener.has_api_listener() && listener.api_listener().has_api_listener()) {
+        CheckNetworkFilter(parsed, "api_listener.api_listener",
+                           listener.api_listener().api_listener(), clusters, route_configs);
+      }
+      if (listener.address().has_socket_address()) {
+        const auto& socket = listener.address().socket_address();
+        std::string key = absl::StrCat(socket.protocol() == socket.UDP ? "udp " : "",
+                                       socket.address(), ":", socket.port_value());
+        auto [it, inserted] = addresses.emplace(key, &parsed);
+        if (!inserted) {
+          AddResourceError(parsed, "address",
+                           absl::StrCat("listener \"", listener.name(), "\" uses ", key,
+                                        ", as listener \"", it->second->resource->name(),
+                                        "\" does (", it->second->path, ")"));
+        }
+      }
+    }
+  }
+  if (errors_.size() != errors_before) return nullptr;
+
+  std::vector<ResourcePtr> resources;
+  resources.reserve(set.resources.size());
+  for (const ParsedResource& parsed : set.resources) resources.push_back(parsed.resource);
+  absl::StatusOr<SnapshotPtr> snapshot = Snapshot::Create(std::move(resources));
+  if (!snapshot.ok()) {
+    errors_.push_back(std::string(snapshot.status().message()));
+    return nullptr;
+  }
+  return *std::move(snapshot);
+}
+
+absl::StatusOr<Config> ConfigBuilder::Build() {
+  Config config;
+  config.default_snapshot = BuildSet(defaults_);
+  for (const GroupSpec& spec : groups_) {
+    NodeGroup group;
+    group.name = spec.name;
+    group.cluster_glob = spec.cluster_glob;
+    group.id_glob = spec.id_glob;
+    group.snapshot = BuildSet(spec.set);
+    config.groups.push_back(std::move(group));
+  }
+  if (!errors_.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors_, "\n"));
+  return config;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path.string(), ": cannot open"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat(path.string(), ": read failed"));
+  return std::move(text).str();
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(std::string_view text, std::string_view file_name) {
+  ConfigBuilder builder;
+  builder.AddFile(AbslView(text), AbslView(file_name));
+  return builder.Build();
+}
+
+absl::StatusOr<std::string> ParseYamlAs(std::string_view full_type_name, std::string_view text,
+                                        std::string_view std_file_name) {
+  absl::string_view file_name = AbslView(std_file_name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(file_name, ":", LineOf(e.mark), ": ", e.msg));
+  }
+  Json json;
+  ConversionError conversion_error;
+  if (!YamlToJson(root, &json, &conversion_error)) {
+    return absl::InvalidArgumentError(absl::StrCat(file_name, ":", LineOf(conversion_error.mark),
+                                                   ": ", conversion_error.message));
+  }
+  if (json.is_null()) json = Json::object();
+  absl::StatusOr<std::string> bytes = EnvoyApi::Get().JsonToBinary(full_type_name, json.dump());
+  if (!bytes.ok()) {
+    absl::string_view message = bytes.status().message();
+    return absl::Status(bytes.status().code(),
+                        absl::StrCat(file_name, ":",
+                                     LineOfProtobufError(root, message), ": ",
+                                     message));
+  }
+  return bytes;
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::is_directory(path, error)) {
+    absl::StatusOr<std::string> text = ReadFile(path);
+    if (!text.ok()) return text.status();
+    return ParseConfig(*text, path);
+  }
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(path, error), end; !error && it != end; it.increment(error)) {
+    std::string extension = it->path().extension().string();
+    if ((extension == ".yaml" || extension == ".yml" || extension == ".json") &&
+        !fs::is_directory(it->path())) {
+      files.push_back(it->path());
+    }
+  }
+  if (error) return absl::NotFoundError(absl::StrCat(path, ": ", error.message()));
+  if (files.empty()) {
+    return absl::NotFoundError(absl::StrCat(path, ": no *.yaml, *.yml or *.json file"));
+  }
+  std::sort(files.begin(), files.end());
+  ConfigBuilder builder;
+  for (const fs::path& file : files) {
+    absl::StatusOr<std::string> text = ReadFile(file);
+    if (!text.ok()) return text.status();
+    builder.AddFile(*text, file.string());
+  }
+  return builder.Build();
+}
+
+bool GlobMatches(std::string_view glob, std::string_view text) {
+  // Iterative matching with backtracking to the last '*': linear in practice, never
+  // exponential.
+  size_t g = 0, t = 0;
+  size_t star = absl::string_view::npos, star_text = 0;
+  while (t < text.size()) {
+    if (g < glob.size() && (glob[g] == '?' || glob[g] == text[t])) {
+      ++g;
+      ++t;
+    } else if (g < glob.size() && glob[g] == '*') {
+      star = g++;
+      star_text = t;
+    } else if (star != absl::string_view::npos) {
+      g = star + 1;
+      t = ++star_text;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.size() && glob[g] == '*') ++g;
+  return g == glob.size();
+}
+
+std::string GroupOf(const Config& config, const envoy::config::core::v3::Node& node) {
+  for (const NodeGroup& group : config.groups) {
+    if (GlobMatches(group.cluster_glob, node.cluster()) && GlobMatches(group.id_glob, node.id())) {
+      return group.name;
+    }
+  }
+  return "";
+}
+
+SnapshotPtr SnapshotFor(const Config& config, const envoy::config::core::v3::Node& node) {
+  for (const NodeGroup& group : config.groups) {
+    if (GlobMatches(group.cluster_glob, node.cluster()) && GlobMatches(group.id_glob, node.id())) {
+      return group.snapshot;
+    }
+  }
+  return config.default_snapshot;
+}
+
+absl::StatusOr<Config> LoadDemoConfig() { return ParseConfig(DemoConfigYaml(), "<demo>"); }
+
+}  // namespace xdsd::config

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "envoy/config/core/v3/base.pb.h"
+#include "xdsd/snapshot.h"
+
+namespace xdsd::config {
+
+// The configuration file format. A file is YAML (or JSON, which is YAML):
+//
+//   resources:                 # served to every node that no group matches
+//     clusters:  [ ... ]       # envoy.config.cluster.v3.Cluster
+//     endpoints: [ ... ]       # envoy.config.endpoint.v3.ClusterLoadAssignment
+//     listeners: [ ... ]       # envoy.config.listener.v3.Listener
+//     routes:    [ ... ]       # envoy.config.route.v3.RouteConfiguration
+//     secrets:   [ ... ]       # envoy.extensions.transport_sockets.tls.v3.Secret
+//     runtimes:  [ ... ]       # envoy.service.runtime.v3.Runtime
+//   groups:                    # optional; a node is served the first group that matches it
+//     - name: edge
+//       match: { cluster: "edge-*", id: "*" }   # globs (* and ?) on node.cluster, node.id
+//       resources: { clusters: [ ... ], ... }   # same shape as above
+//
+// Each resource is written exactly as in Envoy's own v3 YAML or JSON, "@type" inside Any
+// included; any type of the Envoy API may appear inside an Any. A group's resources replace
+// the default resources for the nodes it matches (they are not merged with them), so each
+// set is validated on its own:
+//   - names are unique per type;
+//   - a route's cluster (and weighted cluster, mirror cluster) exists;
+//   - an HTTP connection manager's rds.route_config_name names a route configuration;
+//   - a tcp_proxy's cluster exists;
+//   - a cluster of type EDS has a ClusterLoadAssignment named after its
+//     eds_cluster_config.service_name, or its own name;
+//   - no two listeners share an address and port.
+// Unknown keys, unknown resource types and unknown fields are errors.
+//
+// Every error names the file, the 1-based line and the path of the offending value:
+//   demo.yaml:14: routes[0].virtual_hosts[1].routes[3].route.cluster: no cluster named "x"
+// All errors are collected; a failed load returns one InvalidArgument status with one error
+// per line of its message.
+
+// The resources served to the nodes of one group.
+struct NodeGroup {
+  std::string name;
+  std::string cluster_glob = "*";
+  std::string id_glob = "*";
+  SnapshotPtr snapshot;
+};
+
+// A loaded configuration. Immutable once built; share it freely.
+struct Config {
+  // Served to every node that no group matches. Never null (possibly empty).
+  SnapshotPtr default_snapshot;
+  // In file order (for a directory: in file name order, then file order).
+  std::vector<NodeGroup> groups;
+};
+
+// Loads a file, or a directory whose *.yaml, *.yml and *.json files (not recursive) are
+// merged in name order: their default resources form one set, groups of the same name form
+// one group. A resource name defined twice (in one set) is an error.
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+// Parses one file's text; `file_name` is only used in error messages.
+absl::StatusOr<Config> ParseConfig(std::string_view text, std::string_view file_name);
+
+// Parses one message of `full_type_name` (any message type of the Envoy API, e.g.
+// "envoy.config.bootstrap.v3.Bootstrap") written as Envoy YAML or JSON, and returns it
+// serialized. Unknown fields are errors; an error reads "FILE:LINE: <protobuf message>".
+absl::StatusOr<std::string> ParseYamlAs(std::string_view full_type_name, std::string_view text,
+                                        std::string_view file_name);
+
+// The group a node is served: the name of the first group whose globs match node.cluster
+// and node.id, or "" for the default resources.
+std::string GroupOf(const Config& config, const envoy::config::core::v3::Node& node);
+
+// The snapshot a node is served: its group's, or the default one.
+SnapshotPtr SnapshotFor(const Config& config, const envoy::config::core::v3::Node& node);
+
+// True when `text` matches `glob`, where `*` matches any run of characters (also none) and
+// `?` any one character; everything else matches itself.
+bool GlobMatches(std::string_view glob, std::string_view text);
+
+// The built-in demo configuration (also examples/demo.yaml): listener_0 on 0.0.0.0:10000
+// routes every request to https://www.bbc.com, rewriting the host and the path to
+// /robots.txt.
+std::string_view DemoConfigYaml();
+
+// DemoConfigYaml(), parsed. Only fails on a defect in the demo or the API.
+absl::StatusOr<Config> LoadDemoConfig();
+
+}  // namespace xdsd::config

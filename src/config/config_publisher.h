@@ -1,0 +1,90 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "config/config_loader.h"
+#include "config/config_watcher.h"
+#include "xdsd/snapshot_cache.h"
+
+namespace xdsd::config {
+
+// What the config being served is, and how the last reload went.
+struct ConfigStatus {
+  std::string source;   // the path, or "<built-in demo>"
+  std::string version;  // a content hash of everything served; the same for the same config
+  absl::Time loaded_at = absl::InfinitePast();
+  int reloads_succeeded = 0;
+  int reloads_failed = 0;
+  // The error of the latest load when it failed (every error, one a line); cleared by the next
+  // good load.
+  std::optional<std::string> last_error;
+  absl::Time last_error_at = absl::InfinitePast();
+};
+
+// The config a daemon serves: loads it, publishes it to a SnapshotCache (the default
+// resources under key "", each group under its name), and reloads it when the file changes.
+// A config that fails to load is refused whole: the last good one keeps being served and the
+// error is kept for ConfigStatus. Only what changed reaches the clients: snapshots are
+// content-versioned, so a reload that changes one type changes that type's version only.
+//
+// Thread-safe. The cache passed to PublishTo must outlive the publisher.
+class ConfigPublisher {
+ public:
+  static constexpr char kDemoSource[] = "<built-in demo>";
+
+  // `path` is a file or directory; empty for the built-in demo.
+  explicit ConfigPublisher(std::string path);
+  ~ConfigPublisher();  // stops watching
+  ConfigPublisher(const ConfigPublisher&) = delete;
+  ConfigPublisher& operator=(const ConfigPublisher&) = delete;
+
+  // Loads the config for the first time. An error is the load's (every error, one a line).
+  absl::Status Load();
+
+  // The key of a node's snapshot in the current config: its group's name, or "" (a NodeHash
+  // for the cache).
+  std::string KeyOf(const envoy::config::core::v3::Node& node) const;
+
+  // Publishes the loaded config to `cache`, and every later reload too.
+  void PublishTo(SnapshotCache* cache);
+
+  // Loads the config again. On success publishes it; on failure keeps the last good config
+  // and records the error. Returns the load's status.
+  absl::Status Reload();
+
+  // Calls `listener` after every reload that Watch starts, with its status. Before Watch.
+  void OnReload(std::function<void(const absl::Status&)> listener);
+
+  // Reloads on every change of the file or directory (within about a second; an editor's
+  // burst of writes makes one reload). Not for the built-in demo.
+  absl::Status Watch(ConfigWatcher::Options options = {});
+
+  ConfigStatus status() const;
+  std::shared_ptr<const Config> config() const;
+
+ private:
+  absl::StatusOr<Config> LoadFromSource() const;
+  void PublishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string path_;
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Config> config_ ABSL_GUARDED_BY(mu_);
+  ConfigStatus status_ ABSL_GUARDED_BY(mu_);
+  SnapshotCache* cache_ ABSL_GUARDED_BY(mu_) = nullptr;
+
+  std::function<void(const absl::Status&)> on_reload_;  // set before Watch
+  std::unique_ptr<ConfigWatcher> watcher_;              // set once by Watch
+};
+
+// A content hash over every snapshot of a config (default and groups, every type).
+std::string ConfigVersion(const Config& config);
+
+}  // namespace xdsd::config

@@ -1,0 +1,161 @@
+#include "config/config_publisher.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "xdsd/resource.h"
+
+namespace xdsd::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A listener on `port` routing everything to cluster `cluster`, which has one endpoint.
+std::string ConfigText(const std::string& cluster, int port = 10000) {
+  return R"(resources:
+  listeners:
+  - name: web
+    address: {socket_address: {address: 0.0.0.0, port_value: )" +
+         std::to_string(port) + R"(}}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: web
+          rds: {route_config_name: web, config_source: {ads: {}, resource_api_version: V3}}
+          http_filters:
+          - name: envoy.filters.http.router
+            typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+  routes:
+  - name: web
+    virtual_hosts:
+    - name: all
+      domains: ["*"]
+      routes:
+      - match: {prefix: "/"}
+        route: {cluster: )" +
+         cluster + R"(}
+  clusters:
+  - name: a
+    type: STATIC
+    load_assignment: {cluster_name: a, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 8001}}}}]}]}
+  - name: b
+    type: STATIC
+    load_assignment: {cluster_name: b, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 8002}}}}]}]}
+)";
+}
+
+template <typename F>
+bool Eventually(F condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval
+  }
+  return condition();
+}
+
+class ConfigPublisherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("xdsd-publisher-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "xdsd.yaml").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void Write(const std::string& text) {
+    std::ofstream out(path_, std::ios::trunc);
+    out << text;
+  }
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(ConfigPublisherTest, PublishesAndReloadsOnlyWhatChanged) {
+  Write(ConfigText("a"));
+  ConfigPublisher publisher(path_);
+  ASSERT_TRUE(publisher.Load().ok());
+  SnapshotCache cache([&](const auto& node) { return publisher.KeyOf(node); });
+  publisher.PublishTo(&cache);
+  SnapshotPtr first = cache.GetSnapshot("");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->Resources(kListenerType).size(), 1u);
+  const ConfigStatus loaded = publisher.status();
+  EXPECT_EQ(loaded.source, path_);
+  EXPECT_FALSE(loaded.version.empty());
+  EXPECT_FALSE(loaded.last_error.has_value());
+
+  Write(ConfigText("b"));
+  ASSERT_TRUE(publisher.Reload().ok());
+  SnapshotPtr second = cache.GetSnapshot("");
+  EXPECT_NE(second->Version(kRouteType), first->Version(kRouteType));
+  EXPECT_EQ(second->Version(kListenerType), first->Version(kListenerType));
+  EXPECT_EQ(second->Version(kClusterType), first->Version(kClusterType));
+  EXPECT_NE(publisher.status().version, loaded.version);
+}
+
+TEST_F(ConfigPublisherTest, BrokenConfigKeepsTheLastGoodOne) {
+  Write(ConfigText("a"));
+  ConfigPublisher publisher(path_);
+  ASSERT_TRUE(publisher.Load().ok());
+  SnapshotCache cache;
+  publisher.PublishTo(&cache);
+  SnapshotPtr good = cache.GetSnapshot("");
+  const std::string good_version = publisher.status().version;
+
+  Write(ConfigText("paymnts"));
+  absl::Status status = publisher.Reload();
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(cache.GetSnapshot(""), good);  // still served
+  ConfigStatus after = publisher.status();
+  EXPECT_EQ(after.version, good_version);
+  ASSERT_TRUE(after.last_error.has_value());
+  EXPECT_NE(after.last_error->find("xdsd.yaml:22: routes[0].virtual_hosts[0].routes[0].route.cluster:"), std::string::npos) << *after.last_error;
+  EXPECT_NE(after.last_error->find("no cluster named \"paymnts\""), std::string::npos);
+  EXPECT_EQ(after.reloads_failed, 1);
+
+  Write(ConfigText("b"));
+  ASSERT_TRUE(publisher.Reload().ok());
+  EXPECT_FALSE(publisher.status().last_error.has_value());
+}
+
+TEST_F(ConfigPublisherTest, SameConfigGivesSameVersionsInAnyProcess) {
+  Write(ConfigText("a"));
+  ConfigPublisher one(path_), two(path_);
+  ASSERT_TRUE(one.Load().ok());
+  ASSERT_TRUE(two.Load().ok());
+  EXPECT_EQ(one.status().version, two.status().version);
+}
+
+TEST_F(ConfigPublisherTest, WatchReloadsASavedChange) {
+  Write(ConfigText("a"));
+  ConfigPublisher publisher(path_);
+  ASSERT_TRUE(publisher.Load().ok());
+  SnapshotCache cache;
+  publisher.PublishTo(&cache);
+  ASSERT_TRUE(publisher.Watch().ok());
+  const std::string before = cache.GetSnapshot("")->Version(kRouteType);
+  Write(ConfigText("b"));
+  EXPECT_TRUE(Eventually([&] { return cache.GetSnapshot("")->Version(kRouteType) != before; }));
+  Write("resources: {listeners: [{name: x, adress: {}}]}\n");
+  EXPECT_TRUE(Eventually([&] { return publisher.status().last_error.has_value(); }));
+  EXPECT_NE(publisher.status().last_error->find("adress"), std::string::npos);
+}
+
+TEST_F(ConfigPublisherTest, TheDemoLoadsWithoutAFile) {
+  ConfigPublisher publisher("");
+  ASSERT_TRUE(publisher.Load().ok());
+  EXPECT_EQ(publisher.status().source, ConfigPublisher::kDemoSource);
+  EXPECT_FALSE(publisher.Watch().ok());
+}
+
+}  // namespace
+}  // namespace xdsd::config
