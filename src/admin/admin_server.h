@@ -1,0 +1,63 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "rest/rest_gateway.h"
+#include "xdsd/snapshot_cache.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace xdsd::admin {
+
+// The admin HTTP server: what an operator or a health checker asks xdsd.
+//
+//   GET /healthz          200 "ok"
+//   GET /v1/nodes         every node the cache has seen, as a JSON array (NodeStatusToJson);
+//                         ?connected=true keeps the nodes with an open stream
+//   GET /v1/nodes/{id}    one node as a JSON object; 404 when never seen
+//   GET /v1/config        the config being served and the last load error (SetConfigStatus)
+//   POST /v3/discovery:{type}   the xDS REST gateway (SetRestGateway)
+//
+// Requests are served on httplib's worker threads; each reads the cache's thread-safe status.
+//
+// Thread-compatible: Start and Stop are called by one owner thread. The cache must outlive the
+// server.
+class AdminServer {
+ public:
+  explicit AdminServer(const SnapshotCache* cache);
+  ~AdminServer();  // stops the server
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  // Serves GET /v1/config with what `status` returns. Before Start.
+  void SetConfigStatus(std::function<nlohmann::json()> status);
+  // Serves POST /v3/discovery:{type} with `gateway`, which must outlive the server. Before Start.
+  void SetRestGateway(const rest::RestGateway* gateway);
+
+  // Binds `host`:`port` (port 0 picks a free one) and starts serving on a background thread.
+  // Returns the bound port. Fails with Unavailable when the address cannot be bound. At most
+  // once per server.
+  absl::StatusOr<int> Start(const std::string& host, int port);
+
+  // Stops accepting, finishes the requests under way and joins the thread. Idempotent.
+  void Stop();
+
+ private:
+  void AddRoutes();
+
+  const SnapshotCache* const cache_;
+  std::function<nlohmann::json()> config_status_;
+  const rest::RestGateway* rest_gateway_ = nullptr;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+};
+
+}  // namespace xdsd::admin

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "xdsd/status.h"
+
+namespace xdsd::admin {
+
+// The JSON form of a node's status, as served by GET /v1/nodes:
+//
+//   {"id": "...", "cluster": "...", "user_agent_name": "envoy", "user_agent_version": "1.30.1",
+//    "first_seen": "2024-05-01T10:00:00.000Z", "last_request": "...", "open_streams": 1,
+//    "types": [{"type_url": "...", "type": "clusters", "state": "SYNCED",
+//               "version_sent": "...", "version_acked": "...", "version_nacked": "",
+//               "nack_error": "", "nack_count": 0, "sent_at": ..., "acked_at": ...,
+//               "nacked_at": ...}, ...]}
+//
+// Times are RFC 3339 in UTC with milliseconds, null when the event never happened.
+// user_agent_version is the node's user_agent_version, or its user_agent_build_version rendered
+// as "major.minor.patch".
+nlohmann::json NodeStatusToJson(const NodeStatus& status);
+
+// A JSON array of NodeStatusToJson().
+nlohmann::json NodeStatusesToJson(const std::vector<NodeStatus>& statuses);
+
+}  // namespace xdsd::admin

@@ -1,0 +1,167 @@
+#include "cli/serve.h"
+
+#include <signal.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "admin/admin_server.h"
+#include "cli/logging_callbacks.h"
+#include "config/config_loader.h"
+#include "config/config_publisher.h"
+#include "nlohmann/json.hpp"
+#include "rest/rest_gateway.h"
+#include "grpcpp/server.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+#include "xdsd/resource.h"
+#include "xdsd/server.h"
+#include "xdsd/snapshot_cache.h"
+
+namespace xdsd::cli {
+namespace {
+
+// How long calls get to finish when xdsd stops, before they are cancelled. xDS streams never end
+// by themselves (and gRPC also waits for idle client connections to go away), so this only lets
+// responses and Fetch calls under way complete; the clients reconnect, to a replica or to the
+// next xdsd.
+constexpr absl::Duration kShutdownGrace = absl::Seconds(1);
+
+void SetUpLogging(spdlog::level::level_enum level) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "xdsd", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::trace);  // stderr: every line is visible at once
+  spdlog::set_default_logger(std::move(logger));
+}
+
+// "clusters: 1 (version 0123456789abcdef), listeners: 1 (...)"; "no resources" when empty.
+std::string SummarizeSnapshot(const Snapshot* snapshot) {
+  if (snapshot == nullptr || snapshot->size() == 0) return "no resources";
+  std::vector<std::string> parts;
+  for (std::string_view type_url : kAdsOrder) {
+    const size_t count = snapshot->Resources(type_url).size();
+    if (count == 0) continue;
+    parts.push_back(absl::StrCat(std::string(TypeShortName(type_url)), ": ", count, " (version ",
+                                 snapshot->Version(type_url), ")"));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
+void LogConfigSummary(const std::string& source, const config::Config& config) {
+  spdlog::info("config {}: default resources: {}", source,
+               SummarizeSnapshot(config.default_snapshot.get()));
+  for (const config::NodeGroup& group : config.groups) {
+    spdlog::info("config {}: group \"{}\" (node cluster \"{}\", node id \"{}\"): {}", source,
+                 group.name, group.cluster_glob, group.id_glob,
+                 SummarizeSnapshot(group.snapshot.get()));
+  }
+}
+
+// GET /v1/config: the config being served and the last load error.
+nlohmann::json ConfigStatusToJson(const config::ConfigStatus& status) {
+  auto time = [](absl::Time t) -> nlohmann::json {
+    if (t == absl::InfinitePast()) return nullptr;
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+  };
+  nlohmann::json json = {{"source", status.source},
+                         {"version", status.version},
+                         {"loaded_at", time(status.loaded_at)},
+                         {"reloads_succeeded", status.reloads_succeeded},
+                         {"reloads_failed", status.reloads_failed},
+                         {"last_error", nullptr}};
+  if (status.last_error.has_value()) {
+    json["last_error"] = {{"message", *status.last_error}, {"at", time(status.last_error_at)}};
+  }
+  return json;
+}
+
+sigset_t TerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  return signals;
+}
+
+}  // namespace
+
+absl::Status Run(const ServeOptions& options) {
+  // Before any thread exists, so that every thread inherits the mask and only sigwait below
+  // sees the signals.
+  const sigset_t signals = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  SetUpLogging(options.log_level);
+
+  config::ConfigPublisher publisher(options.config_path);
+  if (absl::Status loaded = publisher.Load(); !loaded.ok()) {
+    return absl::Status(loaded.code(),
+                        absl::StrCat("config ", publisher.status().source, " is invalid:\n",
+                                     std::string(loaded.message())));
+  }
+  LogConfigSummary(publisher.status().source, *publisher.config());
+
+  // The node hash reads the current config's groups, so a reload that changes them applies to
+  // the streams that open after it.
+  SnapshotCache cache(
+      [&publisher](const envoy::config::core::v3::Node& node) { return publisher.KeyOf(node); });
+  publisher.PublishTo(&cache);
+  if (!options.config_path.empty()) {
+    publisher.OnReload([&publisher](const absl::Status& status) {
+      const config::ConfigStatus now = publisher.status();
+      if (status.ok()) {
+        spdlog::info("config {} reloaded: version {}", now.source, now.version);
+        LogConfigSummary(now.source, *publisher.config());
+      } else {
+        spdlog::error("config {} refused, still serving version {}:\n{}", now.source, now.version,
+                      std::string(status.message()));
+      }
+    });
+    if (absl::Status watching = publisher.Watch(); !watching.ok()) return watching;
+    spdlog::info("watching {} for changes", options.config_path);
+  }
+
+  LoggingCallbacks callbacks;
+  XdsServer xds(&cache, &callbacks);
+  int xds_port = 0;
+  absl::StatusOr<std::unique_ptr<grpc::Server>> grpc_server =
+      StartGrpcServer(xds, absl::StrCat("0.0.0.0:", options.xds_port), &xds_port);
+  if (!grpc_server.ok()) return grpc_server.status();
+
+  rest::RestGateway rest_gateway(&cache, &callbacks);
+  admin::AdminServer admin(&cache);
+  admin.SetConfigStatus([&publisher] { return ConfigStatusToJson(publisher.status()); });
+  admin.SetRestGateway(&rest_gateway);
+  absl::StatusOr<int> http_port = admin.Start("0.0.0.0", options.http_port);
+  if (!http_port.ok()) {
+    (*grpc_server)->Shutdown(absl::ToChronoTime(absl::Now()));
+    return http_port.status();
+  }
+  spdlog::info("serving xDS (gRPC) on 0.0.0.0:{}, admin HTTP on http://0.0.0.0:{}", xds_port,
+               *http_port);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("received {}, shutting down (calls under way get {} to finish)",
+               signal_number == SIGINT ? "SIGINT" : "SIGTERM",
+               absl::FormatDuration(kShutdownGrace));
+
+  (*grpc_server)->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
+  (*grpc_server)->Wait();
+  spdlog::debug("xDS server stopped");
+  admin.Stop();
+  spdlog::debug("admin HTTP server stopped");
+  spdlog::info("stopped");
+  return absl::OkStatus();
+}
+
+}  // namespace xdsd::cli
