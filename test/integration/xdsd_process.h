@@ -1,0 +1,81 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "integration/subprocess.h"
+
+namespace xdsd::testing {
+
+// The path of the xdsd binary under test (set by the build).
+std::string XdsdBinary();
+
+// A running `xdsd serve`, on ports it picked itself (--xds-port=0 --http-port=0, read back
+// from its log), ready to serve: its /healthz answered 200.
+//
+// Thread-compatible.
+class XdsdProcess {
+ public:
+  // Starts `xdsd serve <flags> --xds-port=0 --http-port=0`, its log in `dir`/xdsd.log, and
+  // waits up to `timeout` until it serves.
+  static absl::StatusOr<std::unique_ptr<XdsdProcess>> Start(const std::vector<std::string>& flags,
+                                                            const std::string& dir,
+                                                            absl::Duration timeout);
+
+  int xds_port() const { return xds_port_; }
+  int http_port() const { return http_port_; }
+  // Everything it logged so far.
+  std::string Log() const { return ReadFileOrEmpty(log_path_); }
+
+  // GET `path` on the admin port: the body when the status is 200, an error otherwise.
+  absl::StatusOr<std::string> HttpGet(const std::string& path) const;
+
+  // SIGTERM, then waits up to `timeout` for the exit; returns its wait status.
+  absl::StatusOr<int> Stop(absl::Duration timeout);
+
+ private:
+  XdsdProcess(std::unique_ptr<Subprocess> process, std::string log_path)
+      : process_(std::move(process)), log_path_(std::move(log_path)) {}
+
+  std::unique_ptr<Subprocess> process_;
+  const std::string log_path_;
+  int xds_port_ = 0;
+  int http_port_ = 0;
+};
+
+// Calls `condition` every `interval` until it returns true or `timeout` passes; returns its
+// last result.
+template <typename Condition>
+bool PollUntil(absl::Duration timeout, Condition condition,
+               absl::Duration interval = absl::Milliseconds(50)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    if (condition()) return true;
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(interval);
+  }
+}
+
+// A fresh directory under $TEST_TMPDIR (or /tmp), removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Writes `text` to `path`, replacing the file.
+absl::Status WriteFile(const std::string& path, const std::string& text);
+
+}  // namespace xdsd::testing
