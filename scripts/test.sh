@@ -4,4 +4,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
+# The xDS clients the integration tests drive: @grpc/grpc-js-xds (npm) and grpc-go (Go modules).
+npm ci --prefix "$root/test/integration/node" --no-audit --no-fund --loglevel=error
 ctest --test-dir "$root/build" --output-on-failure -j 2 --timeout 600

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -51,9 +52,10 @@ class XdsServer {
 
 // Starts a gRPC server on `address` ("0.0.0.0:18000", "127.0.0.1:0") serving `xds`, with
 // keepalive settings fit for long-lived xDS streams. `*bound_port` gets the port (useful with
-// port 0).
-absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(XdsServer& xds,
-                                                              const std::string& address,
-                                                              int* bound_port);
+// port 0). `configure`, when given, adds more to the builder before it starts (typed services
+// such as CSDS or health checking, options).
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
+    XdsServer& xds, const std::string& address, int* bound_port,
+    const std::function<void(grpc::ServerBuilder&)>& configure = nullptr);
 
 }  // namespace xdsd

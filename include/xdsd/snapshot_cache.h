@@ -71,7 +71,10 @@ class SnapshotCache {
                const SnapshotWatcher* watcher);
 
   // Node status, reported by the streams.
-  void RecordStreamOpen(const envoy::config::core::v3::Node& node);
+  // `peer` is the client's address as gRPC gives it ("ipv4:10.0.0.7:53622"); `variant` says
+  // which protocol the stream speaks ("sotw-ads", "delta-ads", "sotw", "delta").
+  void RecordStreamOpen(const envoy::config::core::v3::Node& node, const std::string& peer = "",
+                        const std::string& variant = "");
   void RecordStreamClosed(const std::string& node_id);
   void RecordRequest(const std::string& node_id, const std::string& type_url);
   void RecordSent(const std::string& node_id, const std::string& type_url,

@@ -37,7 +37,10 @@ struct TypeStatus {
 struct NodeStatus {
   envoy::config::core::v3::Node node;  // as given in its first request
   absl::Time first_seen = absl::InfinitePast();
+  absl::Time connected_since = absl::InfinitePast();  // the latest stream's opening
   absl::Time last_request = absl::InfinitePast();
+  std::string peer;     // the latest stream's remote address, as gRPC gives it
+  std::string variant;  // the latest stream's protocol: "sotw-ads", "delta-ads", "sotw", "delta"
   int open_streams = 0;
   int open_watches = 0;  // streams waiting for the snapshot of this node's key
   std::vector<TypeStatus> types;  // in the order the node first asked for them

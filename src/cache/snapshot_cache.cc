@@ -99,13 +99,17 @@ void SnapshotCache::Unwatch(const std::string& key, const std::string& node_id,
   if (watchers.empty() && it->second.snapshot == nullptr) keys_.erase(it);
 }
 
-void SnapshotCache::RecordStreamOpen(const envoy::config::core::v3::Node& node) {
+void SnapshotCache::RecordStreamOpen(const envoy::config::core::v3::Node& node,
+                                     const std::string& peer, const std::string& variant) {
   const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   NodeStatus& status = nodes_[node.id()];
   if (status.first_seen == absl::InfinitePast()) status.first_seen = now;
   status.node = node;
+  status.connected_since = now;
   status.last_request = now;
+  status.peer = peer;
+  status.variant = variant;
   ++status.open_streams;
 }
 

@@ -165,6 +165,7 @@ class StreamWatcher : public SnapshotWatcher {
 
 // The two stream variants, as the stream reactor below sees them.
 struct SotwVariant {
+  static std::string Name(bool ads) { return ads ? "sotw-ads" : "sotw"; }
   using Request = DiscoveryRequest;
   using State = SotwStreamState;
   using Response = SotwResponse;
@@ -179,6 +180,7 @@ struct SotwVariant {
 };
 
 struct DeltaVariant {
+  static std::string Name(bool ads) { return ads ? "delta-ads" : "delta"; }
   using Request = DeltaDiscoveryRequest;
   using State = DeltaStreamState;
   using Response = DeltaResponse;
@@ -210,6 +212,7 @@ class XdsStream : public grpc::ServerGenericBidiReactor {
         id_(server->NewStreamId()),
         method_(context->method()),
         peer_(context->peer()),
+        ads_(type_url.empty()),
         state_(type_url) {
     ++server_->open_streams;
     absl::Status allowed = server_->callbacks()->OnStreamOpen(id_, method_, peer_);
@@ -282,7 +285,7 @@ class XdsStream : public grpc::ServerGenericBidiReactor {
       }
       node_ = request.node();
       node_known_ = true;
-      server_->cache()->RecordStreamOpen(node_);
+      server_->cache()->RecordStreamOpen(node_, peer_, Variant::Name(ads_));
       watcher_ = std::make_shared<StreamWatcher<XdsStream>>(this);
       SnapshotCache::WatchStart start = server_->cache()->Watch(node_, watcher_);
       watch_key_ = start.key;
@@ -359,6 +362,7 @@ class XdsStream : public grpc::ServerGenericBidiReactor {
   const int64_t id_;
   const std::string method_;
   const std::string peer_;
+  const bool ads_;
 
   // Confined to the reading side (OnReadDone), which gRPC runs one at a time; read by OnDone
   // after every reaction has finished.
@@ -453,9 +457,9 @@ void XdsServer::RegisterOn(grpc::ServerBuilder& builder) {
 
 int64_t XdsServer::open_streams() const { return impl_->open_streams.load(); }
 
-absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(XdsServer& xds,
-                                                              const std::string& address,
-                                                              int* bound_port) {
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
+    XdsServer& xds, const std::string& address, int* bound_port,
+    const std::function<void(grpc::ServerBuilder&)>& configure) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), bound_port);
   // xDS streams live long: keep them alive through idle periods and NATs, and let clients ping.
@@ -469,6 +473,7 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(XdsServer& xds,
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   builder.SetMaxSendMessageSize(-1);
   xds.RegisterOn(builder);
+  if (configure) configure(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
