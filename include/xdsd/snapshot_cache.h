@@ -81,8 +81,11 @@ class SnapshotCache {
                   const std::string& version, const std::string& nonce);
   void RecordAck(const std::string& node_id, const std::string& type_url,
                  const std::string& version);
+  // `running_version` is the version the client says it still runs (the NACK's version_info);
+  // it stands as the ACKed version when none was seen on this process (after a restart).
   void RecordNack(const std::string& node_id, const std::string& type_url,
-                  const std::string& version, const std::string& error);
+                  const std::string& version, const std::string& error,
+                  const std::string& running_version = "");
 
   // The status of one node (by node.id), or nullopt for a node never seen.
   std::optional<NodeStatus> GetNodeStatus(const std::string& node_id) const;

@@ -159,10 +159,12 @@ void SnapshotCache::RecordAck(const std::string& node_id, const std::string& typ
 }
 
 void SnapshotCache::RecordNack(const std::string& node_id, const std::string& type_url,
-                               const std::string& version, const std::string& error) {
+                               const std::string& version, const std::string& error,
+                               const std::string& running_version) {
   const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   TypeStatus& type = TypeStatusLocked(node_id, type_url);
+  if (type.version_acked.empty()) type.version_acked = running_version;
   type.version_nacked = version;
   type.nack_error = error;
   type.nacked_at = now;

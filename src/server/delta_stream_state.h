@@ -35,6 +35,7 @@ struct DeltaRequestOutcome {
   std::string type_url;
   std::string system_version;  // of the response ACKed or NACKed
   std::string error;
+  std::string running_version;  // a NACK's version_info: what the client still runs
   // For the first request of a type: the version being served when the client already holds
   // every resource of it at the right version (a reconnect that needs nothing); else empty.
   std::string holds_current_version;

@@ -104,6 +104,7 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
     outcome.kind = SotwRequestOutcome::Kind::kNack;
     outcome.version = state.sent_version;
     outcome.error = request.error_detail().message();
+    outcome.running_version = request.version_info();
     state.nacked = state.sent;
     state.in_flight = false;
   } else if (answers_latest && state.in_flight) {

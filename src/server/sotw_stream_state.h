@@ -34,6 +34,7 @@ struct SotwRequestOutcome {
   std::string type_url;
   std::string version;  // the version ACKed or NACKed
   std::string error;    // the client's error text, for a NACK
+  std::string running_version;  // a NACK's version_info: what the client still runs
   // For the first request of a type: the version being served, when the client (reconnecting)
   // already holds it and so is sent nothing; empty otherwise.
   std::string holds_current_version;

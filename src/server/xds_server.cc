@@ -315,7 +315,8 @@ class XdsStream : public grpc::ServerGenericBidiReactor {
         cache.RecordAck(node_.id(), outcome.type_url, VersionOfOutcome(outcome));
         break;
       case Outcome::Kind::kNack:
-        cache.RecordNack(node_.id(), outcome.type_url, VersionOfOutcome(outcome), outcome.error);
+        cache.RecordNack(node_.id(), outcome.type_url, VersionOfOutcome(outcome), outcome.error,
+                         outcome.running_version);
         break;
       case Outcome::Kind::kSubscription:
       case Outcome::Kind::kStale:

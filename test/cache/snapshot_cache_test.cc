@@ -116,6 +116,14 @@ TEST(SnapshotCacheTest, NodeStatusTracksSentAckedNacked) {
   EXPECT_EQ(cache.NodeStatuses().size(), 1u);
 }
 
+TEST(SnapshotCacheTest, NackAfterRestartShowsTheVersionTheClientRuns) {
+  SnapshotCache cache;
+  cache.RecordStreamOpen(MakeNode("envoy-2"));
+  cache.RecordSent("envoy-2", std::string(kClusterType), "v9", "1");
+  cache.RecordNack("envoy-2", std::string(kClusterType), "v9", "bad", /*running_version=*/"v8");
+  EXPECT_EQ(cache.GetNodeStatus("envoy-2")->types[0].version_acked, "v8");
+}
+
 TEST(SnapshotCacheTest, ConcurrentSetsAndWatchesAreSafe) {
   SnapshotCache cache;
   std::vector<std::thread> threads;
