@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "xdsd/resource.h"
+#include "xdsd/resource_map.h"
 
 namespace xdsd {
 
@@ -18,11 +19,17 @@ namespace xdsd {
 // Thread-safe: immutable after construction; share it as std::shared_ptr<const Snapshot>.
 class Snapshot {
  public:
-  using ResourceMap = std::map<std::string, ResourcePtr, std::less<>>;
+  using ResourceMap = xdsd::ResourceMap;
 
   // Groups `resources` by type. Fails with InvalidArgument when a type has a name twice or a
   // resource has an unknown type URL or an empty name.
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Create(std::vector<ResourcePtr> resources);
+
+  // A snapshot like `base` (null for an empty one) whose resources of `type_url` are
+  // `resources`; the other types are shared with `base`, not copied. O(number of types).
+  static std::shared_ptr<const Snapshot> WithType(const std::shared_ptr<const Snapshot>& base,
+                                                  std::string_view type_url,
+                                                  ResourceMap resources);
 
   // The resources of one type, by name; an empty map for a type the snapshot has none of.
   const ResourceMap& Resources(std::string_view type_url) const;
@@ -33,8 +40,9 @@ class Snapshot {
   // The resource of a type and name, or null.
   ResourcePtr Find(std::string_view type_url, std::string_view name) const;
 
-  // The version of any set of resources: a content hash of their names and bytes.
+  // The version of any set of resources: a content hash of their names and versions.
   static std::string VersionOf(const ResourceMap& resources);
+  static std::string VersionOf(const std::map<std::string, ResourcePtr, std::less<>>& resources);
 
   // How many resources of all types.
   size_t size() const { return size_; }

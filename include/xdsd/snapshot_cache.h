@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "envoy/config/core/v3/base.pb.h"
+#include "xdsd/resource_map.h"
 #include "xdsd/snapshot.h"
 #include "xdsd/status.h"
 
@@ -48,6 +49,21 @@ class SnapshotCache {
   SnapshotPtr GetSnapshot(const std::string& key) const;
   // Forgets the snapshot of `key`; open streams keep what they were sent and wait for a new one.
   void ClearSnapshot(const std::string& key);
+
+  // Fleet-wide resources of one type: the incremental cache for large sets that change often,
+  // such as endpoints. Once set, every key's snapshot serves these resources for `type_url`
+  // in place of its own, over SotW, delta and Fetch alike. Updates take time proportional to
+  // what changed, not to the size of the set (see ResourceMap), plus one cheap snapshot per
+  // key. A key without a snapshot gets none from this: its nodes wait for their snapshot.
+  //
+  // UpdateTypeResources adds or replaces `upserts` and removes `removals` as one change.
+  void SetTypeResources(std::string_view type_url, std::vector<ResourcePtr> resources);
+  void UpdateTypeResources(std::string_view type_url, const std::vector<ResourcePtr>& upserts,
+                           const std::vector<std::string>& removals = {});
+  // Stops serving `type_url` fleet-wide: the keys' own snapshots serve it again.
+  void ClearTypeResources(std::string_view type_url);
+  // The fleet-wide resources of `type_url`, or nullopt when the type has none.
+  std::optional<ResourceMap> TypeResources(std::string_view type_url) const;
   // The keys that have a snapshot.
   std::vector<std::string> Keys() const;
 
@@ -94,21 +110,32 @@ class SnapshotCache {
 
  private:
   struct KeyState {
-    SnapshotPtr snapshot;
+    SnapshotPtr own;       // as set by SetSnapshot
+    SnapshotPtr snapshot;  // what is served: `own` with the fleet-wide types in place
     uint64_t generation = 0;
     std::vector<std::shared_ptr<SnapshotWatcher>> watchers;
   };
   TypeStatus& TypeStatusLocked(const std::string& node_id, const std::string& type_url)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void PublishLocked(const std::string& key, SnapshotPtr snapshot,
-                     std::vector<std::shared_ptr<SnapshotWatcher>>* to_notify,
-                     uint64_t* generation) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A delivery to make once mu_ is released.
+  struct Notification {
+    std::shared_ptr<SnapshotWatcher> watcher;
+    SnapshotPtr snapshot;
+    uint64_t generation;
+  };
+  // Sets what `key` serves from `own` and the fleet-wide types; queues its watchers.
+  void PublishLocked(const std::string& key, SnapshotPtr own,
+                     std::vector<Notification>* to_notify) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RepublishAllLocked(std::vector<Notification>* to_notify)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static void Deliver(const std::vector<Notification>& notifications);
 
   const NodeHash node_hash_;  // constant after construction
 
   mutable absl::Mutex mu_;
   std::map<std::string, KeyState, std::less<>> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, NodeStatus, std::less<>> nodes_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ResourceMap, std::less<>> fleet_types_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace xdsd

@@ -22,23 +22,40 @@ std::string NodeIdHash(const envoy::config::core::v3::Node& node) { return node.
 
 SnapshotCache::SnapshotCache(NodeHash node_hash) : node_hash_(std::move(node_hash)) {}
 
-void SnapshotCache::PublishLocked(const std::string& key, SnapshotPtr snapshot,
-                                  std::vector<std::shared_ptr<SnapshotWatcher>>* to_notify,
-                                  uint64_t* generation) {
+void SnapshotCache::Deliver(const std::vector<Notification>& notifications) {
+  for (const Notification& n : notifications) n.watcher->OnSnapshot(n.snapshot, n.generation);
+}
+
+void SnapshotCache::PublishLocked(const std::string& key, SnapshotPtr own,
+                                  std::vector<Notification>* to_notify) {
   KeyState& state = keys_[key];
-  state.snapshot = std::move(snapshot);
-  *generation = ++state.generation;
-  *to_notify = state.watchers;
+  state.own = std::move(own);
+  SnapshotPtr served = state.own;
+  if (served != nullptr) {
+    for (const auto& [type_url, resources] : fleet_types_) {
+      served = Snapshot::WithType(served, type_url, resources);
+    }
+  }
+  state.snapshot = std::move(served);
+  ++state.generation;
+  for (const auto& watcher : state.watchers) {
+    to_notify->push_back({watcher, state.snapshot, state.generation});
+  }
+}
+
+void SnapshotCache::RepublishAllLocked(std::vector<Notification>* to_notify) {
+  for (auto& [key, state] : keys_) {
+    if (state.own != nullptr) PublishLocked(key, state.own, to_notify);
+  }
 }
 
 void SnapshotCache::SetSnapshot(const std::string& key, SnapshotPtr snapshot) {
-  std::vector<std::shared_ptr<SnapshotWatcher>> to_notify;
-  uint64_t generation = 0;
+  std::vector<Notification> to_notify;
   {
     absl::MutexLock lock(&mu_);
-    PublishLocked(key, snapshot, &to_notify, &generation);
+    PublishLocked(key, std::move(snapshot), &to_notify);
   }
-  for (const auto& watcher : to_notify) watcher->OnSnapshot(snapshot, generation);
+  Deliver(to_notify);
 }
 
 SnapshotPtr SnapshotCache::GetSnapshot(const std::string& key) const {
@@ -48,15 +65,58 @@ SnapshotPtr SnapshotCache::GetSnapshot(const std::string& key) const {
 }
 
 void SnapshotCache::ClearSnapshot(const std::string& key) {
-  std::vector<std::shared_ptr<SnapshotWatcher>> to_notify;
-  uint64_t generation = 0;
+  std::vector<Notification> to_notify;
   {
     absl::MutexLock lock(&mu_);
     auto it = keys_.find(key);
     if (it == keys_.end() || it->second.snapshot == nullptr) return;
-    PublishLocked(key, nullptr, &to_notify, &generation);
+    PublishLocked(key, nullptr, &to_notify);
   }
-  for (const auto& watcher : to_notify) watcher->OnSnapshot(nullptr, generation);
+  Deliver(to_notify);
+}
+
+void SnapshotCache::SetTypeResources(std::string_view type_url,
+                                     std::vector<ResourcePtr> resources) {
+  std::vector<Notification> to_notify;
+  {
+    absl::MutexLock lock(&mu_);
+    fleet_types_[std::string(type_url)] = ResourceMap(std::move(resources));
+    RepublishAllLocked(&to_notify);
+  }
+  Deliver(to_notify);
+}
+
+void SnapshotCache::UpdateTypeResources(std::string_view type_url,
+                                        const std::vector<ResourcePtr>& upserts,
+                                        const std::vector<std::string>& removals) {
+  std::vector<Notification> to_notify;
+  {
+    absl::MutexLock lock(&mu_);
+    ResourceMap& resources = fleet_types_[std::string(type_url)];
+    for (const ResourcePtr& resource : upserts) resources = resources.With(resource);
+    for (const std::string& name : removals) resources = resources.Without(name);
+    RepublishAllLocked(&to_notify);
+  }
+  Deliver(to_notify);
+}
+
+void SnapshotCache::ClearTypeResources(std::string_view type_url) {
+  std::vector<Notification> to_notify;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = fleet_types_.find(type_url);
+    if (it == fleet_types_.end()) return;
+    fleet_types_.erase(it);
+    RepublishAllLocked(&to_notify);
+  }
+  Deliver(to_notify);
+}
+
+std::optional<ResourceMap> SnapshotCache::TypeResources(std::string_view type_url) const {
+  absl::MutexLock lock(&mu_);
+  auto it = fleet_types_.find(type_url);
+  if (it == fleet_types_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<std::string> SnapshotCache::Keys() const {

@@ -1,30 +1,32 @@
 #include "xdsd/snapshot.h"
 
-#include <xxhash.h>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace xdsd {
-// A hash over each name and content hash, in name order.
+namespace {
+
+std::string HexVersion(uint64_t hash) { return absl::StrFormat("%016x", hash); }
+
+}  // namespace
+
 std::string Snapshot::VersionOf(const ResourceMap& resources) {
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_64bits_reset(state);
+  return HexVersion(resources.content_hash());
+}
+
+std::string Snapshot::VersionOf(const std::map<std::string, ResourcePtr, std::less<>>& resources) {
+  uint64_t hash = 0;
   for (const auto& [name, resource] : resources) {
-    // Length-prefix the name so that no two different sets hash the same input.
-    const uint64_t size = name.size();
-    XXH3_64bits_update(state, &size, sizeof(size));
-    XXH3_64bits_update(state, name.data(), name.size());
-    XXH3_64bits_update(state, resource->version().data(), resource->version().size());
+    hash += ResourceMap::EntryHash(name, resource->version());
   }
-  const uint64_t digest = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
-  return absl::StrFormat("%016x", digest);
+  return HexVersion(hash);
 }
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Create(
     std::vector<ResourcePtr> resources) {
-  std::shared_ptr<Snapshot> snapshot(new Snapshot());
+  std::map<std::string, std::vector<ResourcePtr>, std::less<>> by_type;
   for (ResourcePtr& resource : resources) {
     if (resource == nullptr) return absl::InvalidArgumentError("null resource");
     if (!IsKnownType(resource->type_url())) {
@@ -35,19 +37,38 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Create(
       return absl::InvalidArgumentError(
           absl::StrCat("a resource of ", std::string(TypeShortName(resource->type_url())), " has no name"));
     }
-    TypeResources& type = snapshot->types_[resource->type_url()];
-    const std::string name = resource->name();
-    const std::string type_url = resource->type_url();
-    if (!type.resources.emplace(name, std::move(resource)).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(std::string(TypeShortName(type_url)), ": the name \"", name, "\" is defined twice"));
-    }
+    by_type[resource->type_url()].push_back(std::move(resource));
   }
-  for (auto& [type_url, type] : snapshot->types_) {
-    type.version = VersionOf(type.resources);
-    snapshot->size_ += type.resources.size();
+  std::shared_ptr<Snapshot> snapshot(new Snapshot());
+  for (auto& [type_url, list] : by_type) {
+    std::sort(list.begin(), list.end(),
+              [](const ResourcePtr& a, const ResourcePtr& b) { return a->name() < b->name(); });
+    auto twice = std::adjacent_find(list.begin(), list.end(), [](const auto& a, const auto& b) {
+      return a->name() == b->name();
+    });
+    if (twice != list.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(std::string(TypeShortName(type_url)),
+                                                     ": the name \"", (*twice)->name(),
+                                                     "\" is defined twice"));
+    }
+    ResourceMap map(std::move(list));
+    snapshot->size_ += map.size();
+    snapshot->types_[type_url] = TypeResources{VersionOf(map), std::move(map)};
   }
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+std::shared_ptr<const Snapshot> Snapshot::WithType(const std::shared_ptr<const Snapshot>& base,
+                                                   std::string_view type_url,
+                                                   ResourceMap resources) {
+  std::shared_ptr<Snapshot> snapshot(new Snapshot());
+  if (base != nullptr) {
+    snapshot->types_ = base->types_;
+    snapshot->size_ = base->size_ - base->Resources(type_url).size();
+  }
+  snapshot->size_ += resources.size();
+  snapshot->types_[std::string(type_url)] = TypeResources{VersionOf(resources), std::move(resources)};
+  return snapshot;
 }
 
 const Snapshot::TypeResources& Snapshot::ForType(std::string_view type_url) const {

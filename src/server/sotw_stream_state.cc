@@ -140,10 +140,7 @@ SotwStreamState::Contents SotwStreamState::Desired(std::string_view type_url,
   Contents desired;
   if (snapshot_ == nullptr) return desired;
   const Snapshot::ResourceMap& resources = snapshot_->Resources(type_url);
-  if (state.wildcard) {
-    desired = resources;
-    return desired;
-  }
+  if (state.wildcard) return Contents(resources.begin(), resources.end());
   for (const std::string& name : state.names) {
     auto it = resources.find(name);
     if (it != resources.end()) desired.emplace(name, it->second);

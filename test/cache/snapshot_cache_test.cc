@@ -124,6 +124,42 @@ TEST(SnapshotCacheTest, NackAfterRestartShowsTheVersionTheClientRuns) {
   EXPECT_EQ(cache.GetNodeStatus("envoy-2")->types[0].version_acked, "v8");
 }
 
+TEST(SnapshotCacheTest, FleetWideTypeReplacesEachKeysOwnAndUpdatesIncrementally) {
+  SnapshotCache cache;
+  cache.SetSnapshot("a", *Snapshot::Create({Resource::FromBytes(kClusterType, "c", "1"),
+                                            Resource::FromBytes(kEndpointType, "c", "own")}));
+  cache.SetSnapshot("b", OneCluster("2"));
+  auto watcher = std::make_shared<RecordingWatcher>();
+  Node node = MakeNode("a");
+  cache.RecordStreamOpen(node);
+  cache.Watch(node, watcher);
+
+  cache.SetTypeResources(kEndpointType, {Resource::FromBytes(kEndpointType, "c", "fleet"),
+                                         Resource::FromBytes(kEndpointType, "d", "fleet")});
+  EXPECT_EQ(cache.GetSnapshot("a")->Find(kEndpointType, "c")->bytes(), "fleet");
+  EXPECT_EQ(cache.GetSnapshot("b")->Resources(kEndpointType).size(), 2u);
+  EXPECT_EQ(cache.GetSnapshot("a")->Find(kClusterType, "c")->bytes(), "1");
+
+  cache.UpdateTypeResources(kEndpointType, {Resource::FromBytes(kEndpointType, "c", "fleet2")},
+                            {"d"});
+  SnapshotPtr served = cache.GetSnapshot("a");
+  EXPECT_EQ(served->Find(kEndpointType, "c")->bytes(), "fleet2");
+  EXPECT_EQ(served->Find(kEndpointType, "d"), nullptr);
+  ASSERT_EQ(watcher->Seen().size(), 2u);
+  EXPECT_EQ(watcher->Seen().back().first, served);
+  EXPECT_EQ(cache.TypeResources(kEndpointType)->size(), 1u);
+
+  // A new snapshot of a key keeps the fleet-wide type in place of its own.
+  cache.SetSnapshot("a", *Snapshot::Create({Resource::FromBytes(kEndpointType, "c", "own2")}));
+  EXPECT_EQ(cache.GetSnapshot("a")->Find(kEndpointType, "c")->bytes(), "fleet2");
+  cache.ClearTypeResources(kEndpointType);
+  EXPECT_EQ(cache.GetSnapshot("a")->Find(kEndpointType, "c")->bytes(), "own2");
+  EXPECT_FALSE(cache.TypeResources(kEndpointType).has_value());
+  // A key without a snapshot is not given one by a fleet-wide type.
+  cache.SetTypeResources(kEndpointType, {});
+  EXPECT_EQ(cache.GetSnapshot("nobody"), nullptr);
+}
+
 TEST(SnapshotCacheTest, ConcurrentSetsAndWatchesAreSafe) {
   SnapshotCache cache;
   std::vector<std::thread> threads;
