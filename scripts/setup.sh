@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcpp-httplib-dev libxxhash-dev
   libgtest-dev libgmock-dev
+  chromium fonts-dejavu-core
 )
 
 missing=()

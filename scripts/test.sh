@@ -4,7 +4,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
-# The xDS clients the integration tests drive: @grpc/grpc-js-xds (npm) and grpc-go (Go modules).
+# What the integration tests drive with: @grpc/grpc-js-xds (npm), grpc-go (Go modules), and
+# playwright-core for the dashboard in Debian's Chromium.
 npm ci --prefix "$root/test/integration/node" --no-audit --no-fund --loglevel=error
+npm ci --prefix "$root/test/dashboard" --no-audit --no-fund --loglevel=error
 (cd "$root/test/integration/go" && PATH="$PATH:/usr/local/go/bin" go mod download)
 ctest --test-dir "$root/build" --output-on-failure -j 2 --timeout 600

@@ -19,6 +19,7 @@ struct ResponseInfo {
   std::string nonce;
   std::vector<std::string> resource_names;
   std::vector<std::string> removed_names;  // delta only: what the client must drop
+  size_t encoded_bytes = 0;                // the serialized response's size
 };
 
 // Hooks with which a program that embeds libxdsd observes streams and vetoes them. Every

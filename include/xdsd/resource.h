@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -68,13 +69,19 @@ std::string ContentHash(std::string_view bytes);
 class Resource {
  public:
   // Serializes `message` deterministically. The type URL comes from its descriptor, the name
-  // from ResourceName().
+  // from ResourceName(). A `ttl` above zero makes the resource expire at clients that support
+  // resource TTLs unless the server renews it (it sends heartbeats while it serves it).
   static absl::StatusOr<std::shared_ptr<const Resource>> FromMessage(
-      const google::protobuf::Message& message);
+      const google::protobuf::Message& message, std::chrono::milliseconds ttl = {});
 
   // Takes `bytes`, already a serialized message of `type_url`'s type, named `name`.
   static std::shared_ptr<const Resource> FromBytes(std::string_view type_url, std::string name,
-                                                   std::string_view bytes);
+                                                   std::string_view bytes,
+                                                   std::chrono::milliseconds ttl = {});
+
+  // How many Resource objects this process made: each is one serialization (or one adoption
+  // of serialized bytes), however many streams send it.
+  static uint64_t instances_created();
 
   const std::string& type_url() const { return type_url_; }
   const std::string& name() const { return name_; }
@@ -82,20 +89,24 @@ class Resource {
   std::string_view bytes() const { return std::string_view(any_).substr(value_offset_); }
   // The resource wrapped in a google.protobuf.Any, serialized: what a response carries.
   const std::string& any_bytes() const { return any_; }
-  // The content hash of bytes(): the resource's version.
+  // The content hash of bytes() (and of the TTL, when there is one): the resource's version.
   const std::string& version() const { return version_; }
+  // Zero when the resource does not expire.
+  std::chrono::milliseconds ttl() const { return ttl_; }
 
   Resource(const Resource&) = delete;
   Resource& operator=(const Resource&) = delete;
 
  private:
-  Resource(std::string_view type_url, std::string name, std::string_view bytes);
+  Resource(std::string_view type_url, std::string name, std::string_view bytes,
+           std::chrono::milliseconds ttl);
 
   const std::string type_url_;
   const std::string name_;
   std::string any_;
   size_t value_offset_ = 0;
   std::string version_;
+  std::chrono::milliseconds ttl_{0};
 };
 
 using ResourcePtr = std::shared_ptr<const Resource>;

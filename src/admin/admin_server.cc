@@ -9,8 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "admin/dashboard/dashboard.h"
+#include "admin/config_dump_json.h"
 #include "admin/http_status.h"
 #include "admin/node_status_json.h"
+#include "admin/prometheus_text.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 
@@ -46,9 +49,55 @@ void AdminServer::SetConfigStatus(std::function<nlohmann::json()> status) {
 
 void AdminServer::SetRestGateway(const rest::RestGateway* gateway) { rest_gateway_ = gateway; }
 
+void AdminServer::SetMetrics(const XdsMetrics* metrics) { metrics_ = metrics; }
+
 void AdminServer::AddRoutes() {
+  // The dashboard: one self-contained page that polls /v1/config and /v1/nodes. The policy
+  // forbids any other origin, so nothing the nodes report can load or send anything elsewhere.
+  http_->Get("/", [](const httplib::Request&, httplib::Response& response) {
+    response.set_header("Content-Security-Policy",
+                        "default-src 'none'; script-src 'unsafe-inline'; "
+                        "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
+                        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    response.set_header("Cache-Control", "no-cache");
+    const std::string_view html = DashboardHtml();
+    response.set_content(html.data(), html.size(), "text/html; charset=utf-8");
+  });
   http_->Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("ok\n", "text/plain");
+  });
+  http_->Get("/readyz", [this](const httplib::Request&, httplib::Response& response) {
+    const bool config_loaded = config_loaded_.load();
+    const bool grpc_serving = grpc_serving_.load();
+    if (config_loaded && grpc_serving) {
+      response.set_content("ready\n", "text/plain");
+      return;
+    }
+    std::string missing;
+    if (!config_loaded) missing += "; the config is not loaded";
+    if (!grpc_serving) missing += "; the xDS gRPC server is not serving";
+    response.status = 503;
+    response.set_content(absl::StrCat("not ready", missing, "\n"), "text/plain");
+  });
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
+    PrometheusText text;
+    if (metrics_ != nullptr) metrics_->WriteTo(text);
+    WriteSnapshotMetrics(*cache_, text);
+    response.set_content(text.Take(), PrometheusText::kContentType);
+  });
+  http_->Get("/v1/config_dump", [this](const httplib::Request& request,
+                                       httplib::Response& response) {
+    if (!request.has_param("node")) {
+      SendError(absl::InvalidArgumentError("give the node: /v1/config_dump?node=ID"), response);
+      return;
+    }
+    absl::StatusOr<nlohmann::json> dump = ConfigDumpToJson(*cache_, request.get_param_value("node"));
+    if (!dump.ok()) {
+      SendError(dump.status(), response);
+      return;
+    }
+    response.set_content(dump->dump(2) + "\n", kJson);
   });
   http_->Get("/v1/nodes", [this](const httplib::Request& request, httplib::Response& response) {
     const bool connected_only = request.get_param_value("connected") == "true";

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "admin/xds_metrics.h"
 #include "nlohmann/json.hpp"
 #include "rest/rest_gateway.h"
 #include "xdsd/snapshot_cache.h"
@@ -19,17 +21,25 @@ namespace xdsd::admin {
 
 // The admin HTTP server: what an operator or a health checker asks xdsd.
 //
-//   GET /healthz          200 "ok"
+//   GET /healthz          200 "ok": the process is alive
+//   GET /readyz           200 "ready" once the config is loaded and the xDS gRPC server serves
+//                         (SetConfigLoaded, SetGrpcServing); 503 with what is missing before
+//                         that and while stopping
+//   GET /metrics          Prometheus text: the stream metrics (SetMetrics) and what the cache
+//                         serves (WriteSnapshotMetrics)
 //   GET /v1/nodes         every node the cache has seen, as a JSON array (NodeStatusToJson);
 //                         ?connected=true keeps the nodes with an open stream
 //   GET /v1/nodes/{id}    one node as a JSON object; 404 when never seen
 //   GET /v1/config        the config being served and the last load error (SetConfigStatus)
+//   GET /v1/config_dump?node={id}   the resources that node is served, as Envoy JSON
+//                         (ConfigDumpToJson); 404 for a node never seen, 400 without ?node
 //   POST /v3/discovery:{type}   the xDS REST gateway (SetRestGateway)
 //
 // Requests are served on httplib's worker threads; each reads the cache's thread-safe status.
 //
-// Thread-compatible: Start and Stop are called by one owner thread. The cache must outlive the
-// server.
+// Thread-compatible: Start, Stop and the Set* calls marked "Before Start" are made by one owner
+// thread. SetConfigLoaded and SetGrpcServing are thread-safe and may be called at any time. The
+// cache must outlive the server.
 class AdminServer {
  public:
   explicit AdminServer(const SnapshotCache* cache);
@@ -41,6 +51,13 @@ class AdminServer {
   void SetConfigStatus(std::function<nlohmann::json()> status);
   // Serves POST /v3/discovery:{type} with `gateway`, which must outlive the server. Before Start.
   void SetRestGateway(const rest::RestGateway* gateway);
+  // Serves GET /metrics with `metrics` besides the cache's own figures; `metrics` must outlive
+  // the server. Before Start. Without it, /metrics has the cache's figures only.
+  void SetMetrics(const XdsMetrics* metrics);
+
+  // Readiness, for GET /readyz. Both start false.
+  void SetConfigLoaded(bool loaded) { config_loaded_.store(loaded); }
+  void SetGrpcServing(bool serving) { grpc_serving_.store(serving); }
 
   // Binds `host`:`port` (port 0 picks a free one) and starts serving on a background thread.
   // Returns the bound port. Fails with Unavailable when the address cannot be bound. At most
@@ -56,6 +73,9 @@ class AdminServer {
   const SnapshotCache* const cache_;
   std::function<nlohmann::json()> config_status_;
   const rest::RestGateway* rest_gateway_ = nullptr;
+  const XdsMetrics* metrics_ = nullptr;
+  std::atomic<bool> config_loaded_{false};
+  std::atomic<bool> grpc_serving_{false};
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
 };

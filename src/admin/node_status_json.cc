@@ -48,14 +48,21 @@ nlohmann::json TypeStatusToJson(const TypeStatus& type) {
 nlohmann::json NodeStatusToJson(const NodeStatus& status) {
   nlohmann::json types = nlohmann::json::array();
   for (const TypeStatus& type : status.types) types.push_back(TypeStatusToJson(type));
+  const envoy::config::core::v3::Locality& locality = status.node.locality();
   return nlohmann::json{
       {"id", status.node.id()},
       {"cluster", status.node.cluster()},
+      {"locality",
+       {{"region", locality.region()}, {"zone", locality.zone()}, {"sub_zone", locality.sub_zone()}}},
       {"user_agent_name", status.node.user_agent_name()},
       {"user_agent_version", UserAgentVersion(status.node)},
+      {"peer", status.peer},
+      {"variant", status.variant},
       {"first_seen", TimeToJson(status.first_seen)},
+      {"connected_since", TimeToJson(status.connected_since)},
       {"last_request", TimeToJson(status.last_request)},
       {"open_streams", status.open_streams},
+      {"open_watches", status.open_watches},
       {"types", std::move(types)},
   };
 }

@@ -9,10 +9,15 @@ namespace xdsd::admin {
 
 // The JSON form of a node's status, as served by GET /v1/nodes:
 //
-//   {"id": "...", "cluster": "...", "user_agent_name": "envoy", "user_agent_version": "1.30.1",
-//    "first_seen": "2024-05-01T10:00:00.000Z", "last_request": "...", "open_streams": 1,
+//   {"id": "...", "cluster": "...",
+//    "locality": {"region": "eu-west-1", "zone": "eu-west-1a", "sub_zone": ""},
+//    "user_agent_name": "envoy", "user_agent_version": "1.30.1",
+//    "peer": "ipv4:10.0.0.7:53622", "variant": "sotw-ads",
+//    "first_seen": "2024-05-01T10:00:00.000Z", "connected_since": "...", "last_request": "...",
+//    "open_streams": 1, "open_watches": 1,
 //    "types": [{"type_url": "...", "type": "clusters", "state": "SYNCED",
-//               "version_sent": "...", "version_acked": "...", "version_nacked": "",
+//               "version_sent": "...", "nonce_sent": "...", "version_acked": "...",
+//               "version_nacked": "",
 //               "nack_error": "", "nack_count": 0, "sent_at": ..., "acked_at": ...,
 //               "nacked_at": ...}, ...]}
 //

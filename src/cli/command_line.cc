@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "cli/bootstrap.h"
 
 namespace xdsd::cli {
 
@@ -64,26 +66,66 @@ ABSL_FLAG(int32_t, http_port, 19001,
 ABSL_FLAG(xdsd::cli::LogLevelFlag, log_level, xdsd::cli::LogLevelFlag{},
           "Lowest level logged to stderr: trace, debug, info, warn or error.");
 
+ABSL_FLAG(std::string, node_id, "",
+          "node.id of the client the bootstrap is for: xdsd tells nodes apart by it and matches "
+          "groups on it.");
+ABSL_FLAG(std::string, node_cluster, "xdsd",
+          "node.cluster of the client: groups of the configuration match on it.");
+ABSL_FLAG(std::string, xds_address, "",
+          "Where the client reaches xdsd's xDS port: HOST:PORT, [IPV6]:PORT, :PORT (the default "
+          "host) or HOST (port 18000). An IP address gives a STATIC xds_cluster, a host name a "
+          "STRICT_DNS one.");
+ABSL_FLAG(std::string, format, "envoy",
+          "envoy: Envoy's v3 YAML bootstrap (envoy -c FILE); grpc: gRPC's xDS JSON bootstrap "
+          "(GRPC_XDS_BOOTSTRAP=FILE).");
+ABSL_FLAG(bool, docker, false,
+          "The client runs in a Docker container and xdsd on its host: the default host becomes "
+          "host.docker.internal.");
+
 namespace xdsd::cli {
 namespace {
 
-// Our flags, in the order --help lists them, with the placeholder of their value.
+// Our flags, in the order --help lists them, with the placeholder of their value and the command
+// they belong to.
 struct FlagDoc {
-  absl::string_view name;  // as absl knows it, with underscores
-  absl::string_view value_name;
+  absl::string_view name;        // as absl knows it, with underscores
+  absl::string_view value_name;  // empty for a boolean flag, which takes no value
+  Command::Kind command;
+  // What --help says instead of "(default: <the flag's default>)", when not empty.
+  absl::string_view default_note = {};
 };
 constexpr FlagDoc kFlags[] = {
-    {"config", "PATH"},
-    {"xds_port", "PORT"},
-    {"http_port", "PORT"},
-    {"log_level", "LEVEL"},
+    {"config", "PATH", Command::Kind::kServe},
+    {"xds_port", "PORT", Command::Kind::kServe},
+    {"http_port", "PORT", Command::Kind::kServe},
+    {"log_level", "LEVEL", Command::Kind::kServe},
+    {"node_id", "ID", Command::Kind::kBootstrap, "required"},
+    {"node_cluster", "CLUSTER", Command::Kind::kBootstrap},
+    {"xds_address", "HOST:PORT", Command::Kind::kBootstrap,
+     "default: 127.0.0.1:18000; with --docker, host.docker.internal:18000"},
+    {"format", "FORMAT", Command::Kind::kBootstrap},
+    {"docker", "", Command::Kind::kBootstrap},
 };
 
-bool IsOurFlag(absl::string_view name) {
+const FlagDoc* FindFlagDoc(absl::string_view name) {
   for (const FlagDoc& doc : kFlags) {
-    if (doc.name == name) return true;
+    if (doc.name == name) return &doc;
   }
-  return false;
+  return nullptr;
+}
+
+absl::string_view CommandName(Command::Kind kind) {
+  switch (kind) {
+    case Command::Kind::kServe:
+      return "serve";
+    case Command::Kind::kValidate:
+      return "validate";
+    case Command::Kind::kBootstrap:
+      return "bootstrap";
+    case Command::Kind::kHelp:
+      return "help";
+  }
+  return "?";
 }
 
 std::string DashedName(absl::string_view name) { return absl::StrReplaceAll(name, {{"_", "-"}}); }
@@ -117,6 +159,62 @@ absl::Status CheckPort(absl::string_view flag, int32_t port) {
   return absl::OkStatus();
 }
 
+// The flags of `xdsd serve`, read after parsing, checked.
+absl::StatusOr<ServeOptions> ServeOptionsFromFlags() {
+  ServeOptions options;
+  options.config_path = absl::GetFlag(FLAGS_config);
+  options.xds_port = absl::GetFlag(FLAGS_xds_port);
+  options.http_port = absl::GetFlag(FLAGS_http_port);
+  options.log_level = absl::GetFlag(FLAGS_log_level).level;
+  if (absl::Status status = CheckPort("xds-port", options.xds_port); !status.ok()) return status;
+  if (absl::Status status = CheckPort("http-port", options.http_port); !status.ok()) return status;
+  if (options.xds_port != 0 && options.xds_port == options.http_port) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--xds-port and --http-port are both ", options.xds_port));
+  }
+  return options;
+}
+
+// The flags of `xdsd bootstrap`, read after parsing, checked, with the address resolved.
+absl::StatusOr<BootstrapOptions> BootstrapOptionsFromFlags() {
+  BootstrapOptions options;
+  options.node_id = absl::GetFlag(FLAGS_node_id);
+  if (options.node_id.empty()) {
+    return absl::InvalidArgumentError(
+        "xdsd bootstrap needs --node-id=ID (the node.id of the client)");
+  }
+  options.node_cluster = absl::GetFlag(FLAGS_node_cluster);
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format == "envoy") {
+    options.format = BootstrapOptions::Format::kEnvoy;
+  } else if (format == "grpc") {
+    options.format = BootstrapOptions::Format::kGrpc;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid value \"", format, "\" for --format: must be envoy or grpc"));
+  }
+  const XdsAddress defaults = {
+      absl::GetFlag(FLAGS_docker) ? std::string(kDockerHost) : std::string(kDefaultXdsHost),
+      kDefaultXdsPort};
+  absl::StatusOr<XdsAddress> address =
+      ParseXdsAddress(absl::GetFlag(FLAGS_xds_address), defaults);
+  if (!address.ok()) return address.status();
+  options.xds_host = address->host;
+  options.xds_port = address->port;
+  return options;
+}
+
+// The error for a flag of another command than `kind`.
+absl::Status WrongCommandError(absl::string_view name, const FlagDoc& doc, Command::Kind kind) {
+  if (kind == Command::Kind::kValidate && doc.name == "config") {
+    return absl::InvalidArgumentError(
+        "xdsd validate takes the configuration as an argument, not --config: xdsd validate PATH");
+  }
+  return absl::InvalidArgumentError(absl::StrCat("--", name, " is a flag of xdsd ",
+                                                 CommandName(doc.command), ", not of xdsd ",
+                                                 CommandName(kind), " (see xdsd --help)"));
+}
+
 }  // namespace
 
 absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
@@ -135,19 +233,34 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
       command.kind = Command::Kind::kHelp;
       return command;
     }
-    if (args[0] != "serve") {
+    if (args[0] == "serve") {
+      command.kind = Command::Kind::kServe;
+    } else if (args[0] == "validate") {
+      command.kind = Command::Kind::kValidate;
+    } else if (args[0] == "bootstrap") {
+      command.kind = Command::Kind::kBootstrap;
+    } else {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown command \"", args[0], "\" (see xdsd --help)"));
     }
     i = 1;
   }
+  std::vector<std::string> positional;  // only `xdsd validate` takes one
   for (; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "-h" || arg == "--help" || arg == "-help" || arg == "--helpfull") {
       command.kind = Command::Kind::kHelp;
       return command;
     }
-    if (!absl::StartsWith(arg, "-") || arg == "-" || arg == "--") {
+    if (!absl::StartsWith(arg, "-") || arg == "-") {
+      if (command.kind != Command::Kind::kValidate) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("unexpected argument \"", arg, "\" (see xdsd --help)"));
+      }
+      positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
       return absl::InvalidArgumentError(
           absl::StrCat("unexpected argument \"", arg, "\" (see xdsd --help)"));
     }
@@ -160,17 +273,21 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
       value = body.substr(eq + 1);
     }
     const std::string flag_name = absl::StrReplaceAll(name, {{"-", "_"}});
-    absl::CommandLineFlag* flag = IsOurFlag(flag_name) ? absl::FindCommandLineFlag(flag_name)
-                                                       : nullptr;
+    const FlagDoc* doc = FindFlagDoc(flag_name);
+    absl::CommandLineFlag* flag = doc != nullptr ? absl::FindCommandLineFlag(flag_name) : nullptr;
     if (flag == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown flag --", name, " (see xdsd --help)"));
     }
+    if (doc->command != command.kind) return WrongCommandError(name, *doc, command.kind);
     if (!value.has_value()) {
-      if (i + 1 >= args.size()) {
+      if (doc->value_name.empty()) {
+        value = "true";  // a boolean flag: its name alone sets it
+      } else if (i + 1 >= args.size()) {
         return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
+      } else {
+        value = args[++i];
       }
-      value = args[++i];
     }
     std::string error;
     if (!flag->ParseFrom(*value, &error)) {
@@ -181,43 +298,85 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
     }
   }
 
-  ServeOptions& options = command.serve;
-  options.config_path = absl::GetFlag(FLAGS_config);
-  options.xds_port = absl::GetFlag(FLAGS_xds_port);
-  options.http_port = absl::GetFlag(FLAGS_http_port);
-  options.log_level = absl::GetFlag(FLAGS_log_level).level;
-  if (absl::Status status = CheckPort("xds-port", options.xds_port); !status.ok()) return status;
-  if (absl::Status status = CheckPort("http-port", options.http_port); !status.ok()) return status;
-  if (options.xds_port != 0 && options.xds_port == options.http_port) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--xds-port and --http-port are both ", options.xds_port));
+  switch (command.kind) {
+    case Command::Kind::kServe: {
+      absl::StatusOr<ServeOptions> options = ServeOptionsFromFlags();
+      if (!options.ok()) return options.status();
+      command.serve = *std::move(options);
+      break;
+    }
+    case Command::Kind::kValidate:
+      if (positional.empty()) {
+        return absl::InvalidArgumentError(
+            "xdsd validate needs the configuration to check: xdsd validate PATH");
+      }
+      if (positional.size() > 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "unexpected argument \"", positional[1], "\": xdsd validate checks one PATH"));
+      }
+      command.validate.config_path = positional[0];
+      break;
+    case Command::Kind::kBootstrap: {
+      absl::StatusOr<BootstrapOptions> options = BootstrapOptionsFromFlags();
+      if (!options.ok()) return options.status();
+      command.bootstrap = *std::move(options);
+      break;
+    }
+    case Command::Kind::kHelp:
+      break;
   }
   return command;
 }
+
+namespace {
+
+// The help of every flag of `kind`, with its default.
+std::string FlagsHelp(Command::Kind kind) {
+  std::string text;
+  for (const FlagDoc& doc : kFlags) {
+    if (doc.command != kind) continue;
+    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(doc.name);
+    if (flag == nullptr) continue;  // cannot happen: every flag is defined above
+    std::string note(doc.default_note);
+    if (note.empty()) {
+      std::string default_value = flag->DefaultValue();
+      if (default_value.empty()) default_value = "\"\"";
+      note = absl::StrCat("default: ", default_value);
+    }
+    if (doc.value_name.empty()) {
+      absl::StrAppendFormat(&text, "  --%s\n", DashedName(doc.name));
+    } else {
+      absl::StrAppendFormat(&text, "  --%s=%s\n", DashedName(doc.name), doc.value_name);
+    }
+    absl::StrAppend(&text, Wrap(absl::StrCat(flag->Help(), " (", note, ")"), "      ", 80));
+  }
+  return text;
+}
+
+}  // namespace
 
 std::string HelpText() {
   std::string text =
       "xdsd: an xDS control plane for Envoy and gRPC proxyless clients.\n"
       "\n"
       "Usage:\n"
-      "  xdsd [serve] [flags]   serve a configuration over xDS, with an admin HTTP server\n"
-      "  xdsd help              print this help (also -h, --help)\n"
+      "  xdsd [serve] [flags]     serve a configuration over xDS, with an admin HTTP server\n"
+      "  xdsd validate PATH       check a configuration (a file or a directory, as --config)\n"
+      "                           and print its errors, without serving it\n"
+      "  xdsd bootstrap --node-id=ID [flags]\n"
+      "                           print a bootstrap that points an Envoy or a gRPC client at\n"
+      "                           xdsd\n"
+      "  xdsd help                print this help (also -h, --help)\n"
       "\n"
       "With no arguments xdsd serves the built-in demo configuration on the default ports.\n"
-      "Flags are written --name=value or --name value.\n"
+      "Flags are written --name=value or --name value; each belongs to one command.\n"
       "\n"
-      "Flags:\n";
-  for (const FlagDoc& doc : kFlags) {
-    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(doc.name);
-    if (flag == nullptr) continue;  // cannot happen: every flag is defined above
-    std::string default_value = flag->DefaultValue();
-    if (default_value.empty()) default_value = "\"\"";
-    absl::StrAppendFormat(&text, "  --%s=%s\n", DashedName(doc.name), doc.value_name);
-    absl::StrAppend(&text, Wrap(absl::StrCat(flag->Help(), " (default: ", default_value, ")"),
-                                "      ", 80));
-  }
+      "Flags of serve:\n";
+  absl::StrAppend(&text, FlagsHelp(Command::Kind::kServe));
+  absl::StrAppend(&text, "\nFlags of bootstrap:\n", FlagsHelp(Command::Kind::kBootstrap));
   absl::StrAppend(
       &text,
+      "\n"
       "  -h, --help\n      Print this help and exit.\n"
       "\n"
       "Admin HTTP endpoints (on --http-port):\n"
@@ -228,13 +387,19 @@ std::string HelpText() {
       "  GET /v1/nodes/{id}           one node, 404 when never seen\n"
       "\n"
       "Stop xdsd with SIGINT (Ctrl-C) or SIGTERM: it closes the xDS streams and exits.\n"
-      "Exit status: 0 after a clean stop, 1 on a configuration or start-up error, 2 on a\n"
-      "command-line error.\n"
+      "Exit status: 0 after a clean stop (serve), a valid configuration (validate) or a printed\n"
+      "bootstrap; 1 on a configuration or start-up error (validate prints every error on\n"
+      "stderr, one a line: FILE:LINE: path: message); 2 on a command-line error.\n"
       "\n"
       "Examples:\n"
       "  xdsd                                   serve the demo on ports 18000 (xDS), 19001 (HTTP)\n"
       "  xdsd serve --config=xdsd.yaml --log-level=debug\n"
-      "  xdsd serve --config=conf.d/ --xds-port=18001 --http-port=0\n");
+      "  xdsd serve --config=conf.d/ --xds-port=18001 --http-port=0\n"
+      "  xdsd validate conf.d/\n"
+      "  xdsd bootstrap --node-id=envoy-0 > envoy.yaml && envoy -c envoy.yaml\n"
+      "  xdsd bootstrap --node-id=envoy-0 --node-cluster=edge --docker > envoy.yaml\n"
+      "  xdsd bootstrap --node-id=client-0 --format=grpc > xds.json &&\n"
+      "      GRPC_XDS_BOOTSTRAP=xds.json ./my-grpc-client\n");
   return text;
 }
 

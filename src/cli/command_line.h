@@ -16,26 +16,51 @@ struct ServeOptions {
   std::string config_path;  // a file or a directory; empty serves the built-in demo
 };
 
+// What `xdsd validate PATH` needs to know.
+struct ValidateOptions {
+  std::string config_path;  // a file or a directory, as for `xdsd serve --config`
+};
+
+// What `xdsd bootstrap` needs to know, parsed from its flags. The address is resolved: the
+// defaults (127.0.0.1:18000, or host.docker.internal:18000 with --docker) are already applied.
+struct BootstrapOptions {
+  enum class Format {
+    kEnvoy,  // Envoy's v3 YAML bootstrap
+    kGrpc,   // gRPC's xDS JSON bootstrap (GRPC_XDS_BOOTSTRAP)
+  };
+  std::string node_id;  // never empty after parsing
+  std::string node_cluster = "xdsd";
+  std::string xds_host = "127.0.0.1";  // a host name, an IPv4 or an IPv6 address (no brackets)
+  int xds_port = 18000;                // 1 to 65535
+  Format format = Format::kEnvoy;
+};
+
 // A parsed command line.
 struct Command {
   enum class Kind {
-    kServe,  // `xdsd`, `xdsd serve [flags]`, `xdsd [flags]`
-    kHelp,   // `xdsd help`, or -h / --help anywhere
+    kServe,      // `xdsd`, `xdsd serve [flags]`, `xdsd [flags]`
+    kValidate,   // `xdsd validate PATH`
+    kBootstrap,  // `xdsd bootstrap --node-id=ID [flags]`
+    kHelp,       // `xdsd help`, or -h / --help anywhere
   };
   Kind kind = Kind::kServe;
-  ServeOptions serve;
+  ServeOptions serve;          // set when kind is kServe
+  ValidateOptions validate;    // set when kind is kValidate
+  BootstrapOptions bootstrap;  // set when kind is kBootstrap
 };
 
-// Parses `args` (without the program name). Flags are written `--name=value` or `--name value`;
-// a dash and an underscore are the same in a name (`--xds-port`, `--xds_port`). Only xdsd's own
-// flags are accepted. Fails with InvalidArgument naming the offending argument.
+// Parses `args` (without the program name). Flags are written `--name=value` or `--name value`
+// (a boolean flag: `--name` or `--name=true|false`); a dash and an underscore are the same in a
+// name (`--xds-port`, `--xds_port`). Only xdsd's own flags are accepted, and only on the command
+// they belong to. Fails with InvalidArgument naming the offending argument.
 //
 // The result depends on `args` alone: every flag starts from its default. The flags are Abseil
 // flags, which parsing sets, so it is not thread-safe: call it from main() before starting
 // threads (or from one test thread).
 absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args);
 
-// The text `xdsd --help` prints: usage, every flag with its default, the HTTP endpoints.
+// The text `xdsd --help` prints: usage, every flag of every command with its default, the HTTP
+// endpoints.
 std::string HelpText();
 
 }  // namespace xdsd::cli

@@ -6,8 +6,11 @@
 
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cli/bootstrap.h"
 #include "cli/command_line.h"
 #include "cli/serve.h"
+#include "cli/validate.h"
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("an xDS control plane for Envoy; see xdsd --help");
@@ -17,9 +20,26 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "xdsd: %s\n", std::string(command.status().message()).c_str());
     return 2;
   }
-  if (command->kind == xdsd::cli::Command::Kind::kHelp) {
-    std::fputs(xdsd::cli::HelpText().c_str(), stdout);
-    return 0;
+  switch (command->kind) {
+    case xdsd::cli::Command::Kind::kHelp:
+      std::fputs(xdsd::cli::HelpText().c_str(), stdout);
+      return 0;
+    case xdsd::cli::Command::Kind::kBootstrap:
+      std::fputs(xdsd::cli::RenderBootstrap(command->bootstrap).c_str(), stdout);
+      return std::fflush(stdout) == 0 ? 0 : 1;
+    case xdsd::cli::Command::Kind::kValidate: {
+      absl::StatusOr<std::string> report = xdsd::cli::ValidateConfig(command->validate);
+      if (!report.ok()) {
+        // The loader's errors as they are, one a line (FILE:LINE: path: message), for editors
+        // and CI logs to pick up.
+        std::fprintf(stderr, "%s\n", std::string(report.status().message()).c_str());
+        return 1;
+      }
+      std::printf("%s\n", report->c_str());
+      return 0;
+    }
+    case xdsd::cli::Command::Kind::kServe:
+      break;
   }
   const absl::Status status = xdsd::cli::Run(command->serve);
   if (!status.ok()) {

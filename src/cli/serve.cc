@@ -13,14 +13,19 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "admin/admin_server.h"
+#include "admin/xds_metrics.h"
 #include "cli/logging_callbacks.h"
 #include "config/config_loader.h"
 #include "config/config_publisher.h"
 #include "nlohmann/json.hpp"
 #include "rest/rest_gateway.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+#include "status/client_status_service.h"
+#include "status/sent_resources.h"
+#include "xdsd/callbacks_chain.h"
 #include "xdsd/resource.h"
 #include "xdsd/server.h"
 #include "xdsd/snapshot_cache.h"
@@ -115,8 +120,10 @@ absl::Status Run(const ServeOptions& options) {
   SnapshotCache cache(
       [&publisher](const envoy::config::core::v3::Node& node) { return publisher.KeyOf(node); });
   publisher.PublishTo(&cache);
+  admin::XdsMetrics metrics(&cache);
   if (!options.config_path.empty()) {
-    publisher.OnReload([&publisher](const absl::Status& status) {
+    publisher.OnReload([&publisher, &metrics](const absl::Status& status) {
+      metrics.RecordConfigReload(status.ok());
       const config::ConfigStatus now = publisher.status();
       if (status.ok()) {
         spdlog::info("config {} reloaded: version {}", now.source, now.version);
@@ -130,22 +137,32 @@ absl::Status Run(const ServeOptions& options) {
     spdlog::info("watching {} for changes", options.config_path);
   }
 
-  LoggingCallbacks callbacks;
+  LoggingCallbacks logging;
+  status::SentResources sent_resources;
+  CallbacksChain callbacks({&logging, &metrics, &sent_resources});
   XdsServer xds(&cache, &callbacks);
+  status::ClientStatusService csds(&cache, &sent_resources);
+  status::EnableServerReflection();
   int xds_port = 0;
   absl::StatusOr<std::unique_ptr<grpc::Server>> grpc_server =
-      StartGrpcServer(xds, absl::StrCat("0.0.0.0:", options.xds_port), &xds_port);
+      StartGrpcServer(xds, absl::StrCat("0.0.0.0:", options.xds_port), &xds_port,
+                      [&csds](grpc::ServerBuilder& builder) {
+                        status::AddStatusServices(builder, &csds);  // CSDS, health
+                      });
   if (!grpc_server.ok()) return grpc_server.status();
 
   rest::RestGateway rest_gateway(&cache, &callbacks);
   admin::AdminServer admin(&cache);
   admin.SetConfigStatus([&publisher] { return ConfigStatusToJson(publisher.status()); });
   admin.SetRestGateway(&rest_gateway);
+  admin.SetMetrics(&metrics);
   absl::StatusOr<int> http_port = admin.Start("0.0.0.0", options.http_port);
   if (!http_port.ok()) {
     (*grpc_server)->Shutdown(absl::ToChronoTime(absl::Now()));
     return http_port.status();
   }
+  admin.SetConfigLoaded(true);  // Load() succeeded above; a failed reload keeps the last good one
+  admin.SetGrpcServing(true);
   spdlog::info("serving xDS (gRPC) on 0.0.0.0:{}, admin HTTP on http://0.0.0.0:{}", xds_port,
                *http_port);
 
@@ -155,6 +172,10 @@ absl::Status Run(const ServeOptions& options) {
                signal_number == SIGINT ? "SIGINT" : "SIGTERM",
                absl::FormatDuration(kShutdownGrace));
 
+  admin.SetGrpcServing(false);  // load balancers stop sending new clients here
+  if (grpc::HealthCheckServiceInterface* health = (*grpc_server)->GetHealthCheckService()) {
+    health->SetServingStatus(false);
+  }
   (*grpc_server)->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
   (*grpc_server)->Wait();
   spdlog::debug("xDS server stopped");

@@ -1,6 +1,7 @@
 #include "config/config_loader.h"
 
 #include <algorithm>
+#include <chrono>
 #include <charconv>
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -469,13 +471,31 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
     AddError(file, node.Mark(), path, absl::StrCat("a ", kind.noun, " must be a map"));
     return;
   }
+  std::string_view type_name = FullTypeName(kind.type_url);
+  // `ttl` beside a resource's own fields (no resource type has one of that name) makes it
+  // expire at clients that support TTLs unless xdsd keeps renewing it.
+  std::chrono::milliseconds ttl{0};
+  YAML::Node fields = node;
+  if (node["ttl"] && api_.FindType(type_name) != nullptr &&
+      api_.FindType(type_name)->FindFieldByName("ttl") == nullptr) {
+    const YAML::Node ttl_node = node["ttl"];
+    absl::Duration duration;
+    if (!ttl_node.IsScalar() || !absl::ParseDuration(ttl_node.Scalar(), &duration) ||
+        duration <= absl::ZeroDuration()) {
+      AddError(file, ttl_node.Mark(), absl::StrCat(path, ".ttl"),
+               "must be a positive duration such as \"30s\" or \"1.5s\"");
+      return;
+    }
+    ttl = absl::ToChronoMilliseconds(duration);
+    fields = YAML::Clone(node);
+    fields.remove("ttl");
+  }
   Json json;
   ConversionError conversion_error;
-  if (!YamlToJson(node, &json, &conversion_error)) {
+  if (!YamlToJson(fields, &json, &conversion_error)) {
     AddError(file, conversion_error.mark, path, conversion_error.message);
     return;
   }
-  std::string_view type_name = FullTypeName(kind.type_url);
   absl::StatusOr<std::string> bytes = api_.JsonToBinary(type_name, json.dump());
   ParsedResource parsed{&kind, nullptr, std::string(file), std::move(path), node};
   if (!bytes.ok()) {
@@ -499,7 +519,7 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
                           kind.type_url == kEndpointType ? "cluster_name" : "name"));
     return;
   }
-  parsed.resource = Resource::FromBytes(kind.type_url, *std::move(name), *bytes);
+  parsed.resource = Resource::FromBytes(kind.type_url, *std::move(name), *bytes, ttl);
   set->resources.push_back(std::move(parsed));
 }
 

@@ -41,44 +41,48 @@ std::string ConfigPublisher::KeyOf(const envoy::config::core::v3::Node& node) co
 }
 
 void ConfigPublisher::PublishTo(SnapshotCache* cache) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock publishing(&publish_mu_);
   cache_ = cache;
-  PublishLocked();
+  std::shared_ptr<const Config> config = this->config();
+  if (config != nullptr) Publish(*config, cache_);
 }
 
-void ConfigPublisher::PublishLocked() {
-  if (cache_ == nullptr || config_ == nullptr) return;
-  // SetSnapshot calls the streams' watchers, which never call back into the publisher, so it
-  // is safe under mu_; holding it keeps two reloads from publishing out of order.
+void ConfigPublisher::Publish(const Config& config, SnapshotCache* cache) {
+  if (cache == nullptr) return;
   std::set<std::string> keys = {""};
-  cache_->SetSnapshot("", config_->default_snapshot);
-  for (const NodeGroup& group : config_->groups) {
+  cache->SetSnapshot("", config.default_snapshot);
+  for (const NodeGroup& group : config.groups) {
     keys.insert(group.name);
-    cache_->SetSnapshot(group.name, group.snapshot);
+    cache->SetSnapshot(group.name, group.snapshot);
   }
   // A group that is gone: its nodes keep what they were sent until they reconnect.
-  for (const std::string& key : cache_->Keys()) {
-    if (!keys.contains(key)) cache_->ClearSnapshot(key);
+  for (const std::string& key : cache->Keys()) {
+    if (!keys.contains(key)) cache->ClearSnapshot(key);
   }
 }
 
 absl::Status ConfigPublisher::Reload() {
+  absl::MutexLock publishing(&publish_mu_);
   absl::StatusOr<Config> loaded = LoadFromSource();
   const absl::Time now = absl::Now();
-  absl::MutexLock lock(&mu_);
-  if (!loaded.ok()) {
-    ++status_.reloads_failed;
-    status_.last_error = std::string(loaded.status().message());
-    status_.last_error_at = now;
-    return loaded.status();
+  std::shared_ptr<const Config> config;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!loaded.ok()) {
+      ++status_.reloads_failed;
+      status_.last_error = std::string(loaded.status().message());
+      status_.last_error_at = now;
+      return loaded.status();
+    }
+    config = std::make_shared<const Config>(*std::move(loaded));
+    config_ = config;
+    ++status_.reloads_succeeded;
+    status_.version = ConfigVersion(*config_);
+    status_.loaded_at = now;
+    status_.last_error.reset();
+    status_.last_error_at = absl::InfinitePast();
   }
-  config_ = std::make_shared<const Config>(*std::move(loaded));
-  ++status_.reloads_succeeded;
-  status_.version = ConfigVersion(*config_);
-  status_.loaded_at = now;
-  status_.last_error.reset();
-  status_.last_error_at = absl::InfinitePast();
-  PublishLocked();
+  Publish(*config, cache_);
   return absl::OkStatus();
 }
 

@@ -71,14 +71,20 @@ class ConfigPublisher {
 
  private:
   absl::StatusOr<Config> LoadFromSource() const;
-  void PublishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Publishes `config` to `cache`. Holds publish_mu_ only: the cache calls into the streams,
+  // whose callbacks may ask KeyOf (which takes mu_).
+  static void Publish(const Config& config, SnapshotCache* cache)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
 
   const std::string path_;
 
+  // Serializes loads and publications, so that two reloads reach the cache in order. Taken
+  // before mu_, never while holding it.
+  absl::Mutex publish_mu_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Config> config_ ABSL_GUARDED_BY(mu_);
   ConfigStatus status_ ABSL_GUARDED_BY(mu_);
-  SnapshotCache* cache_ ABSL_GUARDED_BY(mu_) = nullptr;
+  SnapshotCache* cache_ ABSL_GUARDED_BY(publish_mu_) = nullptr;
 
   std::function<void(const absl::Status&)> on_reload_;  // set before Watch
   std::unique_ptr<ConfigWatcher> watcher_;              // set once by Watch

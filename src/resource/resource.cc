@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -81,8 +82,17 @@ std::string ContentHash(std::string_view bytes) {
   return absl::StrFormat("%016x", XXH3_64bits(bytes.data(), bytes.size()));
 }
 
-Resource::Resource(std::string_view type_url, std::string name, std::string_view bytes)
-    : type_url_(type_url), name_(std::move(name)), version_(ContentHash(bytes)) {
+namespace {
+std::atomic<uint64_t> g_instances_created{0};
+}  // namespace
+
+uint64_t Resource::instances_created() { return g_instances_created.load(); }
+
+Resource::Resource(std::string_view type_url, std::string name, std::string_view bytes,
+                   std::chrono::milliseconds ttl)
+    : type_url_(type_url), name_(std::move(name)), version_(ContentHash(bytes)), ttl_(ttl) {
+  g_instances_created.fetch_add(1, std::memory_order_relaxed);
+  if (ttl_.count() > 0) version_ = ContentHash(absl::StrCat(version_, "/ttl=", ttl_.count()));
   // google.protobuf.Any: type_url = 1, value = 2, both length-delimited.
   any_.reserve(bytes.size() + type_url.size() + 16);
   any_.push_back(0x0a);
@@ -95,7 +105,7 @@ Resource::Resource(std::string_view type_url, std::string name, std::string_view
 }
 
 absl::StatusOr<std::shared_ptr<const Resource>> Resource::FromMessage(
-    const google::protobuf::Message& message) {
+    const google::protobuf::Message& message, std::chrono::milliseconds ttl) {
   absl::StatusOr<std::string> name = ResourceName(message);
   if (!name.ok()) return name.status();
   std::string bytes;
@@ -109,12 +119,13 @@ absl::StatusOr<std::shared_ptr<const Resource>> Resource::FromMessage(
     }
   }
   return FromBytes(absl::StrCat(std::string(kTypeUrlPrefix), message.GetDescriptor()->full_name()),
-                   *std::move(name), bytes);
+                   *std::move(name), bytes, ttl);
 }
 
 std::shared_ptr<const Resource> Resource::FromBytes(std::string_view type_url, std::string name,
-                                                    std::string_view bytes) {
-  return std::shared_ptr<const Resource>(new Resource(type_url, std::move(name), bytes));
+                                                    std::string_view bytes,
+                                                    std::chrono::milliseconds ttl) {
+  return std::shared_ptr<const Resource>(new Resource(type_url, std::move(name), bytes, ttl));
 }
 
 }  // namespace xdsd

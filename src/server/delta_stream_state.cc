@@ -160,13 +160,66 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
       state.missing.insert(name);
     }
     std::sort(response.removed.begin(), response.removed.end());
+    response.send_ttl = ttl_supported_;
+    state.renewed_at = now_;
+    state.heartbeat_due = false;
     state.in_flight = true;
     state.sent_nonce = response.nonce;
     state.sent_system_version = response.system_version;
     state.sent = std::move(change);
     return response;
   }
+  // Heartbeats (PROTOCOL 28): the held TTL resources again, bodiless, at the same versions.
+  for (const std::string& type_url : TypesInAdsOrder(types_)) {
+    TypeState& state = types_[type_url];
+    if (state.in_flight || !state.heartbeat_due) continue;
+    DeltaResponse response;
+    response.type_url = type_url;
+    response.system_version = snapshot_ != nullptr ? snapshot_->Version(type_url) : "";
+    response.nonce = absl::StrCat(next_nonce_++);
+    response.resources = HeldTtlResources(type_url, state);
+    response.send_ttl = true;
+    response.heartbeat = true;
+    state.renewed_at = now_;
+    state.heartbeat_due = false;
+    state.in_flight = true;
+    state.sent_nonce = response.nonce;
+    state.sent_system_version = response.system_version;
+    state.sent = Change{};
+    for (const ResourcePtr& resource : response.resources) {
+      state.sent.updated.emplace(resource->name(), resource);
+    }
+    return response;
+  }
   return std::nullopt;
+}
+
+std::vector<ResourcePtr> DeltaStreamState::HeldTtlResources(std::string_view type_url,
+                                                            const TypeState& state) const {
+  std::vector<ResourcePtr> held;
+  if (snapshot_ == nullptr) return held;
+  for (const auto& [name, version] : state.client) {
+    ResourcePtr resource = snapshot_->Find(type_url, name);
+    if (resource != nullptr && resource->version() == version && resource->ttl().count() > 0) {
+      held.push_back(std::move(resource));
+    }
+  }
+  return held;
+}
+
+void DeltaStreamState::OnTick(absl::Time now) {
+  now_ = now;
+  if (!ttl_supported_) return;
+  for (auto& [type_url, state] : types_) {
+    if (state.in_flight) continue;
+    absl::Duration shortest = absl::InfiniteDuration();
+    for (const ResourcePtr& resource : HeldTtlResources(type_url, state)) {
+      shortest = std::min(shortest, absl::FromChrono(resource->ttl()));
+    }
+    if (shortest != absl::InfiniteDuration() && now - state.renewed_at >= shortest / 2) {
+      state.heartbeat_due = true;
+    }
+  }
 }
 
 }  // namespace xdsd::server

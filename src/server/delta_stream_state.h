@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "envoy/service/discovery/v3/discovery.pb.h"
 #include "xdsd/snapshot.h"
 
@@ -21,6 +22,8 @@ struct DeltaResponse {
   std::string nonce;
   std::vector<ResourcePtr> resources;  // added or changed, each with its own version
   std::vector<std::string> removed;    // names the client must drop
+  bool send_ttl = false;   // the client supports TTLs: each resource carries its TTL
+  bool heartbeat = false;  // renews the TTLs: the resources go without their body
 };
 
 // What a delta request meant, for the owner to record and log.
@@ -70,6 +73,13 @@ class DeltaStreamState {
   void OnSnapshot(SnapshotPtr snapshot);
   std::optional<DeltaResponse> NextResponse();
 
+  // Whether the client takes resource TTLs (its node has the client feature
+  // xds.config.supports-resource-ttl; PROTOCOL 28).
+  void set_ttl_supported(bool supported) { ttl_supported_ = supported; }
+  bool ttl_supported() const { return ttl_supported_; }
+  // The time now, for heartbeats of the TTL resources the client holds.
+  void OnTick(absl::Time now);
+
   bool ads() const { return stream_type_url_.empty(); }
 
  private:
@@ -90,13 +100,20 @@ class DeltaStreamState {
     std::string sent_system_version;
     Change sent;
     std::map<std::string, std::string, std::less<>> nacked;  // name → version rejected
+    absl::Time renewed_at = absl::InfinitePast();
+    bool heartbeat_due = false;
   };
+  // The TTL resources the client holds at the snapshot's version: what a heartbeat renews.
+  std::vector<ResourcePtr> HeldTtlResources(std::string_view type_url,
+                                            const TypeState& state) const;
 
   bool Wants(const TypeState& state, std::string_view name) const;
   Change ComputeChange(std::string_view type_url, const TypeState& state) const;
   bool LaterTypesBusy(std::string_view type_url) const;
 
   const std::string stream_type_url_;
+  bool ttl_supported_ = false;
+  absl::Time now_ = absl::InfinitePast();
   SnapshotPtr snapshot_;
   std::map<std::string, TypeState, std::less<>> types_;
   uint64_t next_nonce_ = 1;

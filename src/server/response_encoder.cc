@@ -20,17 +20,6 @@ constexpr char kResourceVersionTag = Tag(1);
 constexpr char kResourceBodyTag = Tag(2);
 constexpr char kResourceNameTag = Tag(3);
 
-size_t VarintSize(uint64_t value) {
-  size_t size = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++size;
-  }
-  return size;
-}
-
-size_t StringFieldSize(size_t length) { return 1 + VarintSize(length) + length; }
-
 void AppendVarint(std::string& out, uint64_t value) {
   while (value >= 0x80) {
     out.push_back(static_cast<char>((value & 0x7f) | 0x80));
@@ -52,7 +41,70 @@ grpc::Slice SharedSlice(const ResourcePtr& resource) {
                      [](void* p) { delete static_cast<ResourcePtr*>(p); }, owner);
 }
 
-}  // namespace
+constexpr std::string_view kResourceWrapperType =
+    "type.googleapis.com/envoy.service.discovery.v3.Resource";
+constexpr char kResourceTtlTag = Tag(6);
+
+// google.protobuf.Duration{seconds = 1, nanos = 2} of a TTL.
+std::string EncodeDuration(std::chrono::milliseconds ttl) {
+  std::string duration;
+  const int64_t seconds = ttl.count() / 1000;
+  const int64_t nanos = (ttl.count() % 1000) * 1000000;
+  if (seconds != 0) {
+    duration.push_back(0x08);
+    AppendVarint(duration, static_cast<uint64_t>(seconds));
+  }
+  if (nanos != 0) {
+    duration.push_back(0x10);
+    AppendVarint(duration, static_cast<uint64_t>(nanos));
+  }
+  return duration;
+}
+
+// An envoy.service.discovery.v3.Resource{name, version, ttl?, resource?}: everything but the
+// body in `prefix`, the body (when `with_body`) to follow as the shared slice. Returns the
+// message's size.
+size_t ResourceWrapper(const Resource& resource, bool with_ttl, bool with_body,
+                       std::string* prefix) {
+  const size_t any_size = resource.any_bytes().size();
+  std::string fields;
+  AppendStringField(fields, kResourceNameTag, resource.name());
+  AppendStringField(fields, kResourceVersionTag, resource.version());
+  if (with_ttl && resource.ttl().count() > 0) {
+    AppendStringField(fields, kResourceTtlTag, EncodeDuration(resource.ttl()));
+  }
+  size_t size = fields.size();
+  if (with_body) {
+    fields.push_back(kResourceBodyTag);
+    AppendVarint(fields, any_size);
+    size = fields.size() + any_size;
+  }
+  prefix->append(fields);
+  return size;
+}
+
+// Appends one entry of a response's `resources` field holding an envoy Resource wrapper; for
+// state of the world (`in_any`) the wrapper itself goes inside an Any.
+void AppendWrapped(std::vector<grpc::Slice>& slices, const ResourcePtr& resource, bool with_ttl,
+                   bool with_body, bool in_any) {
+  std::string wrapper;
+  const size_t wrapper_size = ResourceWrapper(*resource, with_ttl, with_body, &wrapper);
+  std::string prefix;
+  prefix.push_back(kResourcesTag);
+  if (in_any) {
+    std::string any_head;
+    AppendStringField(any_head, Tag(1), kResourceWrapperType);
+    any_head.push_back(Tag(2));
+    AppendVarint(any_head, wrapper_size);
+    AppendVarint(prefix, any_head.size() + wrapper_size);
+    prefix.append(any_head);
+  } else {
+    AppendVarint(prefix, wrapper_size);
+  }
+  prefix.append(wrapper);
+  slices.emplace_back(prefix);
+  if (with_body) slices.push_back(SharedSlice(resource));
+}
 
 // The fields every response starts with: version, type URL, nonce.
 std::string Head(std::string_view version, std::string_view type_url, std::string_view nonce) {
@@ -63,13 +115,21 @@ std::string Head(std::string_view version, std::string_view type_url, std::strin
   return head;
 }
 
+}  // namespace
+
 grpc::ByteBuffer EncodeSotwResponse(const SotwResponse& response) {
   std::vector<grpc::Slice> slices;
   slices.reserve(2 * response.resources.size() + 1);
   slices.emplace_back(Head(response.version, response.type_url, response.nonce));
 
-  // Each resource: its field tag and length in a small owned slice, then the shared Any bytes.
   for (const ResourcePtr& resource : response.resources) {
+    if (response.wrap_ttl && resource->ttl().count() > 0) {
+      // PROTOCOL 28: in the Resource wrapper with its TTL; bodiless in a heartbeat.
+      AppendWrapped(slices, resource, /*with_ttl=*/true, /*with_body=*/!response.heartbeat,
+                    /*in_any=*/true);
+      continue;
+    }
+    // The field tag and length in a small owned slice, then the shared Any bytes.
     std::string prefix;
     prefix.push_back(kResourcesTag);
     AppendVarint(prefix, resource->any_bytes().size());
@@ -83,23 +143,11 @@ grpc::ByteBuffer EncodeDeltaResponse(const DeltaResponse& response) {
   std::vector<grpc::Slice> slices;
   slices.reserve(2 * response.resources.size() + 2);
   slices.emplace_back(Head(response.system_version, response.type_url, response.nonce));
-
-  // Each resource: Resource{name, version, resource: <shared Any bytes>}. The Any is the last
-  // field, so everything before it goes in one small owned slice.
+  // Each resource: Resource{name, version, ttl?, resource: <shared Any bytes>}; the body is the
+  // last field, so everything before it goes in one small owned slice.
   for (const ResourcePtr& resource : response.resources) {
-    const size_t any_size = resource->any_bytes().size();
-    const size_t body_size = StringFieldSize(resource->name().size()) +
-                             StringFieldSize(resource->version().size()) +
-                             StringFieldSize(any_size);
-    std::string prefix;
-    prefix.push_back(kResourcesTag);
-    AppendVarint(prefix, body_size);
-    AppendStringField(prefix, kResourceNameTag, resource->name());
-    AppendStringField(prefix, kResourceVersionTag, resource->version());
-    prefix.push_back(kResourceBodyTag);
-    AppendVarint(prefix, any_size);
-    slices.emplace_back(prefix);
-    slices.push_back(SharedSlice(resource));
+    AppendWrapped(slices, resource, response.send_ttl, /*with_body=*/!response.heartbeat,
+                  /*in_any=*/false);
   }
   if (!response.removed.empty()) {
     std::string removed;

@@ -111,6 +111,7 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
     outcome.kind = SotwRequestOutcome::Kind::kAck;
     outcome.version = state.sent_version;
     state.known = state.sent;
+    state.known_version = state.sent_version;
     state.in_flight = false;
   } else if (answers_latest) {
     // The latest response was answered already: the client asks again. Envoy does so for
@@ -127,6 +128,7 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
   if (first && !request.version_info().empty() && snapshot_ != nullptr &&
       request.version_info() == snapshot_->Version(type_url)) {
     state.known = Desired(type_url, state);
+    state.known_version = request.version_info();
     state.force = false;
     outcome.holds_current_version = request.version_info();
   }
@@ -181,12 +183,41 @@ SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState&
   response.nonce = absl::StrCat(next_nonce_++);
   response.resources.reserve(contents.size());
   for (const auto& [name, resource] : contents) response.resources.push_back(resource);
+  response.wrap_ttl = ttl_supported_;
   state.in_flight = true;
   state.force = false;
+  state.heartbeat_due = false;
+  state.renewed_at = now_;
   state.sent_nonce = response.nonce;
   state.sent_version = response.version;
   state.sent = std::move(contents);
   return response;
+}
+
+namespace {
+
+// The shortest TTL among `contents`; zero when none has one.
+absl::Duration ShortestTtl(const std::map<std::string, ResourcePtr, std::less<>>& contents) {
+  absl::Duration shortest = absl::ZeroDuration();
+  for (const auto& [name, resource] : contents) {
+    const absl::Duration ttl = absl::FromChrono(resource->ttl());
+    if (ttl > absl::ZeroDuration() && (shortest == absl::ZeroDuration() || ttl < shortest)) {
+      shortest = ttl;
+    }
+  }
+  return shortest;
+}
+
+}  // namespace
+
+void SotwStreamState::OnTick(absl::Time now) {
+  now_ = now;
+  if (!ttl_supported_) return;
+  for (auto& [type_url, state] : types_) {
+    if (state.in_flight || state.known.empty()) continue;
+    const absl::Duration ttl = ShortestTtl(state.known);
+    if (ttl > absl::ZeroDuration() && now - state.renewed_at >= ttl / 2) state.heartbeat_due = true;
+  }
 }
 
 std::optional<SotwResponse> SotwStreamState::NextResponse() {
@@ -211,6 +242,15 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
       }
     }
     return MakeResponse(type_url, state, std::move(desired), snapshot_->Version(type_url));
+  }
+  // Heartbeats (PROTOCOL 28): what the client holds again, under the same version, with the TTL
+  // resources bodiless.
+  for (const std::string& type_url : TypesInAdsOrder(types_)) {
+    TypeState& state = types_[type_url];
+    if (state.in_flight || !state.heartbeat_due) continue;
+    SotwResponse response = MakeResponse(type_url, state, state.known, state.known_version);
+    response.heartbeat = true;
+    return response;
   }
   return std::nullopt;
 }

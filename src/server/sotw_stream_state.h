@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "envoy/service/discovery/v3/discovery.pb.h"
 #include "xdsd/snapshot.h"
 
@@ -20,6 +21,11 @@ struct SotwResponse {
   std::string version;
   std::string nonce;
   std::vector<ResourcePtr> resources;  // by name, no name twice
+  // Resources with a TTL go in the envoy.service.discovery.v3.Resource wrapper with their TTL
+  // (the client supports TTLs in state of the world).
+  bool wrap_ttl = false;
+  // A heartbeat: the same version again, TTL resources without their body, to renew them.
+  bool heartbeat = false;
 };
 
 // What a request meant, for the owner to record and log.
@@ -72,6 +78,16 @@ class SotwStreamState {
   // Takes the snapshot now served to the stream's node (null while there is none).
   void OnSnapshot(SnapshotPtr snapshot);
 
+  // Whether the client takes resource TTLs in state of the world (PROTOCOL 28: its node has the
+  // client features xds.config.supports-resource-ttl and xds.config.resource-in-sotw). Without
+  // them resources go out plain and never expire.
+  void set_ttl_supported(bool supported) { ttl_supported_ = supported; }
+  bool ttl_supported() const { return ttl_supported_; }
+
+  // The time now, for heartbeats: a type whose client holds resources with a TTL gets a
+  // heartbeat once half the shortest TTL has passed since they were last sent or renewed.
+  void OnTick(absl::Time now);
+
   // The next response to write, if one is due. Marks it in flight.
   std::optional<SotwResponse> NextResponse();
 
@@ -93,6 +109,9 @@ class SotwStreamState {
     std::string sent_version;
     Contents sent;  // content of the latest response
     std::optional<Contents> nacked;
+    std::string known_version;  // the version of `known`, as last sent
+    absl::Time renewed_at = absl::InfinitePast();  // when `known`'s TTLs were last renewed
+    bool heartbeat_due = false;
   };
 
   // What the snapshot holds for a type's subscription.
@@ -105,6 +124,8 @@ class SotwStreamState {
                           const envoy::service::discovery::v3::DiscoveryRequest& request);
 
   const std::string stream_type_url_;
+  bool ttl_supported_ = false;
+  absl::Time now_ = absl::InfinitePast();
   SnapshotPtr snapshot_;
   std::map<std::string, TypeState, std::less<>> types_;
   uint64_t next_nonce_ = 1;

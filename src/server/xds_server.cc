@@ -4,7 +4,9 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <algorithm>
 #include <atomic>
+#include <thread>
 #include <map>
 #include <memory>
 
@@ -89,6 +91,17 @@ bool ParseMessage(const grpc::ByteBuffer& buffer, google::protobuf::Message* req
   return request->ParseFromString(bytes);
 }
 
+// PROTOCOL 28: resource TTLs go to clients that say they take them; in state of the world they
+// must also take the Resource wrapper.
+bool SupportsTtl(const Node& node, bool state_of_the_world) {
+  const auto& features = node.client_features();
+  auto has = [&](std::string_view feature) {
+    return std::find(features.begin(), features.end(), feature) != features.end();
+  };
+  return has("xds.config.supports-resource-ttl") &&
+         (!state_of_the_world || has("xds.config.resource-in-sotw"));
+}
+
 ResponseInfo InfoOf(const SotwResponse& response) {
   ResponseInfo info;
   info.type_url = response.type_url;
@@ -112,9 +125,35 @@ ResponseInfo InfoOf(const DeltaResponse& response) {
 
 }  // namespace
 
+// Something that wants the time now and then: the streams whose clients hold resources with a
+// TTL, for their heartbeats.
+class Ticking {
+ public:
+  virtual ~Ticking() = default;
+  virtual void OnTick() = 0;
+};
+
 class XdsServer::Impl : public grpc::CallbackGenericService {
  public:
-  Impl(SnapshotCache* cache, Callbacks* callbacks) : cache_(cache), callbacks_(callbacks) {}
+  // How often streams with TTL resources are given the time: heartbeats go out within this of
+  // being due (half a TTL).
+  static constexpr absl::Duration kTickInterval = absl::Milliseconds(200);
+
+  Impl(SnapshotCache* cache, Callbacks* callbacks)
+      : cache_(cache), callbacks_(callbacks), ticker_([this] { TickLoop(); }) {}
+  ~Impl() override {
+    {
+      absl::MutexLock lock(&tick_mu_);
+      stopping_ = true;
+    }
+    ticker_.join();
+  }
+
+  // Registers a stream for ticks until it expires (weakly held: a stream that is gone drops out).
+  void AddTicking(std::weak_ptr<Ticking> ticking) {
+    absl::MutexLock lock(&tick_mu_);
+    ticking_.push_back(std::move(ticking));
+  }
 
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* context) override;
 
@@ -125,10 +164,33 @@ class XdsServer::Impl : public grpc::CallbackGenericService {
   std::atomic<int64_t> open_streams{0};
 
  private:
+  void TickLoop() {
+    while (true) {
+      std::vector<std::shared_ptr<Ticking>> now;
+      {
+        absl::MutexLock lock(&tick_mu_);
+        tick_mu_.AwaitWithTimeout(absl::Condition(&stopping_), kTickInterval);
+        if (stopping_) return;
+        std::erase_if(ticking_, [&](const std::weak_ptr<Ticking>& weak) {
+          std::shared_ptr<Ticking> ticking = weak.lock();
+          if (ticking == nullptr) return true;
+          now.push_back(std::move(ticking));
+          return false;
+        });
+      }
+      for (const auto& ticking : now) ticking->OnTick();  // outside tick_mu_
+    }
+  }
+
   SnapshotCache* const cache_;
   Callbacks* const callbacks_;
   Callbacks no_callbacks_;
   std::atomic<int64_t> next_stream_id_{0};
+
+  absl::Mutex tick_mu_;
+  bool stopping_ ABSL_GUARDED_BY(tick_mu_) = false;
+  std::vector<std::weak_ptr<Ticking>> ticking_ ABSL_GUARDED_BY(tick_mu_);
+  std::thread ticker_;  // last: started once the rest is constructed
 };
 
 namespace {
@@ -143,15 +205,20 @@ class UnimplementedReactor : public grpc::ServerGenericBidiReactor {
   void OnDone() override { delete this; }
 };
 
-// Receives the snapshots of a stream's node key and passes them to the stream while it lives.
-// Shared-owned by the cache's watch list, so a late delivery never reaches a deleted stream.
+// Receives the snapshots of a stream's node key, and the server's ticks, and passes them to the
+// stream while it lives. Shared-owned by the cache's watch list (the ticker holds it weakly), so
+// a late delivery never reaches a deleted stream.
 template <typename Stream>
-class StreamWatcher : public SnapshotWatcher {
+class StreamWatcher : public SnapshotWatcher, public Ticking {
  public:
   explicit StreamWatcher(Stream* stream) : stream_(stream) {}
   void OnSnapshot(SnapshotPtr snapshot, uint64_t generation) override {
     absl::MutexLock lock(&mu_);
     if (stream_ != nullptr) stream_->OnSnapshot(std::move(snapshot), generation);
+  }
+  void OnTick() override {
+    absl::MutexLock lock(&mu_);
+    if (stream_ != nullptr) stream_->OnTick();
   }
   void Detach() {
     absl::MutexLock lock(&mu_);
@@ -165,6 +232,7 @@ class StreamWatcher : public SnapshotWatcher {
 
 // The two stream variants, as the stream reactor below sees them.
 struct SotwVariant {
+  static constexpr bool kStateOfTheWorld = true;
   static std::string Name(bool ads) { return ads ? "sotw-ads" : "sotw"; }
   using Request = DiscoveryRequest;
   using State = SotwStreamState;
@@ -180,6 +248,7 @@ struct SotwVariant {
 };
 
 struct DeltaVariant {
+  static constexpr bool kStateOfTheWorld = false;
   static std::string Name(bool ads) { return ads ? "delta-ads" : "delta"; }
   using Request = DeltaDiscoveryRequest;
   using State = DeltaStreamState;
@@ -233,6 +302,9 @@ class XdsStream : public grpc::ServerGenericBidiReactor {
     MaybeWrite();
   }
 
+  // A tick of the server's clock: a heartbeat may be due.
+  void OnTick() { MaybeWrite(); }
+
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client closed its side, or the stream broke
       FinishOnce(grpc::Status::OK);
@@ -285,11 +357,14 @@ class XdsStream : public grpc::ServerGenericBidiReactor {
       }
       node_ = request.node();
       node_known_ = true;
+      const bool ttl = SupportsTtl(node_, Variant::kStateOfTheWorld);
       server_->cache()->RecordStreamOpen(node_, peer_, Variant::Name(ads_));
       watcher_ = std::make_shared<StreamWatcher<XdsStream>>(this);
       SnapshotCache::WatchStart start = server_->cache()->Watch(node_, watcher_);
       watch_key_ = start.key;
+      if (ttl) server_->AddTicking(watcher_);
       absl::MutexLock lock(&mu_);
+      state_.set_ttl_supported(ttl);
       if (start.generation > generation_) {
         generation_ = start.generation;
         state_.OnSnapshot(std::move(start.snapshot));
@@ -336,17 +411,21 @@ class XdsStream : public grpc::ServerGenericBidiReactor {
   // Starts writing the next due response unless a write is under way or the stream finished.
   void MaybeWrite() {
     std::optional<Response> response;
+    ResponseInfo info;
     {
       absl::MutexLock lock(&mu_);
       if (writing_ || finished_) return;
+      if (state_.ttl_supported()) state_.OnTick(absl::Now());
       response = state_.NextResponse();
       if (!response.has_value()) return;
       writing_ = true;
       write_buffer_ = Variant::Encode(*response);
+      info = Variant::InfoOf(*response);
+      info.encoded_bytes = write_buffer_.Length();
     }
     server_->cache()->RecordSent(node_.id(), response->type_url, Variant::VersionOf(*response),
                                  response->nonce);
-    server_->callbacks()->OnStreamResponse(id_, node_, Variant::InfoOf(*response));
+    server_->callbacks()->OnStreamResponse(id_, node_, info);
     StartWrite(&write_buffer_);
   }
 

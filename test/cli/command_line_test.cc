@@ -105,11 +105,174 @@ TEST(CommandLineTest, UnknownCommandAndStrayArgumentsAreRejected) {
   EXPECT_FALSE(Parse({"serve", "extra"}).ok());
 }
 
+TEST(CommandLineTest, ValidateTakesOnePath) {
+  absl::StatusOr<Command> command = Parse({"validate", "conf.d/"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->kind, Command::Kind::kValidate);
+  EXPECT_EQ(command->validate.config_path, "conf.d/");
+}
+
+TEST(CommandLineTest, ValidateNeedsExactlyOnePath) {
+  absl::StatusOr<Command> none = Parse({"validate"});
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("xdsd validate PATH"), absl::string_view::npos)
+      << none.status();
+  absl::StatusOr<Command> two = Parse({"validate", "a.yaml", "b.yaml"});
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(two.status().message().find("b.yaml"), absl::string_view::npos) << two.status();
+}
+
+TEST(CommandLineTest, ValidateTakesThePathAsAnArgumentNotAsConfigFlag) {
+  absl::StatusOr<Command> command = Parse({"validate", "--config=a.yaml"});
+  ASSERT_FALSE(command.ok());
+  EXPECT_NE(command.status().message().find("xdsd validate PATH"), absl::string_view::npos)
+      << command.status();
+}
+
+TEST(CommandLineTest, BootstrapDefaultsToEnvoyOnLocalhost) {
+  absl::StatusOr<Command> command = Parse({"bootstrap", "--node-id=n1"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->kind, Command::Kind::kBootstrap);
+  EXPECT_EQ(command->bootstrap.node_id, "n1");
+  EXPECT_EQ(command->bootstrap.node_cluster, "xdsd");
+  EXPECT_EQ(command->bootstrap.xds_host, "127.0.0.1");
+  EXPECT_EQ(command->bootstrap.xds_port, 18000);
+  EXPECT_EQ(command->bootstrap.format, BootstrapOptions::Format::kEnvoy);
+}
+
+TEST(CommandLineTest, BootstrapTakesEveryFlag) {
+  absl::StatusOr<Command> command =
+      Parse({"bootstrap", "--node-id", "n1", "--node_cluster=edge", "--xds-address",
+             "xdsd.svc:18001", "--format=grpc", "--docker"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->bootstrap.node_id, "n1");
+  EXPECT_EQ(command->bootstrap.node_cluster, "edge");
+  EXPECT_EQ(command->bootstrap.xds_host, "xdsd.svc");
+  EXPECT_EQ(command->bootstrap.xds_port, 18001);
+  EXPECT_EQ(command->bootstrap.format, BootstrapOptions::Format::kGrpc);
+}
+
+TEST(CommandLineTest, BootstrapNeedsNodeId) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"bootstrap"}, {"bootstrap", "--node-id="}, {"bootstrap", "--format=grpc"}}) {
+    absl::StatusOr<Command> command = Parse(args);
+    ASSERT_FALSE(command.ok()) << args.back();
+    EXPECT_NE(command.status().message().find("--node-id"), absl::string_view::npos)
+        << command.status();
+  }
+}
+
+TEST(CommandLineTest, DockerMakesTheDockerHostTheDefault) {
+  absl::StatusOr<Command> command = Parse({"bootstrap", "--node-id=n1", "--docker"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->bootstrap.xds_host, "host.docker.internal");
+  EXPECT_EQ(command->bootstrap.xds_port, 18000);
+}
+
+TEST(CommandLineTest, ExplicitXdsAddressWinsOverDocker) {
+  absl::StatusOr<Command> both =
+      Parse({"bootstrap", "--docker", "--node-id=n1", "--xds-address=10.0.0.5:9000"});
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->bootstrap.xds_host, "10.0.0.5");
+  EXPECT_EQ(both->bootstrap.xds_port, 9000);
+  // Only the port given: the host stays the Docker host.
+  absl::StatusOr<Command> port_only =
+      Parse({"bootstrap", "--docker", "--node-id=n1", "--xds-address=:9001"});
+  ASSERT_TRUE(port_only.ok()) << port_only.status();
+  EXPECT_EQ(port_only->bootstrap.xds_host, "host.docker.internal");
+  EXPECT_EQ(port_only->bootstrap.xds_port, 9001);
+}
+
+TEST(CommandLineTest, DockerIsABooleanFlagThatTakesNoValue) {
+  // `--docker` does not swallow the argument after it.
+  absl::StatusOr<Command> command = Parse({"bootstrap", "--docker", "--node-id", "n1"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->bootstrap.xds_host, "host.docker.internal");
+  absl::StatusOr<Command> off = Parse({"bootstrap", "--docker=false", "--node-id=n1"});
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->bootstrap.xds_host, "127.0.0.1");
+  EXPECT_FALSE(Parse({"bootstrap", "--docker=maybe", "--node-id=n1"}).ok());
+}
+
+TEST(CommandLineTest, BadFormatIsRejected) {
+  absl::StatusOr<Command> command = Parse({"bootstrap", "--node-id=n1", "--format=xml"});
+  ASSERT_FALSE(command.ok());
+  EXPECT_NE(command.status().message().find("envoy or grpc"), absl::string_view::npos)
+      << command.status();
+}
+
+TEST(CommandLineTest, BadXdsAddressIsRejected) {
+  for (const char* address : {"host:0", "host:port", "::1:18000", "[::1", "a/b:1"}) {
+    absl::StatusOr<Command> command =
+        Parse({"bootstrap", "--node-id=n1", std::string("--xds-address=") + address});
+    ASSERT_FALSE(command.ok()) << address;
+    EXPECT_NE(command.status().message().find("--xds-address"), absl::string_view::npos)
+        << command.status();
+  }
+}
+
+TEST(CommandLineTest, FlagOfAnotherCommandIsRejectedNamingItsCommand) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"serve", "--node-id=n1"}, "--node-id is a flag of xdsd bootstrap, not of xdsd serve"},
+           {{"--docker"}, "--docker is a flag of xdsd bootstrap, not of xdsd serve"},
+           {{"bootstrap", "--node-id=n1", "--xds-port=1"},
+            "--xds-port is a flag of xdsd serve, not of xdsd bootstrap"},
+           {{"bootstrap", "--node-id=n1", "--config", "a.yaml"},
+            "--config is a flag of xdsd serve, not of xdsd bootstrap"},
+           {{"validate", "a.yaml", "--format=grpc"},
+            "--format is a flag of xdsd bootstrap, not of xdsd validate"},
+           {{"validate", "a.yaml", "--log-level=debug"},
+            "--log-level is a flag of xdsd serve, not of xdsd validate"},
+       }) {
+    absl::StatusOr<Command> command = Parse(c.args);
+    ASSERT_FALSE(command.ok()) << c.message;
+    EXPECT_EQ(command.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(command.status().message().find(c.message), absl::string_view::npos)
+        << command.status();
+  }
+}
+
+TEST(CommandLineTest, UnknownFlagOnNewCommandsIsRejectedByName) {
+  absl::StatusOr<Command> command = Parse({"bootstrap", "--node-id=n1", "--nodeid=x"});
+  ASSERT_FALSE(command.ok());
+  EXPECT_NE(command.status().message().find("unknown flag --nodeid"), absl::string_view::npos);
+  EXPECT_FALSE(Parse({"validate", "a.yaml", "--strict"}).ok());
+}
+
+TEST(CommandLineTest, BootstrapParseStartsFromTheDefaults) {
+  ASSERT_TRUE(Parse({"bootstrap", "--node-id=a", "--node-cluster=c", "--docker",
+                     "--format=grpc", "--xds-address=h:1"})
+                  .ok());
+  absl::StatusOr<Command> command = Parse({"bootstrap", "--node-id=b"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->bootstrap.node_cluster, "xdsd");
+  EXPECT_EQ(command->bootstrap.xds_host, "127.0.0.1");
+  EXPECT_EQ(command->bootstrap.xds_port, 18000);
+  EXPECT_EQ(command->bootstrap.format, BootstrapOptions::Format::kEnvoy);
+}
+
+TEST(CommandLineTest, HelpWinsOnNewCommands) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"validate", "--help"}, {"bootstrap", "-h"}}) {
+    absl::StatusOr<Command> command = Parse(args);
+    ASSERT_TRUE(command.ok()) << command.status();
+    EXPECT_EQ(command->kind, Command::Kind::kHelp);
+  }
+}
+
 TEST(CommandLineTest, HelpTextListsEveryFlagWithItsDefault) {
   const std::string help = HelpText();
   for (const char* text : {"--config=PATH", "--xds-port=PORT", "(default: 18000)",
                            "--http-port=PORT", "(default: 19001)", "--log-level=LEVEL",
-                           "(default: info)", "--help", "/healthz", "/v1/nodes"}) {
+                           "(default: info)", "--help", "/healthz", "/v1/nodes",
+                           "xdsd validate PATH", "xdsd bootstrap", "--node-id=ID", "(required)",
+                           "--node-cluster=CLUSTER", "(default: xdsd)", "--xds-address=HOST:PORT",
+                           "127.0.0.1:18000", "host.docker.internal:18000", "--format=FORMAT",
+                           "(default: envoy)", "  --docker\n"}) {
     EXPECT_NE(help.find(text), std::string::npos) << text << " missing from:\n" << help;
   }
 }

@@ -606,3 +606,36 @@ TEST(GlobTest, StarAndQuestionMark) {
 
 }  // namespace
 }  // namespace xdsd::config
+
+namespace xdsd::config {
+namespace {
+
+TEST(ConfigTtlTest, ATtlBesideAResourceMakesItExpire) {
+  auto config = ParseConfig(R"(resources:
+  clusters:
+  - name: short-lived
+    ttl: 30s
+    connect_timeout: 1s
+  - name: plain
+    connect_timeout: 1s
+)", "ttl.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const Snapshot& snapshot = *config->default_snapshot;
+  EXPECT_EQ(snapshot.Find(kClusterType, "short-lived")->ttl(), std::chrono::seconds(30));
+  EXPECT_EQ(snapshot.Find(kClusterType, "plain")->ttl().count(), 0);
+}
+
+TEST(ConfigTtlTest, ABadTtlIsAnErrorWithItsLine) {
+  auto config = ParseConfig(R"(resources:
+  clusters:
+  - name: c
+    ttl: soon
+)", "ttl.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("ttl.yaml:4: clusters[0].ttl: must be a positive"),
+            std::string::npos)
+      << config.status().message();
+}
+
+}  // namespace
+}  // namespace xdsd::config

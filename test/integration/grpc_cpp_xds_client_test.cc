@@ -1,16 +1,26 @@
 // xdsd as a real process, driven by real xDS clients: gRPC C++'s own xDS client (a "proxyless"
-// gRPC channel, xds:///echo.test) and a raw ADS stream; plus the command line's contract.
+// gRPC channel, xds:///echo.test), through config reloads, a refused config and a restart of
+// xdsd; a raw ADS stream; plus the command line's contract.
 
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <map>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -225,7 +235,227 @@ absl::StatusOr<envoy::service::discovery::v3::DiscoveryResponse> FirstAdsRespons
   return response;
 }
 
+// gRPC C++'s XdsClient is process-wide and reads GRPC_XDS_BOOTSTRAP when it is created, so a
+// test case with a bootstrap of its own must be the first in its process to open an xds:
+// channel. ctest runs each case in a process of its own (gtest_discover_tests); when the whole
+// binary runs in one process, the cases after the first run again in a child process of the
+// same binary. True when the calling case is the first and can go on in this process.
+bool FirstXdsClientUserOfThisProcess() {
+  static bool used = false;
+  return !std::exchange(used, true);
+}
+
+// Runs the current test case alone in a child process of this binary and fails the current
+// case when the child does (its output in the failure message).
+void RunThisCaseInAChildProcess() {
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  TempDir scratch;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  absl::StatusOr<CommandResult> child = RunCommand(
+      {self, absl::StrCat("--gtest_filter=", test->test_suite_name(), ".", test->name())},
+      scratch.path(), absl::Seconds(240));
+  ASSERT_TRUE(child.ok()) << child.status();
+  EXPECT_TRUE(WIFEXITED(child->wait_status) && WEXITSTATUS(child->wait_status) == 0)
+      << "the case failed in its own process:\n"
+      << child->stdout_text << child->stderr_text;
+}
+
+// The xdsd configuration of the switch-over scenario: the API listener echo.test whose route
+// echo-route sends everything as `route_action` says (YAML flow style, on one line); the EDS
+// clusters echo-a and echo-b, whose one endpoint each is backend A's and backend B's port.
+std::string TwoBackendConfigYaml(int port_a, int port_b, const std::string& route_action) {
+  constexpr char kTemplate[] = R"yaml(# the switch-over scenario of grpc_cpp_xds_client_test
+resources:
+  listeners:
+  - name: echo.test
+    api_listener:
+      api_listener:
+        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+        stat_prefix: echo
+        rds:
+          route_config_name: echo-route
+          config_source: {ads: {}, resource_api_version: V3}
+        http_filters:
+        - name: envoy.filters.http.router
+          typed_config:
+            "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+  routes:
+  - name: echo-route
+    virtual_hosts:
+    - name: echo
+      domains: ["*"]
+      routes:
+      - match: {prefix: ""}
+        route: ROUTE_ACTION
+  clusters:
+  - name: echo-a
+    type: EDS
+    eds_cluster_config:
+      eds_config: {ads: {}, resource_api_version: V3}
+    lb_policy: ROUND_ROBIN
+  - name: echo-b
+    type: EDS
+    eds_cluster_config:
+      eds_config: {ads: {}, resource_api_version: V3}
+    lb_policy: ROUND_ROBIN
+  endpoints:
+  - cluster_name: echo-a
+    endpoints:
+    - locality: {region: test}
+      load_balancing_weight: 1
+      lb_endpoints:
+      - endpoint:
+          address:
+            socket_address: {address: 127.0.0.1, port_value: PORT_A}
+  - cluster_name: echo-b
+    endpoints:
+    - locality: {region: test}
+      load_balancing_weight: 1
+      lb_endpoints:
+      - endpoint:
+          address:
+            socket_address: {address: 127.0.0.1, port_value: PORT_B}
+)yaml";
+  return absl::StrReplaceAll(kTemplate, {{"ROUTE_ACTION", route_action},
+                                         {"PORT_A", absl::StrCat(port_a)},
+                                         {"PORT_B", absl::StrCat(port_b)}});
+}
+
+// The 1-based number of the first line of `text` that contains `needle`; 0 when none does.
+int LineContaining(const std::string& text, const std::string& needle) {
+  const size_t at = text.find(needle);
+  if (at == std::string::npos) return 0;
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+}
+
+// The xDS types gRPC C++'s client subscribes to, in ADS order.
+const std::vector<std::string>& GrpcClientTypes() {
+  static const std::vector<std::string> kTypes = {
+      "type.googleapis.com/envoy.config.listener.v3.Listener",
+      "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+      "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+      "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
+  };
+  return kTypes;
+}
+
+// What /v1/nodes says of `node_id`: its types by type_url (empty when the node is not there).
+std::map<std::string, nlohmann::json> NodeTypes(const std::string& nodes_json,
+                                                const std::string& node_id) {
+  std::map<std::string, nlohmann::json> types;
+  const nlohmann::json nodes =
+      nlohmann::json::parse(nodes_json, nullptr, /*allow_exceptions=*/false);
+  if (!nodes.is_array()) return types;
+  for (const nlohmann::json& node : nodes) {
+    if (node.value("id", "") != node_id || !node.contains("types")) continue;
+    for (const nlohmann::json& type : node["types"]) types[type.value("type_url", "")] = type;
+  }
+  return types;
+}
+
+// True when /v1/nodes shows every type of GrpcClientTypes() SYNCED for `node_id`.
+bool AllTypesSynced(const std::map<std::string, nlohmann::json>& types) {
+  for (const std::string& type_url : GrpcClientTypes()) {
+    auto it = types.find(type_url);
+    if (it == types.end() || it->second.value("state", "") != "SYNCED") return false;
+  }
+  return true;
+}
+
+// xdsd's GET /v1/config, parsed; a null JSON when it did not answer.
+nlohmann::json ConfigStatus(const XdsdProcess& xdsd) {
+  absl::StatusOr<std::string> body = xdsd.HttpGet("/v1/config");
+  if (!body.ok()) return nullptr;
+  nlohmann::json status = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
+  return status.is_discarded() ? nlohmann::json() : status;
+}
+
+// Calls Who back to back (a short pause between calls) on a thread of its own, from
+// construction to Stop(), and tallies the outcomes: traffic that is under way whatever the test
+// changes meanwhile, so that a failure at any moment of a switch-over is seen.
+//
+// Thread-safe.
+class ContinuousCaller {
+ public:
+  struct Tally {
+    int calls = 0;
+    int failures = 0;
+    std::map<std::string, int> answers;  // calls answered, by the answering backend's name
+    std::vector<std::string> errors;     // the first few failures, each with its time
+  };
+
+  explicit ContinuousCaller(const std::shared_ptr<grpc::Channel>& channel)
+      : stub_(channel), thread_([this] { Loop(); }) {}
+  ~ContinuousCaller() { Stop(); }
+  ContinuousCaller(const ContinuousCaller&) = delete;
+  ContinuousCaller& operator=(const ContinuousCaller&) = delete;
+
+  // Ends the calls: returns once the last one completed.
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Tally tally() const {
+    absl::MutexLock lock(&mu_);
+    return tally_;
+  }
+
+ private:
+  static constexpr int kErrorsKept = 10;
+
+  void Loop() {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (stopping_) return;
+      }
+      absl::StatusOr<std::string> answer = CallWho(stub_, absl::Seconds(2));
+      {
+        absl::MutexLock lock(&mu_);
+        ++tally_.calls;
+        if (answer.ok()) {
+          ++tally_.answers[*answer];
+        } else {
+          ++tally_.failures;
+          if (tally_.errors.size() < kErrorsKept) {
+            tally_.errors.push_back(absl::StrCat(
+                absl::FormatTime("%H:%M:%E3S", absl::Now(), absl::LocalTimeZone()), " ",
+                answer.status().ToString()));
+          }
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(5));  // pacing only: about 150 calls a second
+    }
+  }
+
+  grpc::GenericStub stub_;  // constant after construction; its calls are thread-safe
+  mutable absl::Mutex mu_;
+  Tally tally_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: starts once the members it uses exist
+};
+
+std::string Describe(const ContinuousCaller::Tally& tally) {
+  std::string text = absl::StrCat(tally.calls, " calls, ", tally.failures, " failed; answers:");
+  for (const auto& [name, count] : tally.answers) absl::StrAppend(&text, " ", name, "=", count);
+  for (const std::string& error : tally.errors) absl::StrAppend(&text, "\n  ", error);
+  return text;
+}
+
+// Elapsed time in milliseconds, for the timings the scenario prints.
+int64_t MillisecondsSince(absl::Time start) {
+  return absl::ToInt64Milliseconds(absl::Now() - start);
+}
+
 TEST(GrpcCppXdsClientTest, ProxylessChannelReachesBackendThroughXdsd) {
+  if (!FirstXdsClientUserOfThisProcess()) {
+    RunThisCaseInAChildProcess();
+    return;
+  }
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   // gRPC reads the file when the first xds: channel is created in this process; the file is
@@ -290,6 +520,226 @@ TEST(GrpcCppXdsClientTest, ProxylessChannelReachesBackendThroughXdsd) {
   EXPECT_TRUE(WIFEXITED(*stopped) && WEXITSTATUS(*stopped) == 0)
       << "wait status " << *stopped << "\nxdsd log:\n"
       << (*xdsd)->Log();
+}
+
+// The scenario of a client's whole life with a control plane that is reconfigured under it:
+// A → B (no call fails), an 80/20 split, a broken config refused while the last good one keeps
+// working (and the error is reported with its line), and a restart of xdsd after which the
+// client, which kept its config, is found up to date and sent nothing.
+TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) {
+  if (!FirstXdsClientUserOfThisProcess()) {
+    RunThisCaseInAChildProcess();
+    return;
+  }
+  constexpr char kNodeId[] = "grpc-cpp-scenario";
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string bootstrap_path = dir.path() + "/bootstrap.json";
+  setenv("GRPC_XDS_BOOTSTRAP", bootstrap_path.c_str(), /*overwrite=*/1);
+  EchoBackend backend_a("backend-a");
+  EchoBackend backend_b("backend-b");
+  ASSERT_GT(backend_a.port(), 0);
+  ASSERT_GT(backend_b.port(), 0);
+  const std::string to_a = TwoBackendConfigYaml(backend_a.port(), backend_b.port(),
+                                                "{cluster: echo-a}");
+  const std::string to_b = TwoBackendConfigYaml(backend_a.port(), backend_b.port(),
+                                                "{cluster: echo-b}");
+  const std::string split = TwoBackendConfigYaml(
+      backend_a.port(), backend_b.port(),
+      "{weighted_clusters: {clusters: [{name: echo-a, weight: 80}, {name: echo-b, weight: 20}]}}");
+  const std::string broken = TwoBackendConfigYaml(backend_a.port(), backend_b.port(),
+                                                  "{cluster: no-such-cluster}");
+
+  // 1. Routed to A.
+  const std::string config_path = dir.path() + "/echo.yaml";
+  ASSERT_TRUE(WriteFile(config_path, to_a).ok());
+  absl::StatusOr<std::unique_ptr<XdsdProcess>> started = XdsdProcess::Start(
+      {"--config=" + config_path, "--log-level=debug"}, dir.path(), kStartTimeout);
+  ASSERT_TRUE(started.ok()) << started.status();
+  XdsdProcess& xdsd = **started;
+  ASSERT_TRUE(WriteFile(bootstrap_path, BootstrapJson(xdsd.xds_port(), kNodeId)).ok());
+
+  auto channel = grpc::CreateChannel("xds:///echo.test", grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  absl::StatusOr<std::string> answer;
+  const absl::Time first_call = absl::Now();
+  const bool reached_a = PollUntil(absl::Seconds(30), [&] {
+    answer = CallWho(stub, absl::Seconds(2));
+    return answer.ok();
+  }, absl::Milliseconds(100));
+  ASSERT_TRUE(reached_a) << "last error: " << answer.status() << "\nxdsd log:\n" << xdsd.Log();
+  EXPECT_EQ(*answer, backend_a.name());
+  std::cout << "[scenario] first call answered after " << MillisecondsSince(first_call)
+            << " ms\n";
+
+  // From here on, calls run without a pause through every change: none may fail.
+  ContinuousCaller caller(channel);
+  ASSERT_TRUE(PollUntil(absl::Seconds(5), [&] { return caller.tally().calls >= 20; }));
+  EXPECT_EQ(caller.tally().answers[backend_a.name()], caller.tally().calls)
+      << Describe(caller.tally());
+
+  // 2. Routed to B: within 5 s of the save, and no call fails meanwhile.
+  const nlohmann::json before_b = ConfigStatus(xdsd);
+  ASSERT_TRUE(before_b.is_object());
+  const absl::Time saved_b = absl::Now();
+  ASSERT_TRUE(ReplaceFile(config_path, to_b).ok());
+  int main_failures = 0;
+  const bool reached_b = PollUntil(absl::Seconds(5), [&] {
+    answer = CallWho(stub, absl::Seconds(2));
+    if (!answer.ok()) ++main_failures;
+    return answer.ok() && *answer == backend_b.name();
+  }, absl::Milliseconds(10));
+  const int64_t switch_ms = MillisecondsSince(saved_b);
+  ASSERT_TRUE(reached_b) << "last answer: " << answer.status() << " " << answer.value_or("")
+                         << "\n/v1/config: " << ConfigStatus(xdsd).dump()
+                         << "\nxdsd log:\n" << xdsd.Log();
+  EXPECT_EQ(main_failures, 0);
+  EXPECT_EQ(caller.tally().failures, 0) << Describe(caller.tally());
+  const nlohmann::json after_b = ConfigStatus(xdsd);
+  EXPECT_NE(after_b.value("version", ""), before_b.value("version", ""));
+  EXPECT_EQ(after_b.value("reloads_succeeded", 0), before_b.value("reloads_succeeded", 0) + 1)
+      << after_b.dump();
+  for (int i = 0; i < 50; ++i) {
+    absl::StatusOr<std::string> who = CallWho(stub, absl::Seconds(5));
+    ASSERT_TRUE(who.ok()) << "call " << i << " after the switch to B: " << who.status();
+    EXPECT_EQ(*who, backend_b.name()) << "call " << i << " after the switch to B";
+  }
+  std::cout << "[scenario] A -> B: calls reach B " << switch_ms << " ms after the save; "
+            << Describe(caller.tally()) << "\n";
+
+  // 3. 80/20 between A and B, picked per call.
+  const absl::Time saved_split = absl::Now();
+  ASSERT_TRUE(ReplaceFile(config_path, split).ok());
+  ASSERT_TRUE(PollUntil(absl::Seconds(5), [&] {
+    answer = CallWho(stub, absl::Seconds(2));
+    if (!answer.ok()) ++main_failures;
+    return answer.ok() && *answer == backend_a.name();
+  }, absl::Milliseconds(10))) << "A never answered after the split; xdsd log:\n" << xdsd.Log();
+  const int64_t split_ms = MillisecondsSince(saved_split);
+  EXPECT_EQ(main_failures, 0);
+  constexpr int kSplitCalls = 400;
+  std::map<std::string, int> shares;
+  for (int i = 0; i < kSplitCalls; ++i) {
+    absl::StatusOr<std::string> who = CallWho(stub, absl::Seconds(5));
+    ASSERT_TRUE(who.ok()) << "call " << i << " of the split: " << who.status();
+    ++shares[*who];
+  }
+  const double a_share = static_cast<double>(shares[backend_a.name()]) / kSplitCalls;
+  EXPECT_EQ(shares[backend_a.name()] + shares[backend_b.name()], kSplitCalls);
+  // 400 calls at p = 0.8: a standard deviation of 0.02, so ± 0.08 is four of them.
+  EXPECT_NEAR(a_share, 0.80, 0.08) << "A answered " << shares[backend_a.name()] << ", B "
+                                   << shares[backend_b.name()];
+  EXPECT_EQ(caller.tally().failures, 0) << Describe(caller.tally());
+  std::cout << "[scenario] split: A first answered " << split_ms << " ms after the save; A share "
+            << a_share << " of " << kSplitCalls << " calls\n";
+
+  // 4. A broken config: refused, reported with its file, line and field; calls go on as the last
+  // good config says.
+  const nlohmann::json before_broken = ConfigStatus(xdsd);
+  ASSERT_TRUE(before_broken.is_object());
+  const absl::Time saved_broken = absl::Now();
+  ASSERT_TRUE(ReplaceFile(config_path, broken).ok());
+  nlohmann::json refused;
+  ASSERT_TRUE(PollUntil(absl::Seconds(5), [&] {
+    refused = ConfigStatus(xdsd);
+    return refused.is_object() &&
+           refused.value("reloads_failed", 0) > before_broken.value("reloads_failed", 0);
+  })) << "/v1/config: " << refused.dump() << "\nxdsd log:\n" << xdsd.Log();
+  const int64_t refused_ms = MillisecondsSince(saved_broken);
+  EXPECT_EQ(refused.value("version", ""), before_broken.value("version", ""));
+  ASSERT_TRUE(refused["last_error"].is_object()) << refused.dump();
+  const std::string message = refused["last_error"].value("message", "");
+  const int broken_line = LineContaining(broken, "no-such-cluster");
+  ASSERT_GT(broken_line, 0);
+  EXPECT_NE(message.find(absl::StrCat("echo.yaml:", broken_line, ":")), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("route.cluster"), std::string::npos) << message;
+  EXPECT_NE(message.find("no-such-cluster"), std::string::npos) << message;
+  std::map<std::string, int> after_refusal;
+  for (int i = 0; i < 100; ++i) {
+    absl::StatusOr<std::string> who = CallWho(stub, absl::Seconds(5));
+    ASSERT_TRUE(who.ok()) << "call " << i << " after the broken config: " << who.status();
+    ++after_refusal[*who];
+  }
+  EXPECT_GT(after_refusal[backend_a.name()], 0);
+  EXPECT_GT(after_refusal[backend_b.name()], 0);
+  EXPECT_EQ(after_refusal[backend_a.name()] + after_refusal[backend_b.name()], 100);
+  EXPECT_EQ(caller.tally().failures, 0) << Describe(caller.tally());
+  std::cout << "[scenario] broken config refused " << refused_ms << " ms after the save: "
+            << message << "\n";
+
+  // 5. xdsd restarts with the last good config, on the ports the client knows. The client keeps
+  // calling meanwhile, on the config it holds; once back, it names the versions it holds and
+  // xdsd, serving the same content, has nothing to send.
+  std::map<std::string, nlohmann::json> held;
+  std::string nodes;
+  ASSERT_TRUE(PollUntil(absl::Seconds(10), [&] {
+    nodes = xdsd.HttpGet("/v1/nodes").value_or("");
+    held = NodeTypes(nodes, kNodeId);
+    return AllTypesSynced(held);
+  })) << "/v1/nodes before the restart:\n" << nodes;
+  const std::string served_version = ConfigStatus(xdsd).value("version", "");
+
+  const absl::Time stopping = absl::Now();
+  absl::StatusOr<int> stopped = xdsd.Stop(kStopTimeout);
+  ASSERT_TRUE(stopped.ok()) << stopped.status() << "\nxdsd log:\n" << xdsd.Log();
+  EXPECT_TRUE(WIFEXITED(*stopped) && WEXITSTATUS(*stopped) == 0) << "wait status " << *stopped;
+  const int64_t stop_ms = MillisecondsSince(stopping);
+  ASSERT_TRUE(ReplaceFile(config_path, split).ok());
+  const ContinuousCaller::Tally at_stop = caller.tally();
+  // A second without xdsd: long enough for the client to notice (its ADS stream fails and it
+  // starts retrying), while calls go on from the config it holds.
+  const absl::Time away_until = absl::Now() + absl::Seconds(1);
+  for (int i = 0; absl::Now() < away_until; ++i) {
+    absl::StatusOr<std::string> who = CallWho(stub, absl::Seconds(5));
+    ASSERT_TRUE(who.ok()) << "call " << i << " while xdsd is away: " << who.status();
+  }
+  const size_t log_before_restart = xdsd.Log().size();
+  const absl::Time restarting = absl::Now();
+  absl::Status restarted = xdsd.Restart(kStartTimeout);
+  ASSERT_TRUE(restarted.ok()) << restarted;
+  const int64_t restart_ms = MillisecondsSince(restarting);
+  const ContinuousCaller::Tally at_restart = caller.tally();
+  EXPECT_GT(at_restart.calls, at_stop.calls);
+  EXPECT_EQ(ConfigStatus(xdsd).value("version", ""), served_version);
+
+  std::map<std::string, nlohmann::json> after_restart;
+  const absl::Time reconnecting = absl::Now();
+  const bool resynced = PollUntil(absl::Seconds(30), [&] {
+    nodes = xdsd.HttpGet("/v1/nodes").value_or("");
+    after_restart = NodeTypes(nodes, kNodeId);
+    return after_restart.size() == GrpcClientTypes().size() && AllTypesSynced(after_restart);
+  }, absl::Milliseconds(100));
+  const int64_t resync_ms = MillisecondsSince(reconnecting);
+  const std::string log_since_restart = xdsd.Log().substr(log_before_restart);
+  ASSERT_TRUE(resynced) << "/v1/nodes after the restart:\n" << nodes
+                        << "\nxdsd log since the restart:\n" << log_since_restart;
+  for (const std::string& type_url : GrpcClientTypes()) {
+    const nlohmann::json& type = after_restart[type_url];
+    EXPECT_EQ(type.value("version_sent", "?"), "")
+        << type_url << " was sent again after the restart:\n" << type.dump(2)
+        << "\nxdsd log since the restart:\n" << log_since_restart;
+    EXPECT_EQ(type.value("version_acked", ""), held[type_url].value("version_acked", "?"))
+        << type_url << ": the client holds another version than it acked before the restart";
+  }
+  EXPECT_EQ(log_since_restart.find("response to node"), std::string::npos)
+      << "xdsd responded to the client after the restart:\n" << log_since_restart;
+
+  for (int i = 0; i < 50; ++i) {
+    absl::StatusOr<std::string> who = CallWho(stub, absl::Seconds(5));
+    ASSERT_TRUE(who.ok()) << "call " << i << " after the restart: " << who.status();
+  }
+  caller.Stop();
+  const ContinuousCaller::Tally total = caller.tally();
+  EXPECT_EQ(total.failures, 0) << Describe(total);
+  std::cout << "[scenario] restart: stop took " << stop_ms << " ms, the new xdsd served after "
+            << restart_ms << " ms, the client was SYNCED again " << resync_ms
+            << " ms later; calls while xdsd was away: " << at_restart.calls - at_stop.calls
+            << "; in all " << Describe(total) << "\n";
+
+  stopped = xdsd.Stop(kStopTimeout);
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_TRUE(WIFEXITED(*stopped) && WEXITSTATUS(*stopped) == 0) << xdsd.Log();
 }
 
 TEST(XdsdDemoTest, ServesListener0OverAds) {

@@ -20,36 +20,62 @@ std::string XdsdBinary() { return XDSD_BINARY; }
 
 absl::StatusOr<std::unique_ptr<XdsdProcess>> XdsdProcess::Start(
     const std::vector<std::string>& flags, const std::string& dir, absl::Duration timeout) {
-  std::vector<std::string> argv = {XdsdBinary(), "serve"};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.push_back("--xds-port=0");
-  argv.push_back("--http-port=0");
-  const std::string log_path = dir + "/xdsd.log";
-  absl::StatusOr<std::unique_ptr<Subprocess>> process =
-      Subprocess::Start(argv, log_path, log_path);
-  if (!process.ok()) return process.status();
-  std::unique_ptr<XdsdProcess> xdsd(new XdsdProcess(*std::move(process), log_path));
+  std::unique_ptr<XdsdProcess> xdsd(new XdsdProcess(flags, dir + "/xdsd.log"));
+  if (absl::Status started = xdsd->Launch(0, 0, 0, timeout); !started.ok()) return started;
+  return xdsd;
+}
 
-  // The ports it bound, from the line it logs once both servers listen.
+absl::Status XdsdProcess::Restart(absl::Duration timeout) {
+  if (process_ != nullptr && process_->Running()) {
+    return absl::FailedPreconditionError("xdsd is still running: Stop it first");
+  }
+  const int xds_port = xds_port_;
+  const int http_port = http_port_;
+  if (absl::Status started = Launch(xds_port, http_port, Log().size(), timeout); !started.ok()) {
+    return started;
+  }
+  if (xds_port_ != xds_port || http_port_ != http_port) {
+    return absl::InternalError(absl::StrCat("xdsd restarted on ports ", xds_port_, " and ",
+                                            http_port_, " instead of ", xds_port, " and ",
+                                            http_port));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status XdsdProcess::Launch(int xds_port, int http_port, size_t log_offset,
+                                 absl::Duration timeout) {
+  std::vector<std::string> argv = {XdsdBinary(), "serve"};
+  argv.insert(argv.end(), flags_.begin(), flags_.end());
+  argv.push_back(absl::StrCat("--xds-port=", xds_port));
+  argv.push_back(absl::StrCat("--http-port=", http_port));
+  absl::StatusOr<std::unique_ptr<Subprocess>> process =
+      Subprocess::Start(argv, log_path_, log_path_);
+  if (!process.ok()) return process.status();
+  process_ = *std::move(process);
+  xds_port_ = 0;
+  http_port_ = 0;
+
+  // The ports it bound, from the line it logs once both servers listen (this run's line: the
+  // log of an earlier run comes before `log_offset`).
   static const std::regex kServing(
       R"(serving xDS \(gRPC\) on [0-9.]+:(\d+), admin HTTP on http://[0-9.]+:(\d+))");
   const bool serving = PollUntil(timeout, [&] {
     std::smatch match;
-    const std::string log = xdsd->Log();
-    if (!std::regex_search(log, match, kServing)) return !xdsd->process_->Running();
-    return absl::SimpleAtoi(match[1].str(), &xdsd->xds_port_) &&
-           absl::SimpleAtoi(match[2].str(), &xdsd->http_port_);
+    const std::string log = Log();
+    const std::string this_run = log.size() > log_offset ? log.substr(log_offset) : "";
+    if (!std::regex_search(this_run, match, kServing)) return !process_->Running();
+    return absl::SimpleAtoi(match[1].str(), &xds_port_) &&
+           absl::SimpleAtoi(match[2].str(), &http_port_);
   });
-  if (!serving || xdsd->xds_port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("xdsd did not start serving; its log:\n", xdsd->Log()));
+  if (!serving || xds_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("xdsd did not start serving; its log:\n", Log()));
   }
-  const bool healthy = PollUntil(timeout, [&] { return xdsd->HttpGet("/healthz").ok(); });
+  const bool healthy = PollUntil(timeout, [&] { return HttpGet("/healthz").ok(); });
   if (!healthy) {
     return absl::UnavailableError(
-        absl::StrCat("xdsd's /healthz did not answer; its log:\n", xdsd->Log()));
+        absl::StrCat("xdsd's /healthz did not answer; its log:\n", Log()));
   }
-  return xdsd;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> XdsdProcess::HttpGet(const std::string& path) const {
@@ -87,6 +113,18 @@ absl::Status WriteFile(const std::string& path, const std::string& text) {
   file << text;
   file.close();
   if (!file) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+absl::Status ReplaceFile(const std::string& path, const std::string& text) {
+  const std::string staged = path + ".new";
+  if (absl::Status written = WriteFile(staged, text); !written.ok()) return written;
+  std::error_code error;
+  std::filesystem::rename(staged, path, error);
+  if (error) {
+    return absl::InternalError(absl::StrCat("cannot rename ", staged, " to ", path, ": ",
+                                            error.message()));
+  }
   return absl::OkStatus();
 }
 

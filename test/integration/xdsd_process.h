@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "absl/status/status.h"
-
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "integration/subprocess.h"
@@ -17,7 +16,8 @@ namespace xdsd::testing {
 std::string XdsdBinary();
 
 // A running `xdsd serve`, on ports it picked itself (--xds-port=0 --http-port=0, read back
-// from its log), ready to serve: its /healthz answered 200.
+// from its log), ready to serve: its /healthz answered 200. It can be stopped and started again
+// on the same ports, as an operator restarts a daemon its clients know the address of.
 //
 // Thread-compatible.
 class XdsdProcess {
@@ -39,12 +39,22 @@ class XdsdProcess {
   // SIGTERM, then waits up to `timeout` for the exit; returns its wait status.
   absl::StatusOr<int> Stop(absl::Duration timeout);
 
- private:
-  XdsdProcess(std::unique_ptr<Subprocess> process, std::string log_path)
-      : process_(std::move(process)), log_path_(std::move(log_path)) {}
+  // After Stop: starts `xdsd serve <flags>` again on the ports it had (--xds-port and
+  // --http-port given explicitly), its log appended to the same file, and waits up to
+  // `timeout` until it serves. Fails when it cannot bind them again.
+  absl::Status Restart(absl::Duration timeout);
 
-  std::unique_ptr<Subprocess> process_;
+ private:
+  XdsdProcess(std::vector<std::string> flags, std::string log_path)
+      : flags_(std::move(flags)), log_path_(std::move(log_path)) {}
+
+  // Starts the process on the given ports (0: any) and waits until it serves, reading the
+  // ports it bound from what it logs after `log_offset`.
+  absl::Status Launch(int xds_port, int http_port, size_t log_offset, absl::Duration timeout);
+
+  const std::vector<std::string> flags_;
   const std::string log_path_;
+  std::unique_ptr<Subprocess> process_;
   int xds_port_ = 0;
   int http_port_ = 0;
 };
@@ -77,5 +87,10 @@ class TempDir {
 
 // Writes `text` to `path`, replacing the file.
 absl::Status WriteFile(const std::string& path, const std::string& text);
+
+// Writes `text` to a new file beside `path` and renames it over `path`, as editors save: a
+// reader (xdsd's config watcher) sees the old content or the new, never an empty or partial
+// file.
+absl::Status ReplaceFile(const std::string& path, const std::string& text);
 
 }  // namespace xdsd::testing

@@ -244,3 +244,32 @@ TEST(DeltaStreamStateTest, PerTypeStreamRejectsAnotherType) {
 
 }  // namespace
 }  // namespace xdsd::server
+
+namespace xdsd::server {
+namespace {
+
+TEST(DeltaStreamStateTest, TtlHeartbeatsCarryHeldTtlResourcesWithoutBodies) {
+  DeltaStreamState state("");
+  state.set_ttl_supported(true);
+  const absl::Time start = absl::FromUnixSeconds(1000);
+  state.OnTick(start);
+  state.OnSnapshot(*Snapshot::Create(
+      {Resource::FromBytes(kClusterType, "c1", "v1", std::chrono::seconds(2)),
+       Resource::FromBytes(kClusterType, "c2", "plain")}));
+  Feed(state, {kClusterType, {"*"}});
+  auto first = state.NextResponse();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->send_ttl);
+  Ack(state, *first);
+  state.OnTick(start + absl::Seconds(1));
+  auto heartbeat = state.NextResponse();
+  ASSERT_TRUE(heartbeat.has_value());
+  EXPECT_TRUE(heartbeat->heartbeat);
+  EXPECT_THAT(Names(*heartbeat), ElementsAre("c1"));  // only what has a TTL
+  EXPECT_THAT(heartbeat->removed, IsEmpty());
+  Ack(state, *heartbeat);
+  EXPECT_FALSE(state.NextResponse().has_value());
+}
+
+}  // namespace
+}  // namespace xdsd::server

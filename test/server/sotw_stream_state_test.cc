@@ -419,3 +419,64 @@ TEST(SotwStreamStateTest, NamedListenerRequestOfGrpcClient) {
 
 }  // namespace
 }  // namespace xdsd::server
+
+namespace xdsd::server {
+namespace {
+
+SnapshotPtr TtlSnapshot(const std::string& body) {
+  return *Snapshot::Create({Resource::FromBytes(kClusterType, "c1", body, std::chrono::seconds(2)),
+                            Resource::FromBytes(kClusterType, "c2", "plain")});
+}
+
+// PROTOCOL 28: TTL resources are wrapped only for clients that support it; a heartbeat renews
+// them with the same version, without their body.
+TEST(SotwStreamStateTest, TtlHeartbeatsForClientsThatSupportThem) {
+  SotwStreamState state("");
+  state.set_ttl_supported(true);
+  const absl::Time start = absl::FromUnixSeconds(1000);
+  state.OnTick(start);
+  SnapshotPtr snapshot = TtlSnapshot("v1");
+  state.OnSnapshot(snapshot);
+  Feed(state, Request(kClusterType, {"*"}));
+  auto first = state.NextResponse();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->wrap_ttl);
+  EXPECT_FALSE(first->heartbeat);
+  Ack(state, *first, {"*"});
+
+  state.OnTick(start + absl::Milliseconds(900));
+  EXPECT_FALSE(state.NextResponse().has_value());  // not yet half the TTL
+  state.OnTick(start + absl::Seconds(1));
+  auto heartbeat = state.NextResponse();
+  ASSERT_TRUE(heartbeat.has_value());
+  EXPECT_TRUE(heartbeat->heartbeat);
+  EXPECT_EQ(heartbeat->version, first->version);
+  EXPECT_THAT(Names(*heartbeat), ElementsAre("c1", "c2"));  // the full set, as SotW needs
+  EXPECT_FALSE(state.NextResponse().has_value());  // one in flight
+  Ack(state, *heartbeat, {"*"});
+  state.OnTick(start + absl::Milliseconds(1500));
+  EXPECT_FALSE(state.NextResponse().has_value());  // renewed at 1 s
+  state.OnTick(start + absl::Seconds(2));
+  EXPECT_TRUE(state.NextResponse().has_value());
+}
+
+TEST(SotwStreamStateTest, NoTtlForClientsWithoutTheFeature) {
+  SotwStreamState state("");
+  state.OnTick(absl::FromUnixSeconds(1000));
+  state.OnSnapshot(TtlSnapshot("v1"));
+  Feed(state, Request(kClusterType, {"*"}));
+  auto first = state.NextResponse();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(first->wrap_ttl);
+  Ack(state, *first, {"*"});
+  state.OnTick(absl::FromUnixSeconds(1100));
+  EXPECT_FALSE(state.NextResponse().has_value());
+}
+
+TEST(SotwStreamStateTest, ATtlIsPartOfTheVersion) {
+  EXPECT_NE(Resource::FromBytes(kClusterType, "c", "b", std::chrono::seconds(2))->version(),
+            Resource::FromBytes(kClusterType, "c", "b")->version());
+}
+
+}  // namespace
+}  // namespace xdsd::server

@@ -1,0 +1,185 @@
+#include "cli/bootstrap.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "nlohmann/json.hpp"
+
+namespace xdsd::cli {
+namespace {
+
+absl::Status AddressError(absl::string_view text, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("invalid value \"", text,
+                                                 "\" for --xds-address: ", why,
+                                                 " (HOST:PORT, [IPV6]:PORT, :PORT or HOST)"));
+}
+
+bool IsHostName(absl::string_view host) {
+  if (host.empty()) return false;
+  for (char c : host) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' &&
+        c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// `text` as a YAML (and JSON) double-quoted string, so that any node id or host stays a string
+// ("1", "yes", "null" included). Bytes that are not UTF-8 become U+FFFD rather than failing.
+std::string Quoted(absl::string_view text) {
+  return nlohmann::json(std::string(text)).dump(-1, ' ', false,
+                                                nlohmann::json::error_handler_t::replace);
+}
+
+// HOST:PORT as gRPC dials it: an IPv6 address in brackets.
+std::string ServerUri(const BootstrapOptions& options) {
+  const bool ipv6 = options.xds_host.find(':') != std::string::npos;
+  return ipv6 ? absl::StrCat("[", options.xds_host, "]:", options.xds_port)
+              : absl::StrCat(options.xds_host, ":", options.xds_port);
+}
+
+}  // namespace
+
+bool IsIpAddress(absl::string_view host) {
+  const std::string text(host);
+  in6_addr address;  // large enough for either family
+  return inet_pton(AF_INET, text.c_str(), &address) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), &address) == 1;
+}
+
+absl::StatusOr<XdsAddress> ParseXdsAddress(absl::string_view text, const XdsAddress& defaults) {
+  XdsAddress address = defaults;
+  if (text.empty()) return address;
+  absl::string_view host = text;
+  std::optional<absl::string_view> port;
+  if (absl::ConsumePrefix(&host, "[")) {
+    const size_t close = host.find(']');
+    if (close == absl::string_view::npos) return AddressError(text, "no closing ']'");
+    absl::string_view rest = host.substr(close + 1);
+    host = host.substr(0, close);
+    if (!IsIpAddress(host) || host.find(':') == absl::string_view::npos) {
+      return AddressError(text, "not an IPv6 address in brackets");
+    }
+    if (!rest.empty()) {
+      if (!absl::ConsumePrefix(&rest, ":")) return AddressError(text, "':' expected after ']'");
+      port = rest;
+    }
+  } else {
+    const size_t colon = host.find(':');
+    if (colon != absl::string_view::npos) {
+      if (host.find(':', colon + 1) != absl::string_view::npos) {
+        return AddressError(text, "an IPv6 address is written in brackets");
+      }
+      port = host.substr(colon + 1);
+      host = host.substr(0, colon);
+    }
+    if (!host.empty() && !IsHostName(host)) {
+      return AddressError(text, "a host is a name (letters, digits, '.', '-', '_') or an IP");
+    }
+  }
+  if (!host.empty()) address.host = std::string(host);
+  if (port.has_value()) {
+    int number = 0;
+    if (!absl::SimpleAtoi(*port, &number) || number < 1 || number > 65535) {
+      return AddressError(text, "a port is between 1 and 65535");
+    }
+    address.port = number;
+  }
+  return address;
+}
+
+std::string EnvoyBootstrapYaml(const BootstrapOptions& options) {
+  const bool ip = IsIpAddress(options.xds_host);
+  // Written by hand rather than emitted, so that it reads like the bootstraps in Envoy's
+  // documentation and carries comments. Every value that comes from the command line is quoted.
+  return absl::StrFormat(
+      R"(# Envoy bootstrap written by `xdsd bootstrap`. Everything but the connection to xdsd comes
+# from xdsd over ADS: listeners and clusters, and through them routes and endpoints.
+#   envoy -c THIS_FILE
+node:
+  id: %s
+  cluster: %s
+
+admin:
+  address:
+    socket_address: { address: 0.0.0.0, port_value: 19000 }
+
+dynamic_resources:
+  ads_config:
+    api_type: GRPC
+    transport_api_version: V3
+    grpc_services:
+      - envoy_grpc:
+          cluster_name: xds_cluster
+    set_node_on_first_message_only: true
+  cds_config:
+    ads: {}
+    resource_api_version: V3
+  lds_config:
+    ads: {}
+    resource_api_version: V3
+
+static_resources:
+  clusters:
+    - name: xds_cluster
+      type: %s
+      connect_timeout: 1s
+      load_assignment:
+        cluster_name: xds_cluster
+        endpoints:
+          - lb_endpoints:
+              - endpoint:
+                  address:
+                    socket_address: { address: %s, port_value: %d }
+      # xDS is gRPC, so the connection to xdsd must be HTTP/2.
+      typed_extension_protocol_options:
+        envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+          "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+          explicit_http_config:
+            http2_protocol_options: {}
+)",
+      Quoted(options.node_id), Quoted(options.node_cluster),
+      ip ? "STATIC  # an IP address" : "STRICT_DNS  # a host name, resolved by Envoy",
+      Quoted(options.xds_host), options.xds_port);
+}
+
+std::string GrpcBootstrapJson(const BootstrapOptions& options) {
+  // ordered_json keeps the keys in the order of gRPC's documentation.
+  const nlohmann::ordered_json bootstrap = {
+      {"xds_servers",
+       nlohmann::ordered_json::array({{
+           {"server_uri", ServerUri(options)},
+           {"channel_creds", nlohmann::ordered_json::array({{{"type", "insecure"}}})},
+           {"server_features", nlohmann::ordered_json::array({"xds_v3"})},
+       }})},
+      {"node",
+       {
+           {"id", options.node_id},
+           {"cluster", options.node_cluster},
+           {"locality", nlohmann::ordered_json::object()},
+       }},
+  };
+  return bootstrap.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string RenderBootstrap(const BootstrapOptions& options) {
+  switch (options.format) {
+    case BootstrapOptions::Format::kGrpc:
+      return GrpcBootstrapJson(options) + "\n";
+    case BootstrapOptions::Format::kEnvoy:
+      break;
+  }
+  return EnvoyBootstrapYaml(options);
+}
+
+}  // namespace xdsd::cli

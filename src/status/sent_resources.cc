@@ -1,0 +1,51 @@
+#include "status/sent_resources.h"
+
+#include <algorithm>
+
+
+namespace xdsd::status {
+
+std::vector<std::string> SentResources::Names(std::string_view node_id,
+                                              std::string_view type_url) const {
+  std::vector<std::string> names;
+  {
+    absl::MutexLock lock(&mu_);
+    auto node = nodes_.find(absl::string_view(node_id.data(), node_id.size()));
+    if (node == nodes_.end()) return names;
+    auto type = node->second.find(absl::string_view(type_url.data(), type_url.size()));
+    if (type == node->second.end()) return names;
+    names.assign(type->second.begin(), type->second.end());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+absl::Status SentResources::OnStreamOpen(int64_t stream_id, std::string_view method,
+                                         std::string_view peer) {
+  // ".../DeltaAggregatedResources", ".../DeltaClusters", ...: the method fixes the variant.
+  const size_t slash = method.rfind('/');
+  if (slash != std::string_view::npos && method.substr(slash + 1).starts_with("Delta")) {
+    absl::MutexLock lock(&mu_);
+    delta_streams_.insert(stream_id);
+  }
+  return absl::OkStatus();
+}
+
+void SentResources::OnStreamClosed(int64_t stream_id, const envoy::config::core::v3::Node& node) {
+  absl::MutexLock lock(&mu_);
+  delta_streams_.erase(stream_id);
+}
+
+void SentResources::OnStreamResponse(int64_t stream_id, const envoy::config::core::v3::Node& node,
+                                     const ResponseInfo& response) {
+  absl::MutexLock lock(&mu_);
+  NameSet& names = nodes_[node.id()][response.type_url];
+  if (delta_streams_.contains(stream_id)) {
+    for (const std::string& name : response.removed_names) names.erase(name);
+  } else {
+    names.clear();
+  }
+  names.insert(response.resource_names.begin(), response.resource_names.end());
+}
+
+}  // namespace xdsd::status

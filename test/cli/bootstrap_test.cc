@@ -1,0 +1,217 @@
+#include "cli/bootstrap.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "config/config_loader.h"
+#include "config/envoy_api.h"
+#include "envoy/config/bootstrap/v3/bootstrap.pb.h"
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace xdsd::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kBootstrapType[] = "envoy.config.bootstrap.v3.Bootstrap";
+constexpr char kHttpOptionsType[] = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+BootstrapOptions Options(std::string node_id) {
+  BootstrapOptions options;
+  options.node_id = std::move(node_id);
+  return options;
+}
+
+// The Envoy output of `options`, parsed the way xdsd parses configuration: against the whole v3
+// API, unknown fields rejected.
+envoy::config::bootstrap::v3::Bootstrap ParseEnvoyBootstrap(const BootstrapOptions& options) {
+  const std::string yaml = EnvoyBootstrapYaml(options);
+  absl::StatusOr<std::string> bytes = config::ParseYamlAs(kBootstrapType, yaml, "bootstrap.yaml");
+  envoy::config::bootstrap::v3::Bootstrap bootstrap;
+  EXPECT_TRUE(bytes.ok()) << bytes.status() << "\n" << yaml;
+  if (bytes.ok()) {
+    EXPECT_TRUE(bootstrap.ParseFromString(*bytes));
+  }
+  return bootstrap;
+}
+
+const envoy::config::core::v3::SocketAddress& XdsClusterAddress(
+    const envoy::config::cluster::v3::Cluster& cluster) {
+  return cluster.load_assignment().endpoints(0).lb_endpoints(0).endpoint().address()
+      .socket_address();
+}
+
+TEST(BootstrapTest, EnvoyBootstrapGetsEverythingOverAdsFromXdsd) {
+  BootstrapOptions options = Options("n1");
+  options.node_cluster = "edge";
+  const envoy::config::bootstrap::v3::Bootstrap bootstrap = ParseEnvoyBootstrap(options);
+  EXPECT_EQ(bootstrap.node().id(), "n1");
+  EXPECT_EQ(bootstrap.node().cluster(), "edge");
+  EXPECT_EQ(bootstrap.admin().address().socket_address().address(), "0.0.0.0");
+  EXPECT_EQ(bootstrap.admin().address().socket_address().port_value(), 19000u);
+
+  const auto& ads = bootstrap.dynamic_resources().ads_config();
+  EXPECT_EQ(ads.api_type(), envoy::config::core::v3::ApiConfigSource::GRPC);
+  EXPECT_EQ(ads.transport_api_version(), envoy::config::core::v3::V3);
+  ASSERT_EQ(ads.grpc_services_size(), 1);
+  EXPECT_EQ(ads.grpc_services(0).envoy_grpc().cluster_name(), "xds_cluster");
+  EXPECT_TRUE(ads.set_node_on_first_message_only());
+  for (const auto* source : {&bootstrap.dynamic_resources().cds_config(),
+                             &bootstrap.dynamic_resources().lds_config()}) {
+    EXPECT_TRUE(source->has_ads());
+    EXPECT_EQ(source->resource_api_version(), envoy::config::core::v3::V3);
+  }
+}
+
+TEST(BootstrapTest, EnvoyXdsClusterIsStaticHttp2ToLocalhostByDefault) {
+  const envoy::config::bootstrap::v3::Bootstrap bootstrap = ParseEnvoyBootstrap(Options("n1"));
+  ASSERT_EQ(bootstrap.static_resources().clusters_size(), 1);
+  const envoy::config::cluster::v3::Cluster& cluster = bootstrap.static_resources().clusters(0);
+  EXPECT_EQ(cluster.name(), "xds_cluster");
+  EXPECT_EQ(cluster.type(), envoy::config::cluster::v3::Cluster::STATIC);
+  EXPECT_EQ(cluster.connect_timeout().seconds(), 1);
+  ASSERT_EQ(cluster.load_assignment().endpoints_size(), 1);
+  ASSERT_EQ(cluster.load_assignment().endpoints(0).lb_endpoints_size(), 1);
+  EXPECT_EQ(XdsClusterAddress(cluster).address(), "127.0.0.1");
+  EXPECT_EQ(XdsClusterAddress(cluster).port_value(), 18000u);
+
+  // xDS is gRPC: without HTTP/2 to xds_cluster Envoy never gets a response.
+  ASSERT_TRUE(cluster.typed_extension_protocol_options().contains(kHttpOptionsType));
+  const google::protobuf::Any& any =
+      cluster.typed_extension_protocol_options().at(kHttpOptionsType);
+  EXPECT_EQ(any.type_url(), std::string("type.googleapis.com/") + kHttpOptionsType);
+  absl::StatusOr<std::string> json =
+      config::EnvoyApi::Get().BinaryToJson(kHttpOptionsType, any.value());
+  ASSERT_TRUE(json.ok()) << json.status();
+  const nlohmann::json http_options = nlohmann::json::parse(*json);
+  EXPECT_TRUE(http_options["explicit_http_config"]["http2_protocol_options"].is_object())
+      << *json;
+}
+
+TEST(BootstrapTest, EnvoyXdsClusterOnDockerHostIsStrictDns) {
+  BootstrapOptions options = Options("n1");
+  options.xds_host = std::string(kDockerHost);
+  const envoy::config::bootstrap::v3::Bootstrap bootstrap = ParseEnvoyBootstrap(options);
+  ASSERT_EQ(bootstrap.static_resources().clusters_size(), 1);
+  const envoy::config::cluster::v3::Cluster& cluster = bootstrap.static_resources().clusters(0);
+  EXPECT_EQ(cluster.type(), envoy::config::cluster::v3::Cluster::STRICT_DNS);
+  EXPECT_EQ(XdsClusterAddress(cluster).address(), "host.docker.internal");
+  EXPECT_EQ(XdsClusterAddress(cluster).port_value(), 18000u);
+}
+
+TEST(BootstrapTest, EnvoyXdsClusterOnIpv6AddressIsStatic) {
+  BootstrapOptions options = Options("n1");
+  options.xds_host = "::1";
+  options.xds_port = 18001;
+  const envoy::config::bootstrap::v3::Bootstrap bootstrap = ParseEnvoyBootstrap(options);
+  ASSERT_EQ(bootstrap.static_resources().clusters_size(), 1);
+  const envoy::config::cluster::v3::Cluster& cluster = bootstrap.static_resources().clusters(0);
+  EXPECT_EQ(cluster.type(), envoy::config::cluster::v3::Cluster::STATIC);
+  EXPECT_EQ(XdsClusterAddress(cluster).address(), "::1");
+  EXPECT_EQ(XdsClusterAddress(cluster).port_value(), 18001u);
+}
+
+TEST(BootstrapTest, NodeIdThatLooksLikeYamlStaysAString) {
+  for (const std::string id : {"1", "yes", "null", "a: b", "quote\" and \\ back", "#x", "ünï"}) {
+    BootstrapOptions options = Options(id);
+    options.node_cluster = "[c]";
+    const envoy::config::bootstrap::v3::Bootstrap bootstrap = ParseEnvoyBootstrap(options);
+    EXPECT_EQ(bootstrap.node().id(), id);
+    EXPECT_EQ(bootstrap.node().cluster(), "[c]");
+  }
+}
+
+TEST(BootstrapTest, ParserUsedAboveRejectsUnknownFields) {
+  // So that the tests above mean something: a misspelt field in a bootstrap is an error.
+  const std::string yaml = EnvoyBootstrapYaml(Options("n1")) + "static_resoures: {}\n";
+  absl::StatusOr<std::string> bytes = config::ParseYamlAs(kBootstrapType, yaml, "b.yaml");
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_THAT(std::string(bytes.status().message()), HasSubstr("static_resoures"));
+}
+
+TEST(BootstrapTest, GrpcBootstrapIsJsonWithOneInsecureV3Server) {
+  BootstrapOptions options = Options("client-0");
+  options.format = BootstrapOptions::Format::kGrpc;
+  const std::string text = RenderBootstrap(options);
+  ASSERT_TRUE(nlohmann::json::accept(text)) << text;
+  const nlohmann::json json = nlohmann::json::parse(text);
+  ASSERT_TRUE(json["xds_servers"].is_array());
+  ASSERT_EQ(json["xds_servers"].size(), 1u);
+  const nlohmann::json& server = json["xds_servers"][0];
+  EXPECT_EQ(server["server_uri"], "127.0.0.1:18000");
+  EXPECT_EQ(server["channel_creds"], nlohmann::json::parse(R"([{"type": "insecure"}])"));
+  EXPECT_EQ(server["server_features"], nlohmann::json::parse(R"(["xds_v3"])"));
+  EXPECT_EQ(json["node"]["id"], "client-0");
+  EXPECT_EQ(json["node"]["cluster"], "xdsd");
+  EXPECT_EQ(json["node"]["locality"], nlohmann::json::object());
+  // Pretty-printed, and one line at the end, for a file or a terminal.
+  EXPECT_THAT(text, HasSubstr("\n  \"node\": {\n"));
+  EXPECT_EQ(text.back(), '\n');
+}
+
+TEST(BootstrapTest, GrpcServerUriPutsIpv6InBrackets) {
+  BootstrapOptions options = Options("c");
+  options.xds_host = "::1";
+  options.xds_port = 5;
+  EXPECT_EQ(nlohmann::json::parse(GrpcBootstrapJson(options))["xds_servers"][0]["server_uri"],
+            "[::1]:5");
+  options.xds_host = std::string(kDockerHost);
+  EXPECT_EQ(nlohmann::json::parse(GrpcBootstrapJson(options))["xds_servers"][0]["server_uri"],
+            "host.docker.internal:5");
+}
+
+TEST(BootstrapTest, RenderBootstrapPicksTheFormat) {
+  BootstrapOptions options = Options("n1");
+  EXPECT_EQ(RenderBootstrap(options), EnvoyBootstrapYaml(options));
+  options.format = BootstrapOptions::Format::kGrpc;
+  EXPECT_EQ(RenderBootstrap(options), GrpcBootstrapJson(options) + "\n");
+}
+
+TEST(XdsAddressTest, EmptyMeansTheDefaults) {
+  absl::StatusOr<XdsAddress> address = ParseXdsAddress("", {"d", 7});
+  ASSERT_TRUE(address.ok()) << address.status();
+  EXPECT_EQ(address->host, "d");
+  EXPECT_EQ(address->port, 7);
+}
+
+TEST(XdsAddressTest, EveryFormTakesWhatItGives) {
+  struct Case {
+    const char* text;
+    const char* host;
+    int port;
+  };
+  for (const Case& c : {Case{"xdsd.internal:18001", "xdsd.internal", 18001},
+                        Case{"10.0.0.1:5", "10.0.0.1", 5}, Case{"[::1]:6", "::1", 6},
+                        Case{"[fe80::1]", "fe80::1", 7}, Case{":8", "d", 8},
+                        Case{"my_host", "my_host", 7}}) {
+    absl::StatusOr<XdsAddress> address = ParseXdsAddress(c.text, {"d", 7});
+    ASSERT_TRUE(address.ok()) << c.text << ": " << address.status();
+    EXPECT_EQ(address->host, c.host) << c.text;
+    EXPECT_EQ(address->port, c.port) << c.text;
+  }
+}
+
+TEST(XdsAddressTest, MalformedAddressIsRejectedNamingTheFlag) {
+  for (const char* text : {"::1", "[::1", "[::1]x", "[10.0.0.1]:5", "host:", "host:0",
+                           "host:65536", "host:http", "a b:1", "http://host:1"}) {
+    absl::StatusOr<XdsAddress> address = ParseXdsAddress(text, {"d", 7});
+    ASSERT_FALSE(address.ok()) << text;
+    EXPECT_EQ(address.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_THAT(std::string(address.status().message()), HasSubstr("--xds-address")) << text;
+  }
+}
+
+TEST(XdsAddressTest, IpAddressesAreToldFromHostNames) {
+  EXPECT_TRUE(IsIpAddress("127.0.0.1"));
+  EXPECT_TRUE(IsIpAddress("::1"));
+  EXPECT_FALSE(IsIpAddress("host.docker.internal"));
+  EXPECT_FALSE(IsIpAddress("localhost"));
+  EXPECT_FALSE(IsIpAddress("1.2.3"));
+}
+
+}  // namespace
+}  // namespace xdsd::cli
