@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -74,10 +75,12 @@ class Resource {
   static absl::StatusOr<std::shared_ptr<const Resource>> FromMessage(
       const google::protobuf::Message& message, std::chrono::milliseconds ttl = {});
 
-  // Takes `bytes`, already a serialized message of `type_url`'s type, named `name`.
+  // Takes `bytes`, already a serialized message of `type_url`'s type, named `name`. `aliases`
+  // are other names it answers to (a virtual host's "route config/domain" names, PROTOCOL 27).
   static std::shared_ptr<const Resource> FromBytes(std::string_view type_url, std::string name,
                                                    std::string_view bytes,
-                                                   std::chrono::milliseconds ttl = {});
+                                                   std::chrono::milliseconds ttl = {},
+                                                   std::vector<std::string> aliases = {});
 
   // How many Resource objects this process made: each is one serialization (or one adoption
   // of serialized bytes), however many streams send it.
@@ -93,13 +96,14 @@ class Resource {
   const std::string& version() const { return version_; }
   // Zero when the resource does not expire.
   std::chrono::milliseconds ttl() const { return ttl_; }
+  const std::vector<std::string>& aliases() const { return aliases_; }
 
   Resource(const Resource&) = delete;
   Resource& operator=(const Resource&) = delete;
 
  private:
   Resource(std::string_view type_url, std::string name, std::string_view bytes,
-           std::chrono::milliseconds ttl);
+           std::chrono::milliseconds ttl, std::vector<std::string> aliases);
 
   const std::string type_url_;
   const std::string name_;
@@ -107,6 +111,7 @@ class Resource {
   size_t value_offset_ = 0;
   std::string version_;
   std::chrono::milliseconds ttl_{0};
+  std::vector<std::string> aliases_;
 };
 
 using ResourcePtr = std::shared_ptr<const Resource>;

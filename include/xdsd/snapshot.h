@@ -39,6 +39,8 @@ class Snapshot {
 
   // The resource of a type and name, or null.
   ResourcePtr Find(std::string_view type_url, std::string_view name) const;
+  // The resource of a type that has `name` as its name or one of its aliases, or null.
+  ResourcePtr FindByNameOrAlias(std::string_view type_url, std::string_view name) const;
 
   // The version of any set of resources: a content hash of their names and versions.
   static std::string VersionOf(const ResourceMap& resources);
@@ -51,7 +53,10 @@ class Snapshot {
   struct TypeResources {
     std::string version;
     ResourceMap resources;
+    // alias → name, for the types whose resources have aliases (virtual hosts); else null.
+    std::shared_ptr<const std::map<std::string, std::string, std::less<>>> aliases;
   };
+  static TypeResources MakeTypeResources(ResourceMap resources);
   Snapshot() = default;
   const TypeResources& ForType(std::string_view type_url) const;
 

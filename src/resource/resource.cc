@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -89,10 +90,18 @@ std::atomic<uint64_t> g_instances_created{0};
 uint64_t Resource::instances_created() { return g_instances_created.load(); }
 
 Resource::Resource(std::string_view type_url, std::string name, std::string_view bytes,
-                   std::chrono::milliseconds ttl)
-    : type_url_(type_url), name_(std::move(name)), version_(ContentHash(bytes)), ttl_(ttl) {
+                   std::chrono::milliseconds ttl, std::vector<std::string> aliases)
+    : type_url_(type_url),
+      name_(std::move(name)),
+      version_(ContentHash(bytes)),
+      ttl_(ttl),
+      aliases_(std::move(aliases)) {
   g_instances_created.fetch_add(1, std::memory_order_relaxed);
-  if (ttl_.count() > 0) version_ = ContentHash(absl::StrCat(version_, "/ttl=", ttl_.count()));
+  // What a client is sent besides the body is part of the version too.
+  if (ttl_.count() > 0 || !aliases_.empty()) {
+    version_ = ContentHash(
+        absl::StrCat(version_, "/ttl=", ttl_.count(), "/aliases=", absl::StrJoin(aliases_, ",")));
+  }
   // google.protobuf.Any: type_url = 1, value = 2, both length-delimited.
   any_.reserve(bytes.size() + type_url.size() + 16);
   any_.push_back(0x0a);
@@ -124,8 +133,10 @@ absl::StatusOr<std::shared_ptr<const Resource>> Resource::FromMessage(
 
 std::shared_ptr<const Resource> Resource::FromBytes(std::string_view type_url, std::string name,
                                                     std::string_view bytes,
-                                                    std::chrono::milliseconds ttl) {
-  return std::shared_ptr<const Resource>(new Resource(type_url, std::move(name), bytes, ttl));
+                                                    std::chrono::milliseconds ttl,
+                                                    std::vector<std::string> aliases) {
+  return std::shared_ptr<const Resource>(
+      new Resource(type_url, std::move(name), bytes, ttl, std::move(aliases)));
 }
 
 }  // namespace xdsd

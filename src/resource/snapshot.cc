@@ -53,9 +53,30 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Create(
     }
     ResourceMap map(std::move(list));
     snapshot->size_ += map.size();
-    snapshot->types_[type_url] = TypeResources{VersionOf(map), std::move(map)};
+    snapshot->types_[type_url] = MakeTypeResources(std::move(map));
   }
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+Snapshot::TypeResources Snapshot::MakeTypeResources(ResourceMap resources) {
+  TypeResources type{VersionOf(resources), std::move(resources), nullptr};
+  std::map<std::string, std::string, std::less<>> aliases;
+  for (const auto& [name, resource] : type.resources) {
+    for (const std::string& alias : resource->aliases()) aliases.emplace(alias, name);
+  }
+  if (!aliases.empty()) {
+    type.aliases = std::make_shared<const std::map<std::string, std::string, std::less<>>>(
+        std::move(aliases));
+  }
+  return type;
+}
+
+ResourcePtr Snapshot::FindByNameOrAlias(std::string_view type_url, std::string_view name) const {
+  const TypeResources& type = ForType(type_url);
+  if (ResourcePtr resource = type.resources.Get(name)) return resource;
+  if (type.aliases == nullptr) return nullptr;
+  auto it = type.aliases->find(name);
+  return it == type.aliases->end() ? nullptr : type.resources.Get(it->second);
 }
 
 std::shared_ptr<const Snapshot> Snapshot::WithType(const std::shared_ptr<const Snapshot>& base,
@@ -67,7 +88,7 @@ std::shared_ptr<const Snapshot> Snapshot::WithType(const std::shared_ptr<const S
     snapshot->size_ = base->size_ - base->Resources(type_url).size();
   }
   snapshot->size_ += resources.size();
-  snapshot->types_[std::string(type_url)] = TypeResources{VersionOf(resources), std::move(resources)};
+  snapshot->types_[std::string(type_url)] = MakeTypeResources(std::move(resources));
   return snapshot;
 }
 

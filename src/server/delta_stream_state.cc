@@ -113,16 +113,20 @@ DeltaStreamState::Change DeltaStreamState::ComputeChange(std::string_view type_u
   if (state.wildcard) {
     for (const auto& [name, resource] : resources) consider(name, resource);
   }
+  // A subscribed name matches a resource's name or one of its aliases (PROTOCOL 27); the
+  // client knows it by the name it subscribed.
   for (const std::string& name : state.names) {
-    auto it = resources.find(name);
-    if (it != resources.end()) {
-      if (!state.wildcard) consider(name, it->second);
+    if (state.wildcard && resources.contains(name)) continue;  // considered above
+    if (ResourcePtr resource = snapshot_->FindByNameOrAlias(type_url, name)) {
+      consider(name, resource);
     } else if (!state.client.contains(name) && !state.missing.contains(name)) {
       change.newly_missing.insert(name);  // PROTOCOL 24: reported once
     }
   }
   for (const auto& [name, version] : state.client) {
-    if (!resources.contains(name)) change.removed.insert(name);  // PROTOCOL 23
+    if (snapshot_->FindByNameOrAlias(type_url, name) == nullptr) {
+      change.removed.insert(name);  // PROTOCOL 23
+    }
   }
   return change;
 }
@@ -156,7 +160,9 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     }
     response.removed.assign(change.removed.begin(), change.removed.end());
     for (const std::string& name : change.newly_missing) {
-      response.removed.push_back(name);
+      // A virtual host asked for on demand that does not exist is answered with an empty
+      // entry carrying its name, as Envoy's on-demand VHDS expects; others are removed.
+      (type_url == kVirtualHostType ? response.not_found : response.removed).push_back(name);
       state.missing.insert(name);
     }
     std::sort(response.removed.begin(), response.removed.end());

@@ -22,6 +22,8 @@ struct DeltaResponse {
   std::string nonce;
   std::vector<ResourcePtr> resources;  // added or changed, each with its own version
   std::vector<std::string> removed;    // names the client must drop
+  // Virtual hosts asked for on demand that do not exist: each goes as an empty entry.
+  std::vector<std::string> not_found;
   bool send_ttl = false;   // the client supports TTLs: each resource carries its TTL
   bool heartbeat = false;  // renews the TTLs: the resources go without their body
 };

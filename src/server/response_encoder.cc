@@ -43,6 +43,7 @@ grpc::Slice SharedSlice(const ResourcePtr& resource) {
 
 constexpr std::string_view kResourceWrapperType =
     "type.googleapis.com/envoy.service.discovery.v3.Resource";
+constexpr char kResourceAliasesTag = Tag(4);
 constexpr char kResourceTtlTag = Tag(6);
 
 // google.protobuf.Duration{seconds = 1, nanos = 2} of a TTL.
@@ -70,6 +71,9 @@ size_t ResourceWrapper(const Resource& resource, bool with_ttl, bool with_body,
   std::string fields;
   AppendStringField(fields, kResourceNameTag, resource.name());
   AppendStringField(fields, kResourceVersionTag, resource.version());
+  for (const std::string& alias : resource.aliases()) {
+    AppendStringField(fields, kResourceAliasesTag, alias);
+  }
   if (with_ttl && resource.ttl().count() > 0) {
     AppendStringField(fields, kResourceTtlTag, EncodeDuration(resource.ttl()));
   }
@@ -148,6 +152,15 @@ grpc::ByteBuffer EncodeDeltaResponse(const DeltaResponse& response) {
   for (const ResourcePtr& resource : response.resources) {
     AppendWrapped(slices, resource, response.send_ttl, /*with_body=*/!response.heartbeat,
                   /*in_any=*/false);
+  }
+  // A virtual host that does not exist: Resource{name, aliases: [name]} and nothing else.
+  for (const std::string& name : response.not_found) {
+    std::string entry;
+    AppendStringField(entry, kResourceNameTag, name);
+    AppendStringField(entry, kResourceAliasesTag, name);
+    std::string field;
+    AppendStringField(field, kResourcesTag, entry);
+    slices.emplace_back(field);
   }
   if (!response.removed.empty()) {
     std::string removed;

@@ -273,3 +273,41 @@ TEST(DeltaStreamStateTest, TtlHeartbeatsCarryHeldTtlResourcesWithoutBodies) {
 
 }  // namespace
 }  // namespace xdsd::server
+
+namespace xdsd::server {
+namespace {
+
+SnapshotPtr VirtualHosts(const std::string& body) {
+  return *Snapshot::Create({Resource::FromBytes(kVirtualHostType, "rc/shop", body, {},
+                                                {"rc/shop.example.com", "rc/www.example.com"})});
+}
+
+// PROTOCOL 27: on-demand virtual hosts are asked for by "route config/host"; names and aliases
+// both match, and a host that does not exist gets an empty entry, not a removal.
+TEST(DeltaStreamStateTest, VirtualHostsMatchByAliasAndUnknownHostsGetAnEmptyEntry) {
+  DeltaStreamState state(kVirtualHostType);
+  state.OnSnapshot(VirtualHosts("v1"));
+  Feed(state, {"", {"rc/www.example.com"}});
+  auto found = state.NextResponse();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_THAT(Names(*found), ElementsAre("rc/shop"));
+  EXPECT_THAT(found->resources[0]->aliases(), ::testing::Contains("rc/www.example.com"));
+  Ack(state, *found);
+
+  Feed(state, {"", {"rc/nowhere.example.com"}});
+  auto unknown = state.NextResponse();
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_THAT(unknown->resources, IsEmpty());
+  EXPECT_THAT(unknown->not_found, ElementsAre("rc/nowhere.example.com"));
+  EXPECT_THAT(unknown->removed, IsEmpty());
+  Ack(state, *unknown);
+
+  state.OnSnapshot(VirtualHosts("v2"));
+  auto changed = state.NextResponse();
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_THAT(Names(*changed), ElementsAre("rc/shop"));
+  EXPECT_THAT(changed->not_found, IsEmpty());
+}
+
+}  // namespace
+}  // namespace xdsd::server

@@ -9,7 +9,9 @@
 
 #include "absl/synchronization/mutex.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/route/v3/route_components.pb.h"
 #include "envoy/service/cluster/v3/cds.grpc.pb.h"
+#include "envoy/service/route/v3/rds.grpc.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "xdsd/snapshot_cache.h"
 
@@ -345,6 +347,39 @@ TEST_F(XdsServerTest, DeltaReconnectWithCurrentVersionsGetsNothing) {
   EXPECT_EQ(status->types[0].version_acked, snapshot->Version(kClusterType));
   EXPECT_EQ(status->types[0].version_sent, "");  // nothing was sent
   EXPECT_EQ(callbacks_.responses.load(), 0);
+  context.TryCancel();
+}
+
+TEST_F(XdsServerTest, OnDemandVirtualHostsCarryAliasesAndEmptyEntries) {
+  envoy::config::route::v3::VirtualHost host;
+  host.set_name("shop");
+  host.add_domains("shop.example.com");
+  cache_.SetSnapshot("vhds", *Snapshot::Create({Resource::FromBytes(
+                                 kVirtualHostType, "rc/shop", host.SerializeAsString(), {},
+                                 {"rc/shop.example.com"})}));
+  auto stub = envoy::service::route::v3::VirtualHostDiscoveryService::NewStub(channel_);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  auto stream = stub->DeltaVirtualHosts(&context);
+  DeltaDiscoveryRequest request;
+  request.mutable_node()->set_id("vhds");
+  request.add_resource_names_subscribe("rc/shop.example.com");
+  request.add_resource_names_subscribe("rc/nowhere.example.com");
+  ASSERT_TRUE(stream->Write(request));
+  DeltaDiscoveryResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  ASSERT_EQ(response.resources_size(), 2);
+  const auto& found = response.resources(0);
+  EXPECT_EQ(found.name(), "rc/shop");
+  ASSERT_EQ(found.aliases_size(), 1);
+  EXPECT_EQ(found.aliases(0), "rc/shop.example.com");
+  envoy::config::route::v3::VirtualHost decoded;
+  ASSERT_TRUE(found.resource().UnpackTo(&decoded));
+  EXPECT_EQ(decoded.domains(0), "shop.example.com");
+  const auto& empty = response.resources(1);
+  EXPECT_EQ(empty.name(), "rc/nowhere.example.com");
+  EXPECT_FALSE(empty.has_resource());
+  EXPECT_EQ(response.removed_resources_size(), 0);
   context.TryCancel();
 }
 
