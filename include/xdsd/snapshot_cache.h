@@ -5,12 +5,15 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "envoy/config/core/v3/base.pb.h"
 #include "xdsd/resource_map.h"
 #include "xdsd/snapshot.h"
@@ -33,17 +36,44 @@ class SnapshotWatcher {
   virtual void OnSnapshot(SnapshotPtr snapshot, uint64_t generation) = 0;
 };
 
+// What one push did: the snapshots of some keys delivered to their streams, and what the nodes
+// made of what they were sent because of it.
+struct PushReport {
+  uint64_t id = 0;
+  std::vector<std::string> keys;  // the keys whose snapshots the push delivered
+  int streams = 0;                // streams watching those keys
+  int nodes_reached = 0;          // nodes sent at least one response during the push
+  int responses = 0;
+  int acked = 0;   // responses ACKed
+  int nacked = 0;  // responses NACKed
+  // Until every response was answered, or until the next push superseded this one.
+  absl::Duration elapsed;
+  bool complete = false;  // every response was answered
+};
+
+// How changes reach the streams. With a quiet period, changes from any source (SetSnapshot,
+// the fleet-wide types) are pushed together once no change came for `quiet`, or `max_delay`
+// after the first, so a burst of changes makes one push.
+struct PushOptions {
+  absl::Duration quiet = absl::ZeroDuration();  // zero: push every change at once
+  absl::Duration max_delay = absl::Seconds(1);
+  // Called once per push, when it completes or is superseded; off any lock, must not block.
+  std::function<void(const PushReport&)> on_report;
+};
+
 // Snapshots by node key, the watches of the streams that serve them, and the status of every
 // node that has connected: what it was sent, ACKed and rejected, per type.
 //
 // Thread-safe. No lock is held while a watcher is called.
 class SnapshotCache {
  public:
-  explicit SnapshotCache(NodeHash node_hash = NodeIdHash);
+  explicit SnapshotCache(NodeHash node_hash = NodeIdHash, PushOptions push = {});
+  ~SnapshotCache();
   SnapshotCache(const SnapshotCache&) = delete;
   SnapshotCache& operator=(const SnapshotCache&) = delete;
 
-  // Serves `snapshot` to every node whose key is `key`, at once on open streams.
+  // Serves `snapshot` to every node whose key is `key`: pushed to open streams at once, or
+  // after the quiet period of PushOptions.
   void SetSnapshot(const std::string& key, SnapshotPtr snapshot);
   // The snapshot of `key`, or null.
   SnapshotPtr GetSnapshot(const std::string& key) const;
@@ -123,19 +153,44 @@ class SnapshotCache {
     SnapshotPtr snapshot;
     uint64_t generation;
   };
-  // Sets what `key` serves from `own` and the fleet-wide types; queues its watchers.
-  void PublishLocked(const std::string& key, SnapshotPtr own,
-                     std::vector<Notification>* to_notify) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void RepublishAllLocked(std::vector<Notification>* to_notify)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  static void Deliver(const std::vector<Notification>& notifications);
+  // The push under way: the responses sent since it began, awaiting their ACK or NACK.
+  struct Push {
+    PushReport report;
+    absl::Time started;
+    bool delivering = true;
+    std::set<std::string> reached;
+    std::map<std::pair<std::string, std::string>, std::string> pending;  // (node, type) → version
+  };
+  // Sets what `key` serves from `own` and the fleet-wide types, and marks it to push.
+  void PublishLocked(const std::string& key, SnapshotPtr own) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RepublishAllLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Pushes the marked keys now (no quiet period), or wakes the pusher.
+  void PushOrSchedule();
+  // Delivers the marked keys' snapshots to their watchers, as one push.
+  void PushNow();
+  void PusherLoop();
+  // Ends the push when nothing is pending; returns its report to send once mu_ is released.
+  std::optional<PushReport> MaybeCompletePushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Report(const std::optional<PushReport>& report) const;
+  // Counts an answer to a response of the open push; false when it answers none.
+  bool AnswerPushLocked(const std::string& node_id, const std::string& type_url,
+                        const std::string& version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const NodeHash node_hash_;  // constant after construction
+  const NodeHash node_hash_;   // constant after construction
+  const PushOptions push_options_;  // constant after construction
 
   mutable absl::Mutex mu_;
   std::map<std::string, KeyState, std::less<>> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, NodeStatus, std::less<>> nodes_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ResourceMap, std::less<>> fleet_types_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> dirty_keys_ ABSL_GUARDED_BY(mu_);  // changed since the last push
+  absl::Time first_change_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  absl::Time last_change_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  uint64_t next_push_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::optional<Push> push_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool pushing_ ABSL_GUARDED_BY(mu_) = false;  // a PushNow is delivering
+  std::thread pusher_;   // with a quiet period only
 };
 
 }  // namespace xdsd

@@ -53,7 +53,9 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
     } else {
       outcome.kind = DeltaRequestOutcome::Kind::kAck;
       for (const auto& [name, resource] : state.sent.updated) {
-        if (Wants(state, name)) state.client[name] = resource->version();
+        if (Wants(state, name) && !state.resubscribed_in_flight.contains(name)) {
+          state.client[name] = resource->version();
+        }
       }
       for (const std::string& name : state.sent.removed) state.client.erase(name);
     }
@@ -76,6 +78,9 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
     }
     state.names.insert(name);
     state.missing.erase(name);
+    if (state.in_flight && state.sent.updated.contains(name)) {
+      state.resubscribed_in_flight.insert(name);
+    }
     // PROTOCOL 25: subscribing again resends; a reconnect's declared versions stand.
     if (!first || !request.initial_resource_versions().contains(name)) state.client.erase(name);
   }
@@ -167,6 +172,7 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     }
     std::sort(response.removed.begin(), response.removed.end());
     response.send_ttl = ttl_supported_;
+    state.resubscribed_in_flight.clear();
     state.renewed_at = now_;
     state.heartbeat_due = false;
     state.in_flight = true;
@@ -186,6 +192,7 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     response.resources = HeldTtlResources(type_url, state);
     response.send_ttl = true;
     response.heartbeat = true;
+    state.resubscribed_in_flight.clear();
     state.renewed_at = now_;
     state.heartbeat_due = false;
     state.in_flight = true;

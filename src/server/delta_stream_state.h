@@ -104,6 +104,9 @@ class DeltaStreamState {
     std::map<std::string, std::string, std::less<>> nacked;  // name → version rejected
     absl::Time renewed_at = absl::InfinitePast();
     bool heartbeat_due = false;
+    // Names subscribed again while a response with them was in flight: its ACK does not make
+    // them held, so that they are sent again (PROTOCOL 25).
+    std::set<std::string, std::less<>> resubscribed_in_flight;
   };
   // The TTL resources the client holds at the snapshot's version: what a heartbeat renews.
   std::vector<ResourcePtr> HeldTtlResources(std::string_view type_url,

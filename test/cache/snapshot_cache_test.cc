@@ -160,6 +160,92 @@ TEST(SnapshotCacheTest, FleetWideTypeReplacesEachKeysOwnAndUpdatesIncrementally)
   EXPECT_EQ(cache.GetSnapshot("nobody"), nullptr);
 }
 
+template <typename F>
+bool Eventually(F condition, absl::Duration limit = absl::Seconds(5)) {
+  const absl::Time deadline = absl::Now() + limit;
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(5));  // poll interval
+  }
+  return condition();
+}
+
+TEST(SnapshotCacheTest, ABurstOfChangesIsOnePushAfterTheQuietPeriod) {
+  SnapshotCache cache(NodeIdHash, PushOptions{absl::Milliseconds(100), absl::Seconds(5)});
+  auto watcher = std::make_shared<RecordingWatcher>();
+  Node node = MakeNode("n");
+  cache.Watch(node, watcher);
+  SnapshotPtr last;
+  for (int i = 0; i < 5; ++i) {
+    last = OneCluster(std::to_string(i));
+    cache.SetSnapshot("n", last);
+  }
+  EXPECT_EQ(cache.GetSnapshot("n"), last);  // readable at once
+  ASSERT_TRUE(Eventually([&] { return !watcher->Seen().empty(); }));
+  EXPECT_EQ(watcher->Seen().size(), 1u);
+  EXPECT_EQ(watcher->Seen()[0].first, last);
+}
+
+TEST(SnapshotCacheTest, ContinuousChangesArePushedAtLeastEveryMaxDelay) {
+  SnapshotCache cache(NodeIdHash, PushOptions{absl::Milliseconds(200), absl::Milliseconds(300)});
+  auto watcher = std::make_shared<RecordingWatcher>();
+  cache.Watch(MakeNode("n"), watcher);
+  // A change every 20 ms never leaves 200 ms of quiet; the maximum delay pushes anyway.
+  const absl::Time start = absl::Now();
+  int i = 0;
+  while (watcher->Seen().empty() && absl::Now() - start < absl::Seconds(5)) {
+    cache.SetSnapshot("n", OneCluster(std::to_string(i++)));
+    absl::SleepFor(absl::Milliseconds(20));  // the pace of the changes, not a wait
+  }
+  EXPECT_FALSE(watcher->Seen().empty());
+}
+
+TEST(SnapshotCacheTest, PushReportCountsNodesReachedAndTheirAnswers) {
+  absl::Mutex mu;
+  std::vector<PushReport> reports;
+  PushOptions options;
+  options.on_report = [&](const PushReport& report) {
+    absl::MutexLock lock(&mu);
+    reports.push_back(report);
+  };
+  SnapshotCache cache(NodeIdHash, options);
+  // A watcher that, as a stream does, sends a response for every snapshot it gets.
+  class SendingWatcher : public SnapshotWatcher {
+   public:
+    SendingWatcher(SnapshotCache* cache, std::string node) : cache_(cache), node_(node) {}
+    void OnSnapshot(SnapshotPtr snapshot, uint64_t) override {
+      cache_->RecordSent(node_, std::string(kClusterType), snapshot->Version(kClusterType), "1");
+    }
+    SnapshotCache* cache_;
+    std::string node_;
+  };
+  for (const char* id : {"a", "b"}) {
+    cache.RecordStreamOpen(MakeNode(id));
+    cache.Watch(MakeNode(id, "fleet"), std::make_shared<SendingWatcher>(&cache, id));
+  }
+  SnapshotPtr snapshot = OneCluster("1");
+  const std::string version = snapshot->Version(kClusterType);
+  cache.SetSnapshot("a", snapshot);
+  cache.RecordAck("a", std::string(kClusterType), version);
+  cache.SetSnapshot("b", snapshot);
+  cache.RecordNack("b", std::string(kClusterType), version, "bad");
+  // A push that a new one overtakes before its answers came is reported as it stood.
+  cache.SetSnapshot("a", OneCluster("2"));
+  cache.SetSnapshot("b", OneCluster("3"));
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(reports.size(), 3u);  // one push per SetSnapshot without a quiet period
+  EXPECT_EQ(reports[0].keys, std::vector<std::string>{"a"});
+  EXPECT_EQ(reports[0].nodes_reached, 1);
+  EXPECT_TRUE(reports[0].complete);
+  EXPECT_EQ(reports[0].acked, 1);
+  EXPECT_EQ(reports[1].nacked, 1);
+  EXPECT_TRUE(reports[1].complete);
+  EXPECT_EQ(reports[2].keys, std::vector<std::string>{"a"});
+  EXPECT_FALSE(reports[2].complete);
+  EXPECT_EQ(reports[2].responses, 1);
+  EXPECT_EQ(reports[2].acked, 0);
+}
+
 TEST(SnapshotCacheTest, ConcurrentSetsAndWatchesAreSafe) {
   SnapshotCache cache;
   std::vector<std::thread> threads;

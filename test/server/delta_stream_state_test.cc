@@ -311,3 +311,25 @@ TEST(DeltaStreamStateTest, VirtualHostsMatchByAliasAndUnknownHostsGetAnEmptyEntr
 
 }  // namespace
 }  // namespace xdsd::server
+
+namespace xdsd::server {
+namespace {
+
+// PROTOCOL 25, with the re-subscription overtaking the ACK of the response that carried the
+// name: the ACK does not count it as held, so it is sent again.
+TEST(DeltaStreamStateTest, ResubscribeBeforeTheAckStillResends) {
+  DeltaStreamState state("");
+  state.OnSnapshot(kBase);
+  Feed(state, {kEndpointType, {"c1"}});
+  auto first = state.NextResponse();
+  ASSERT_TRUE(first.has_value());
+  Feed(state, {kEndpointType, {}, {"c1"}});  // drops it...
+  Feed(state, {kEndpointType, {"c1"}});      // ...and asks again, before ACKing
+  Ack(state, *first);
+  auto again = state.NextResponse();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_THAT(Names(*again), ElementsAre("c1"));
+}
+
+}  // namespace
+}  // namespace xdsd::server
