@@ -22,10 +22,14 @@
 #include "absl/strings/string_view.h"
 #include "config/envoy_api.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/core/v3/extension.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
+#include "envoy/config/route/v3/scoped_route.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.pb.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "nlohmann/json.hpp"
 #include "xdsd/resource.h"
 #include "yaml-cpp/yaml.h"
@@ -34,8 +38,11 @@ namespace xdsd::config {
 namespace {
 
 using Json = nlohmann::ordered_json;
+using envoy::config::core::v3::ExtensionConfigSource;
 using envoy::config::listener::v3::Listener;
 using envoy::config::route::v3::RouteConfiguration;
+using envoy::config::route::v3::ScopedRouteConfiguration;
+using envoy::config::route::v3::VirtualHost;
 using envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
 using envoy::extensions::filters::network::tcp_proxy::v3::TcpProxy;
 
@@ -52,9 +59,15 @@ constexpr ResourceKind kKinds[] = {
     {"endpoints", kEndpointType, "ClusterLoadAssignment"},
     {"listeners", kListenerType, "listener"},
     {"routes", kRouteType, "route configuration"},
+    {"scoped_routes", kScopedRouteType, "scoped route configuration"},
     {"secrets", kSecretType, "secret"},
     {"runtimes", kRuntimeType, "runtime"},
+    {"extension_configs", kExtensionConfigType, "extension config"},
 };
+
+// Not a key of the file: the virtual hosts of a route configuration with `vhds` become
+// resources of their own (see SplitVhds).
+constexpr ResourceKind kVirtualHostKind = {"", kVirtualHostType, "virtual host"};
 
 constexpr std::string_view kHcmTypeUrl =
     "type.googleapis.com/"
@@ -100,11 +113,39 @@ std::string LowerCamel(absl::string_view name) {
   return out;
 }
 
+// The value of the key `key` (written in snake_case or lowerCamelCase) of the map `node`; an
+// undefined node when there is none.
+YAML::Node MapValue(const YAML::Node& node, absl::string_view key) {
+  if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  std::string camel = LowerCamel(key);
+  for (const auto& entry : node) {
+    if (entry.first.IsScalar() && (entry.first.Scalar() == key || entry.first.Scalar() == camel)) {
+      return entry.second;
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+// `message` serialized with map entries in key order, so that the same content always gives
+// the same bytes (and so the same version).
+std::string SerializeDeterministic(const google::protobuf::Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return bytes;
+}
+
 // Follows a field path such as "virtual_hosts[1].routes[3].route.cluster" from `node` as far
 // as the YAML goes, and returns the line of the deepest value reached (a key written in
 // either snake_case or lowerCamelCase). Used to point errors found after parsing (protobuf's
 // and cross-reference errors) at the line the user wrote.
 int LineOfPath(const YAML::Node& root, absl::string_view path) {
+  // Moved with reset(), never with `=`: assigning to a YAML::Node overwrites the node it is
+  // bound to, which would rewrite the document under `root` for every later lookup.
   YAML::Node node = root;
   int line = LineOf(root.Mark());
   for (absl::string_view segment : absl::StrSplit(path, '.', absl::SkipEmpty())) {
@@ -123,7 +164,7 @@ int LineOfPath(const YAML::Node& root, absl::string_view path) {
         }
       }
       if (!next.IsDefined()) return line;
-      node = next;
+      node.reset(next);
       if (!node.IsNull() && LineOf(node.Mark()) > 0) line = LineOf(node.Mark());
     }
     // Each "[i]" of the segment.
@@ -135,7 +176,7 @@ int LineOfPath(const YAML::Node& root, absl::string_view path) {
       absl::string_view digits = segment.substr(open + 1, close - open - 1);
       auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
       if (ec != std::errc() || !node.IsSequence() || index >= node.size()) return line;
-      node = node[index];
+      node.reset(YAML::Node(node[index]));
       if (LineOf(node.Mark()) > 0) line = LineOf(node.Mark());
     }
   }
@@ -335,6 +376,16 @@ struct ResourceSet {
   std::vector<ParsedResource> resources;
 };
 
+using NameSet = std::set<std::string, std::less<>>;
+
+// What the resources of one set may refer to.
+struct References {
+  const NameSet& clusters;
+  const NameSet& route_configs;
+  // Each extension config's name, and the type URL of its typed_config.
+  const std::map<std::string, std::string, std::less<>>& extension_types;
+};
+
 struct GroupSpec {
   std::string name;
   std::string cluster_glob = "*";
@@ -383,17 +434,28 @@ class ConfigBuilder {
                     ResourceSet* set);
   void AddResource(const YAML::Node& node, absl::string_view file, const ResourceKind& kind,
                    std::string path, ResourceSet* set);
+  // Adds one VirtualHost resource per virtual host of `route_config` (which has `vhds`),
+  // named "<route config>/<virtual host>" with the aliases "<route config>/<domain>", and
+  // returns `route_config` serialized without them.
+  std::string SplitVhds(RouteConfiguration route_config, const ParsedResource& parsed,
+                        std::chrono::milliseconds ttl, std::vector<ParsedResource>* out);
   void AddGroup(const YAML::Node& node, absl::string_view file, absl::string_view path);
 
   // Checks names and references of `set`, then makes its snapshot; null after an error.
   SnapshotPtr BuildSet(const ResourceSet& set);
   void CheckRouteConfig(const ParsedResource& where, absl::string_view relative_path,
-                        const RouteConfiguration& routes,
-                        const std::set<std::string, std::less<>>& clusters);
+                        const RouteConfiguration& routes, const NameSet& clusters);
+  void CheckVirtualHost(const ParsedResource& where, absl::string_view relative_path,
+                        const VirtualHost& virtual_host, const NameSet& clusters);
+  void CheckScopedRoute(const ParsedResource& where, absl::string_view relative_path,
+                        const ScopedRouteConfiguration& scope, const References& refs);
   void CheckNetworkFilter(const ParsedResource& where, absl::string_view relative_path,
-                          const google::protobuf::Any& typed_config,
-                          const std::set<std::string, std::less<>>& clusters,
-                          const std::set<std::string, std::less<>>& route_configs);
+                          const google::protobuf::Any& typed_config, const References& refs);
+  // A filter named `filter_name` configured through ECDS: an extension config of that name
+  // must exist, of one of the source's type_urls.
+  void CheckExtensionSource(const ParsedResource& where, absl::string_view relative_path,
+                            const std::string& filter_name, const ExtensionConfigSource& source,
+                            const References& refs);
 
   const EnvoyApi& api_;
   std::vector<std::string> errors_;
@@ -487,7 +549,7 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
       return;
     }
     ttl = absl::ToChronoMilliseconds(duration);
-    fields = YAML::Clone(node);
+    fields.reset(YAML::Clone(node));
     fields.remove("ttl");
   }
   Json json;
@@ -519,8 +581,79 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
                           kind.type_url == kEndpointType ? "cluster_name" : "name"));
     return;
   }
+  std::vector<ParsedResource> virtual_hosts;
+  if (kind.type_url == kRouteType) {
+    RouteConfiguration route_config;
+    if (route_config.ParseFromString(*bytes) && route_config.has_vhds() &&
+        route_config.virtual_hosts_size() > 0) {
+      *bytes = SplitVhds(std::move(route_config), parsed, ttl, &virtual_hosts);
+    }
+  } else if (kind.type_url == kExtensionConfigType) {
+    envoy::config::core::v3::TypedExtensionConfig extension;
+    if (extension.ParseFromString(*bytes) && !extension.has_typed_config()) {
+      AddResourceError(parsed, "typed_config",
+                       absl::StrCat("extension config \"", *name,
+                                    "\" needs a typed_config (with its \"@type\")"));
+      return;
+    }
+  }
   parsed.resource = Resource::FromBytes(kind.type_url, *std::move(name), *bytes, ttl);
   set->resources.push_back(std::move(parsed));
+  for (ParsedResource& virtual_host : virtual_hosts) {
+    set->resources.push_back(std::move(virtual_host));
+  }
+}
+
+std::string ConfigBuilder::SplitVhds(RouteConfiguration route_config, const ParsedResource& parsed,
+                                     std::chrono::milliseconds ttl,
+                                     std::vector<ParsedResource>* out) {
+  const std::string& prefix = route_config.name();
+  const YAML::Node yaml_hosts = MapValue(parsed.node, "virtual_hosts");
+  // What follows "<route config>/" in a resource name or alias, and the index of the virtual
+  // host it names: Envoy asks for "<route config>/<host header>", so each must be one host.
+  std::map<std::string, int, std::less<>> owners;
+  for (int v = 0; v < route_config.virtual_hosts_size(); ++v) {
+    owners.emplace(route_config.virtual_hosts(v).name(), v);
+  }
+  for (int v = 0; v < route_config.virtual_hosts_size(); ++v) {
+    const VirtualHost& virtual_host = route_config.virtual_hosts(v);
+    YAML::Node yaml = parsed.node;
+    if (yaml_hosts.IsSequence() && static_cast<size_t>(v) < yaml_hosts.size()) {
+      yaml.reset(yaml_hosts[v]);
+    }
+    ParsedResource host{&kVirtualHostKind, nullptr, parsed.file,
+                        absl::StrCat(parsed.path, ".virtual_hosts[", v, "]"), yaml};
+    if (virtual_host.name().empty()) {
+      AddResourceError(host, "", "a virtual host needs a name");
+      continue;
+    }
+    std::string name = absl::StrCat(prefix, "/", virtual_host.name());
+    std::vector<std::string> aliases;
+    for (int d = 0; d < virtual_host.domains_size(); ++d) {
+      const std::string& domain = virtual_host.domains(d);
+      auto [it, inserted] = owners.emplace(domain, v);
+      if (!inserted && it->second != v) {
+        AddResourceError(host, absl::StrCat("domains[", d, "]"),
+                         absl::StrCat("\"", prefix, "/", domain,
+                                      "\" already names virtual host \"",
+                                      route_config.virtual_hosts(it->second).name(),
+                                      "\" (with vhds, a name or domain of a virtual host names "
+                                      "it alone)"));
+        continue;
+      }
+      std::string alias = absl::StrCat(prefix, "/", domain);
+      if (alias != name && std::find(aliases.begin(), aliases.end(), alias) == aliases.end()) {
+        aliases.push_back(std::move(alias));
+      }
+    }
+    host.resource = Resource::FromBytes(kVirtualHostType, std::move(name),
+                                        SerializeDeterministic(virtual_host), ttl,
+                                        std::move(aliases));
+    out->push_back(std::move(host));
+  }
+  // Envoy fetches the virtual hosts on demand, over VHDS.
+  route_config.clear_virtual_hosts();
+  return SerializeDeterministic(route_config);
 }
 
 void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
@@ -605,68 +738,132 @@ void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
 }
 
 void ConfigBuilder::CheckRouteConfig(const ParsedResource& where, absl::string_view relative_path,
-                                     const RouteConfiguration& routes,
-                                     const std::set<std::string, std::less<>>& clusters) {
+                                     const RouteConfiguration& routes, const NameSet& clusters) {
+  std::string prefix = relative_path.empty() ? "" : absl::StrCat(relative_path, ".");
+  for (int v = 0; v < routes.virtual_hosts_size(); ++v) {
+    CheckVirtualHost(where, absl::StrCat(prefix, "virtual_hosts[", v, "]"),
+                     routes.virtual_hosts(v), clusters);
+  }
+}
+
+void ConfigBuilder::CheckVirtualHost(const ParsedResource& where, absl::string_view relative_path,
+                                     const VirtualHost& virtual_host, const NameSet& clusters) {
   auto check = [&](const std::string& cluster, const std::string& path) {
     if (!clusters.contains(cluster)) {
       AddResourceError(where, path, absl::StrCat("no cluster named \"", cluster, "\""));
     }
   };
   std::string prefix = relative_path.empty() ? "" : absl::StrCat(relative_path, ".");
-  for (int v = 0; v < routes.virtual_hosts_size(); ++v) {
-    const auto& virtual_host = routes.virtual_hosts(v);
-    for (int r = 0; r < virtual_host.routes_size(); ++r) {
-      const auto& route = virtual_host.routes(r);
-      if (!route.has_route()) continue;
-      std::string path = absl::StrCat(prefix, "virtual_hosts[", v, "].routes[", r, "].route");
-      const auto& action = route.route();
-      if (action.cluster_specifier_case() == action.kCluster) {
-        check(action.cluster(), absl::StrCat(path, ".cluster"));
-      } else if (action.has_weighted_clusters()) {
-        for (int w = 0; w < action.weighted_clusters().clusters_size(); ++w) {
-          const auto& weighted = action.weighted_clusters().clusters(w);
-          // A weighted cluster may name its cluster through a header instead.
-          if (weighted.name().empty()) continue;
-          check(weighted.name(), absl::StrCat(path, ".weighted_clusters.clusters[", w, "].name"));
-        }
-      }
-      for (int m = 0; m < action.request_mirror_policies_size(); ++m) {
-        const auto& mirror = action.request_mirror_policies(m);
-        if (mirror.cluster().empty()) continue;
-        check(mirror.cluster(), absl::StrCat(path, ".request_mirror_policies[", m, "].cluster"));
+  for (int r = 0; r < virtual_host.routes_size(); ++r) {
+    const auto& route = virtual_host.routes(r);
+    if (!route.has_route()) continue;
+    std::string path = absl::StrCat(prefix, "routes[", r, "].route");
+    const auto& action = route.route();
+    if (action.cluster_specifier_case() == action.kCluster) {
+      check(action.cluster(), absl::StrCat(path, ".cluster"));
+    } else if (action.has_weighted_clusters()) {
+      for (int w = 0; w < action.weighted_clusters().clusters_size(); ++w) {
+        const auto& weighted = action.weighted_clusters().clusters(w);
+        // A weighted cluster may name its cluster through a header instead.
+        if (weighted.name().empty()) continue;
+        check(weighted.name(), absl::StrCat(path, ".weighted_clusters.clusters[", w, "].name"));
       }
     }
+    for (int m = 0; m < action.request_mirror_policies_size(); ++m) {
+      const auto& mirror = action.request_mirror_policies(m);
+      if (mirror.cluster().empty()) continue;
+      check(mirror.cluster(), absl::StrCat(path, ".request_mirror_policies[", m, "].cluster"));
+    }
   }
+}
+
+void ConfigBuilder::CheckScopedRoute(const ParsedResource& where, absl::string_view relative_path,
+                                     const ScopedRouteConfiguration& scope,
+                                     const References& refs) {
+  std::string prefix = relative_path.empty() ? "" : absl::StrCat(relative_path, ".");
+  if (scope.has_route_configuration()) {
+    CheckRouteConfig(where, absl::StrCat(prefix, "route_configuration"),
+                     scope.route_configuration(), refs.clusters);
+  } else if (scope.route_configuration_name().empty()) {
+    AddResourceError(where, relative_path,
+                     absl::StrCat("scoped route configuration \"", scope.name(),
+                                  "\" needs a route_configuration_name or a route_configuration"));
+  } else if (!refs.route_configs.contains(scope.route_configuration_name())) {
+    AddResourceError(where, absl::StrCat(prefix, "route_configuration_name"),
+                     absl::StrCat("no route configuration named \"",
+                                  scope.route_configuration_name(), "\""));
+  }
+}
+
+void ConfigBuilder::CheckExtensionSource(const ParsedResource& where,
+                                         absl::string_view relative_path,
+                                         const std::string& filter_name,
+                                         const ExtensionConfigSource& source,
+                                         const References& refs) {
+  auto it = refs.extension_types.find(filter_name);
+  if (it == refs.extension_types.end()) {
+    AddResourceError(where, relative_path,
+                     absl::StrCat("no extension config named \"", filter_name, "\""));
+    return;
+  }
+  // Type URLs are compared by the type they name: the prefix before the last '/' is free.
+  std::string_view type = FullTypeName(it->second);
+  for (const std::string& allowed : source.type_urls()) {
+    if (FullTypeName(allowed) == type) return;
+  }
+  AddResourceError(where, absl::StrCat(relative_path, ".type_urls"),
+                   absl::StrCat("extension config \"", filter_name, "\" is a ", AbslView(type),
+                                ", not one of the type_urls (",
+                                absl::StrJoin(source.type_urls(), ", "), ")"));
 }
 
 void ConfigBuilder::CheckNetworkFilter(const ParsedResource& where,
                                        absl::string_view relative_path,
                                        const google::protobuf::Any& typed_config,
-                                       const std::set<std::string, std::less<>>& clusters,
-                                       const std::set<std::string, std::less<>>& route_configs) {
+                                       const References& refs) {
   if (typed_config.type_url() == kHcmTypeUrl) {
     HttpConnectionManager hcm;
     if (!typed_config.UnpackTo(&hcm)) return;  // Parsed from the same schema: cannot happen.
-    if (hcm.has_rds() && !route_configs.contains(hcm.rds().route_config_name())) {
+    if (hcm.has_rds() && !refs.route_configs.contains(hcm.rds().route_config_name())) {
       AddResourceError(where, absl::StrCat(relative_path, ".rds.route_config_name"),
                        absl::StrCat("no route configuration named \"",
                                     hcm.rds().route_config_name(), "\""));
     }
     if (hcm.has_route_config()) {
       CheckRouteConfig(where, absl::StrCat(relative_path, ".route_config"), hcm.route_config(),
-                       clusters);
+                       refs.clusters);
+    }
+    // Scoped routes from SRDS (scoped_rds) need no check here: the scopes are resources of
+    // their own, checked one by one. Inline scopes are checked as those are.
+    if (hcm.has_scoped_routes() && hcm.scoped_routes().has_scoped_route_configurations_list()) {
+      const auto& list = hcm.scoped_routes().scoped_route_configurations_list();
+      for (int i = 0; i < list.scoped_route_configurations_size(); ++i) {
+        CheckScopedRoute(where,
+                         absl::StrCat(relative_path,
+                                      ".scoped_routes.scoped_route_configurations_list."
+                                      "scoped_route_configurations[",
+                                      i, "]"),
+                         list.scoped_route_configurations(i), refs);
+      }
+    }
+    for (int f = 0; f < hcm.http_filters_size(); ++f) {
+      const auto& filter = hcm.http_filters(f);
+      if (!filter.has_config_discovery()) continue;
+      CheckExtensionSource(
+          where, absl::StrCat(relative_path, ".http_filters[", f, "].config_discovery"),
+          filter.name(), filter.config_discovery(), refs);
     }
   } else if (typed_config.type_url() == kTcpProxyTypeUrl) {
     TcpProxy tcp_proxy;
     if (!typed_config.UnpackTo(&tcp_proxy)) return;
     if (tcp_proxy.cluster_specifier_case() == tcp_proxy.kCluster &&
-        !clusters.contains(tcp_proxy.cluster())) {
+        !refs.clusters.contains(tcp_proxy.cluster())) {
       AddResourceError(where, absl::StrCat(relative_path, ".cluster"),
                        absl::StrCat("no cluster named \"", tcp_proxy.cluster(), "\""));
     }
     for (int w = 0; w < tcp_proxy.weighted_clusters().clusters_size(); ++w) {
       const std::string& name = tcp_proxy.weighted_clusters().clusters(w).name();
-      if (!clusters.contains(name)) {
+      if (!refs.clusters.contains(name)) {
         AddResourceError(
             where, absl::StrCat(relative_path, ".weighted_clusters.clusters[", w, "].name"),
             absl::StrCat("no cluster named \"", name, "\""));
@@ -680,7 +877,8 @@ SnapshotPtr ConfigBuilder::BuildSet(const ResourceSet& set) {
 
   // Unique names per type.
   std::map<std::pair<absl::string_view, absl::string_view>, const ParsedResource*> by_name;
-  std::map<std::string_view, std::set<std::string, std::less<>>> names;
+  std::map<std::string_view, NameSet> names;
+  std::map<std::string, std::string, std::less<>> extension_types;
   for (const ParsedResource& parsed : set.resources) {
     const Resource& resource = *parsed.resource;
     auto [it, inserted] = by_name.emplace(
@@ -693,10 +891,17 @@ SnapshotPtr ConfigBuilder::BuildSet(const ResourceSet& set) {
                             LineOf(it->second->node.Mark()), ": ", it->second->path, ")"));
     }
     names[resource.type_url()].insert(resource.name());
+    if (resource.type_url() == kExtensionConfigType) {
+      envoy::config::core::v3::TypedExtensionConfig extension;
+      if (extension.ParseFromArray(resource.bytes().data(),
+                                   static_cast<int>(resource.bytes().size()))) {
+        extension_types.emplace(resource.name(), extension.typed_config().type_url());
+      }
+    }
   }
   const auto& clusters = names[kClusterType];
   const auto& endpoints = names[kEndpointType];
-  const auto& route_configs = names[kRouteType];
+  const References refs{clusters, names[kRouteType], extension_types};
 
   // References, and listener addresses.
   std::map<std::string, const ParsedResource*> addresses;
@@ -707,6 +912,18 @@ SnapshotPtr ConfigBuilder::BuildSet(const ResourceSet& set) {
       if (routes.ParseFromArray(resource.bytes().data(),
                                 static_cast<int>(resource.bytes().size()))) {
         CheckRouteConfig(parsed, "", routes, clusters);
+      }
+    } else if (resource.type_url() == kVirtualHostType) {
+      VirtualHost virtual_host;
+      if (virtual_host.ParseFromArray(resource.bytes().data(),
+                                      static_cast<int>(resource.bytes().size()))) {
+        CheckVirtualHost(parsed, "", virtual_host, clusters);
+      }
+    } else if (resource.type_url() == kScopedRouteType) {
+      ScopedRouteConfiguration scope;
+      if (scope.ParseFromArray(resource.bytes().data(),
+                               static_cast<int>(resource.bytes().size()))) {
+        CheckScopedRoute(parsed, "", scope, refs);
       }
     } else if (resource.type_url() == kClusterType) {
       envoy::config::cluster::v3::Cluster cluster;
@@ -732,11 +949,22 @@ SnapshotPtr ConfigBuilder::BuildSet(const ResourceSet& set) {
       auto check_chain = [&](const envoy::config::listener::v3::FilterChain& chain,
                              const std::string& path) {
         for (int f = 0; f < chain.filters_size(); ++f) {
-          if (!chain.filters(f).has_typed_config()) continue;
+          const auto& filter = chain.filters(f);
+          if (filter.has_config_discovery()) {
+            CheckExtensionSource(parsed, absl::StrCat(path, ".filters[", f, "].config_discovery"),
+                                 filter.name(), filter.config_discovery(), refs);
+          }
+          if (!filter.has_typed_config()) continue;
           CheckNetworkFilter(parsed, absl::StrCat(path, ".filters[", f, "].typed_config"),
-                             chain.filters(f).typed_config(), clusters, route_configs);
+                             filter.typed_config(), refs);
         }
       };
+      for (int f = 0; f < listener.listener_filters_size(); ++f) {
+        const auto& filter = listener.listener_filters(f);
+        if (!filter.has_config_discovery()) continue;
+        CheckExtensionSource(parsed, absl::StrCat("listener_filters[", f, "].config_discovery"),
+                             filter.name(), filter.config_discovery(), refs);
+      }
       for (int c = 0; c < listener.filter_chains_size(); ++c) {
         check_chain(listener.filter_chains(c), absl::StrCat("filter_chains[", c, "]"));
       }
@@ -745,7 +973,7 @@ SnapshotPtr ConfigBuilder::BuildSet(const ResourceSet& set) {
       }
       if (listener.has_api_listener() && listener.api_listener().has_api_listener()) {
         CheckNetworkFilter(parsed, "api_listener.api_listener",
-                           listener.api_listener().api_listener(), clusters, route_configs);
+                           listener.api_listener().api_listener(), refs);
       }
       if (listener.address().has_socket_address()) {
         const auto& socket = listener.address().socket_address();

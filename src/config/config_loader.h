@@ -17,8 +17,10 @@ namespace xdsd::config {
 //     endpoints: [ ... ]       # envoy.config.endpoint.v3.ClusterLoadAssignment
 //     listeners: [ ... ]       # envoy.config.listener.v3.Listener
 //     routes:    [ ... ]       # envoy.config.route.v3.RouteConfiguration
+//     scoped_routes: [ ... ]   # envoy.config.route.v3.ScopedRouteConfiguration (SRDS)
 //     secrets:   [ ... ]       # envoy.extensions.transport_sockets.tls.v3.Secret
 //     runtimes:  [ ... ]       # envoy.service.runtime.v3.Runtime
+//     extension_configs: [ ... ]  # envoy.config.core.v3.TypedExtensionConfig (ECDS)
 //   groups:                    # optional; a node is served the first group that matches it
 //     - name: edge
 //       match: { cluster: "edge-*", id: "*" }   # globs (* and ?) on node.cluster, node.id
@@ -31,11 +33,21 @@ namespace xdsd::config {
 //   - names are unique per type;
 //   - a route's cluster (and weighted cluster, mirror cluster) exists;
 //   - an HTTP connection manager's rds.route_config_name names a route configuration;
+//   - a scoped route configuration's route_configuration_name names a route configuration
+//     (in scoped_routes:, and inline in an HTTP connection manager's scoped_routes);
+//   - a filter configured through ECDS (`config_discovery`: HTTP, network and listener
+//     filters) is named after an extension config whose typed_config is of one of its
+//     type_urls;
 //   - a tcp_proxy's cluster exists;
 //   - a cluster of type EDS has a ClusterLoadAssignment named after its
 //     eds_cluster_config.service_name, or its own name;
 //   - no two listeners share an address and port.
 // Unknown keys, unknown resource types and unknown fields are errors.
+//
+// A route configuration R with `vhds` serves its virtual hosts on demand (VHDS): each
+// virtual host V becomes a VirtualHost resource named "R/V.name", with the aliases
+// "R/<domain>" for each of V's domains (Envoy asks for "R/<host header>"), and R itself is
+// served without its virtual_hosts. A name or domain may then name one virtual host of R only.
 //
 // Every error names the file, the 1-based line and the path of the offending value:
 //   demo.yaml:14: routes[0].virtual_hosts[1].routes[3].route.cluster: no cluster named "x"

@@ -450,6 +450,36 @@ TEST(ConfigLoaderTest, ListenersMustNotShareAddress) {
                                     "0.0.0.0:80, as listener \"one\" does")));
 }
 
+// Finding the line of one error must not disturb the YAML the next error is looked up in.
+TEST(ConfigLoaderTest, SeveralErrorsInOneResourceEachGetTheirLine) {
+  absl::StatusOr<Config> config = ParseConfig(R"yaml(resources:
+  clusters:
+    - { name: a, connect_timeout: 1s }
+  routes:
+    - name: main
+      virtual_hosts:
+        - name: first
+          domains: ["a"]
+          routes:
+            - match: { prefix: "/" }
+              route: { cluster: x }
+        - name: second
+          domains: ["b"]
+          routes:
+            - match: { prefix: "/" }
+              route: { cluster: a }
+            - match: { prefix: "/y" }
+              route: { cluster: y }
+)yaml",
+                                              "two.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(ErrorLines(config.status()),
+              ElementsAre("two.yaml:11: routes[0].virtual_hosts[0].routes[0].route.cluster: "
+                          "no cluster named \"x\"",
+                          "two.yaml:18: routes[0].virtual_hosts[1].routes[1].route.cluster: "
+                          "no cluster named \"y\""));
+}
+
 TEST(ConfigLoaderTest, JsonConfigIsAccepted) {
   absl::StatusOr<Config> config = ParseConfig(
       R"json({"resources": {"clusters": [{"name": "a", "connect_timeout": "1s",
