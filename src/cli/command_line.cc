@@ -12,6 +12,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "cli/bootstrap.h"
 
 namespace xdsd::cli {
@@ -36,6 +38,25 @@ bool AbslParseFlag(absl::string_view text, LogLevelFlag* flag, std::string* erro
   *error = "must be one of trace, debug, info, warn, error";
   return false;
 }
+
+// How long `xdsd status --wait` polls, as a flag value: an Abseil duration ("30s", "2m",
+// "1m30s", "500ms"), not negative.
+struct WaitFlag {
+  absl::Duration duration = absl::ZeroDuration();
+};
+
+bool AbslParseFlag(absl::string_view text, WaitFlag* flag, std::string* error) {
+  absl::Duration duration;
+  if (!absl::ParseDuration(text, &duration) || duration < absl::ZeroDuration() ||
+      duration == absl::InfiniteDuration()) {
+    *error = "must be a duration such as 30s, 2m or 500ms";
+    return false;
+  }
+  flag->duration = duration;
+  return true;
+}
+
+std::string AbslUnparseFlag(WaitFlag flag) { return absl::FormatDuration(flag.duration); }
 
 std::string AbslUnparseFlag(LogLevelFlag flag) {
   switch (flag.level) {
@@ -82,6 +103,16 @@ ABSL_FLAG(bool, docker, false,
           "The client runs in a Docker container and xdsd on its host: the default host becomes "
           "host.docker.internal.");
 
+ABSL_FLAG(std::string, http, "http://127.0.0.1:19001",
+          "The admin HTTP server of the xdsd to ask (its --http-port): http://HOST:PORT, HOST:PORT "
+          "or HOST (port 19001); an IPv6 address in brackets.");
+ABSL_FLAG(xdsd::cli::WaitFlag, wait, xdsd::cli::WaitFlag{},
+          "Ask every 500ms until every node is in sync, for at most this long (30s, 2m, ...); "
+          "exit 1 with the last table when it runs out.");
+ABSL_FLAG(std::string, node, "",
+          "Only the nodes whose node.id matches this glob (* any characters, ? one character), "
+          "e.g. 'envoy-*'.");
+
 namespace xdsd::cli {
 namespace {
 
@@ -105,6 +136,9 @@ constexpr FlagDoc kFlags[] = {
      "default: 127.0.0.1:18000; with --docker, host.docker.internal:18000"},
     {"format", "FORMAT", Command::Kind::kBootstrap},
     {"docker", "", Command::Kind::kBootstrap},
+    {"http", "URL", Command::Kind::kStatus},
+    {"wait", "DURATION", Command::Kind::kStatus, "default: 0, ask once"},
+    {"node", "GLOB", Command::Kind::kStatus, "default: every node"},
 };
 
 const FlagDoc* FindFlagDoc(absl::string_view name) {
@@ -122,6 +156,8 @@ absl::string_view CommandName(Command::Kind kind) {
       return "validate";
     case Command::Kind::kBootstrap:
       return "bootstrap";
+    case Command::Kind::kStatus:
+      return "status";
     case Command::Kind::kHelp:
       return "help";
   }
@@ -204,6 +240,15 @@ absl::StatusOr<BootstrapOptions> BootstrapOptionsFromFlags() {
   return options;
 }
 
+// The flags of `xdsd status`, read after parsing, checked.
+absl::StatusOr<StatusOptions> StatusOptionsFromFlags() {
+  absl::StatusOr<StatusOptions> options = ParseHttpAddress(absl::GetFlag(FLAGS_http));
+  if (!options.ok()) return options.status();
+  options->wait = absl::GetFlag(FLAGS_wait).duration;
+  options->node_glob = absl::GetFlag(FLAGS_node);
+  return options;
+}
+
 // The error for a flag of another command than `kind`.
 absl::Status WrongCommandError(absl::string_view name, const FlagDoc& doc, Command::Kind kind) {
   if (kind == Command::Kind::kValidate && doc.name == "config") {
@@ -216,6 +261,44 @@ absl::Status WrongCommandError(absl::string_view name, const FlagDoc& doc, Comma
 }
 
 }  // namespace
+
+absl::StatusOr<StatusOptions> ParseHttpAddress(const std::string& text) {
+  auto error = [&text](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid value \"", text, "\" for --http: ",
+                                                   why, " (http://HOST:PORT)"));
+  };
+  absl::string_view rest = text;
+  if (const size_t scheme = rest.find("://"); scheme != absl::string_view::npos) {
+    if (rest.substr(0, scheme) != "http") {
+      return error("xdsd's admin server speaks plain http://");
+    }
+    rest.remove_prefix(scheme + 3);
+  }
+  absl::ConsumeSuffix(&rest, "/");
+  if (rest.empty()) return error("no host");
+  if (rest.find('/') != absl::string_view::npos) return error("give the server, not a path");
+  absl::StatusOr<XdsAddress> address = ParseXdsAddress(rest, XdsAddress{"", 19001});
+  if (!address.ok() || address->host.empty()) {
+    // ParseXdsAddress says why in terms of --xds-address: keep the why only.
+    std::string why = "no host";
+    if (!address.ok()) {
+      why = std::string(address.status().message());
+      const std::string kFlag = "for --xds-address: ";
+      if (const size_t at = why.find(kFlag); at != std::string::npos) {
+        why.erase(0, at + kFlag.size());
+      }
+      if (const size_t forms = why.rfind(" ("); forms != std::string::npos) why.erase(forms);
+    }
+    return error(why);
+  }
+  StatusOptions options;
+  options.http_host = address->host;
+  options.http_port = address->port;
+  const bool ipv6 = address->host.find(':') != std::string::npos;
+  options.http_url = absl::StrCat("http://", ipv6 ? "[" : "", address->host, ipv6 ? "]" : "",
+                                  ":", address->port);
+  return options;
+}
 
 absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
   // Start from the defaults, so that the result depends on `args` alone.
@@ -239,6 +322,8 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
       command.kind = Command::Kind::kValidate;
     } else if (args[0] == "bootstrap") {
       command.kind = Command::Kind::kBootstrap;
+    } else if (args[0] == "status") {
+      command.kind = Command::Kind::kStatus;
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown command \"", args[0], "\" (see xdsd --help)"));
@@ -322,6 +407,12 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
       command.bootstrap = *std::move(options);
       break;
     }
+    case Command::Kind::kStatus: {
+      absl::StatusOr<StatusOptions> options = StatusOptionsFromFlags();
+      if (!options.ok()) return options.status();
+      command.status = *std::move(options);
+      break;
+    }
     case Command::Kind::kHelp:
       break;
   }
@@ -366,6 +457,10 @@ std::string HelpText() {
       "  xdsd bootstrap --node-id=ID [flags]\n"
       "                           print a bootstrap that points an Envoy or a gRPC client at\n"
       "                           xdsd\n"
+      "  xdsd status [--http=URL] [--wait=DURATION] [--node=GLOB]\n"
+      "                           ask a running xdsd which connected nodes run what it serves:\n"
+      "                           a table of node, type, versions sent and ACKed, state, NACK\n"
+      "                           error\n"
       "  xdsd help                print this help (also -h, --help)\n"
       "\n"
       "With no arguments xdsd serves the built-in demo configuration on the default ports.\n"
@@ -374,6 +469,7 @@ std::string HelpText() {
       "Flags of serve:\n";
   absl::StrAppend(&text, FlagsHelp(Command::Kind::kServe));
   absl::StrAppend(&text, "\nFlags of bootstrap:\n", FlagsHelp(Command::Kind::kBootstrap));
+  absl::StrAppend(&text, "\nFlags of status:\n", FlagsHelp(Command::Kind::kStatus));
   absl::StrAppend(
       &text,
       "\n"
@@ -385,17 +481,26 @@ std::string HelpText() {
       "                               resource type, the version sent, ACKed and NACKed (with\n"
       "                               the client's error); ?connected=true for connected nodes\n"
       "  GET /v1/nodes/{id}           one node, 404 when never seen\n"
+      "  GET /v1/config               the configuration served: source, version, load time,\n"
+      "                               the error of the last reload when it failed\n"
       "\n"
       "Stop xdsd with SIGINT (Ctrl-C) or SIGTERM: it closes the xDS streams and exits.\n"
       "Exit status: 0 after a clean stop (serve), a valid configuration (validate) or a printed\n"
       "bootstrap; 1 on a configuration or start-up error (validate prints every error on\n"
       "stderr, one a line: FILE:LINE: path: message); 2 on a command-line error.\n"
+      "xdsd status exits 0 when every connected node (matching --node) ACKed the version it was\n"
+      "last sent of every type it asked for (none connected counts as in sync), 1 when some node\n"
+      "is PENDING, NACKED or NOT_SENT on a type, 3 when xdsd cannot be reached or does not\n"
+      "answer as xdsd, 2 on a command-line error.\n"
       "\n"
       "Examples:\n"
       "  xdsd                                   serve the demo on ports 18000 (xDS), 19001 (HTTP)\n"
       "  xdsd serve --config=xdsd.yaml --log-level=debug\n"
       "  xdsd serve --config=conf.d/ --xds-port=18001 --http-port=0\n"
       "  xdsd validate conf.d/\n"
+      "  xdsd status                            which nodes run the config, on localhost:19001\n"
+      "  xdsd status --http=http://xdsd.internal:19001 --node='envoy-*' --wait=60s\n"
+      "                                         in a deploy script: wait until they all ACKed\n"
       "  xdsd bootstrap --node-id=envoy-0 > envoy.yaml && envoy -c envoy.yaml\n"
       "  xdsd bootstrap --node-id=envoy-0 --node-cluster=edge --docker > envoy.yaml\n"
       "  xdsd bootstrap --node-id=client-0 --format=grpc > xds.json &&\n"

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "spdlog/common.h"
 
 namespace xdsd::cli {
@@ -35,19 +36,36 @@ struct BootstrapOptions {
   Format format = Format::kEnvoy;
 };
 
+// What `xdsd status` needs to know, parsed from its flags.
+struct StatusOptions {
+  // xdsd's admin HTTP server, from --http=[http://]HOST[:PORT] (the port defaults to 19001).
+  std::string http_host = "127.0.0.1";  // a host name or an IP address (IPv6 without brackets)
+  int http_port = 19001;                // 1 to 65535
+  std::string http_url = "http://127.0.0.1:19001";  // as messages show it
+  // How long to poll until every node is in sync; zero asks once.
+  absl::Duration wait = absl::ZeroDuration();
+  std::string node_glob;  // only the node ids matching it (* and ?); empty for every node
+};
+
 // A parsed command line.
 struct Command {
   enum class Kind {
     kServe,      // `xdsd`, `xdsd serve [flags]`, `xdsd [flags]`
     kValidate,   // `xdsd validate PATH`
     kBootstrap,  // `xdsd bootstrap --node-id=ID [flags]`
+    kStatus,     // `xdsd status [flags]`
     kHelp,       // `xdsd help`, or -h / --help anywhere
   };
   Kind kind = Kind::kServe;
   ServeOptions serve;          // set when kind is kServe
   ValidateOptions validate;    // set when kind is kValidate
   BootstrapOptions bootstrap;  // set when kind is kBootstrap
+  StatusOptions status;        // set when kind is kStatus
 };
+
+// Parses the --http value of `xdsd status`: [http://]HOST[:PORT][/], HOST an IPv6 address in
+// brackets, PORT 19001 when left out.
+absl::StatusOr<StatusOptions> ParseHttpAddress(const std::string& text);
 
 // Parses `args` (without the program name). Flags are written `--name=value` or `--name value`
 // (a boolean flag: `--name` or `--name=true|false`); a dash and an underscore are the same in a

@@ -10,6 +10,7 @@
 #include "cli/bootstrap.h"
 #include "cli/command_line.h"
 #include "cli/serve.h"
+#include "cli/status.h"
 #include "cli/validate.h"
 
 int main(int argc, char** argv) {
@@ -38,6 +39,9 @@ int main(int argc, char** argv) {
       std::printf("%s\n", report->c_str());
       return 0;
     }
+    case xdsd::cli::Command::Kind::kStatus:
+      // 0 in sync, 1 not in sync, 3 xdsd unreachable or not answering as xdsd.
+      return xdsd::cli::RunStatus(command->status, stdout, stderr);
     case xdsd::cli::Command::Kind::kServe:
       break;
   }

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 
 namespace xdsd::cli {
@@ -273,6 +274,123 @@ TEST(CommandLineTest, HelpTextListsEveryFlagWithItsDefault) {
                            "--node-cluster=CLUSTER", "(default: xdsd)", "--xds-address=HOST:PORT",
                            "127.0.0.1:18000", "host.docker.internal:18000", "--format=FORMAT",
                            "(default: envoy)", "  --docker\n"}) {
+    EXPECT_NE(help.find(text), std::string::npos) << text << " missing from:\n" << help;
+  }
+}
+
+TEST(CommandLineTest, StatusDefaultsToLocalhostOnce) {
+  absl::StatusOr<Command> command = Parse({"status"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->kind, Command::Kind::kStatus);
+  EXPECT_EQ(command->status.http_host, "127.0.0.1");
+  EXPECT_EQ(command->status.http_port, 19001);
+  EXPECT_EQ(command->status.http_url, "http://127.0.0.1:19001");
+  EXPECT_EQ(command->status.wait, absl::ZeroDuration());
+  EXPECT_EQ(command->status.node_glob, "");
+}
+
+TEST(CommandLineTest, StatusTakesEveryFlag) {
+  absl::StatusOr<Command> command =
+      Parse({"status", "--http", "http://xdsd.internal:19005", "--wait=1m30s", "--node",
+             "envoy-*"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->kind, Command::Kind::kStatus);
+  EXPECT_EQ(command->status.http_host, "xdsd.internal");
+  EXPECT_EQ(command->status.http_port, 19005);
+  EXPECT_EQ(command->status.wait, absl::Seconds(90));
+  EXPECT_EQ(command->status.node_glob, "envoy-*");
+  // And each parse starts from the defaults.
+  absl::StatusOr<Command> again = Parse({"status"});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->status.http_port, 19001);
+  EXPECT_EQ(again->status.wait, absl::ZeroDuration());
+  EXPECT_EQ(again->status.node_glob, "");
+}
+
+TEST(CommandLineTest, StatusHttpForms) {
+  struct Case {
+    const char* text;
+    const char* host;
+    int port;
+    const char* url;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"http://10.0.0.5:19001", "10.0.0.5", 19001, "http://10.0.0.5:19001"},
+           {"http://10.0.0.5:8080/", "10.0.0.5", 8080, "http://10.0.0.5:8080"},
+           {"localhost:9", "localhost", 9, "http://localhost:9"},
+           {"xdsd", "xdsd", 19001, "http://xdsd:19001"},
+           {"http://[::1]:19002", "::1", 19002, "http://[::1]:19002"},
+       }) {
+    absl::StatusOr<Command> command = Parse({"status", std::string("--http=") + c.text});
+    ASSERT_TRUE(command.ok()) << c.text << ": " << command.status();
+    EXPECT_EQ(command->status.http_host, c.host) << c.text;
+    EXPECT_EQ(command->status.http_port, c.port) << c.text;
+    EXPECT_EQ(command->status.http_url, c.url) << c.text;
+  }
+}
+
+TEST(CommandLineTest, StatusBadHttpIsRejected) {
+  for (const char* text : {"", "http://", "https://xdsd:19001", "ftp://x", "http://x:0",
+                           "http://x:70000", "http://x:port", "http://x:1/v1/nodes", ":19001",
+                           "http://::1:19001", "a b"}) {
+    absl::StatusOr<Command> command = Parse({"status", std::string("--http=") + text});
+    ASSERT_FALSE(command.ok()) << text;
+    EXPECT_NE(command.status().message().find("for --http"), absl::string_view::npos)
+        << command.status();
+  }
+}
+
+TEST(CommandLineTest, StatusBadWaitIsRejected) {
+  for (const char* text : {"soon", "30", "-1s", "inf"}) {
+    absl::StatusOr<Command> command = Parse({"status", std::string("--wait=") + text});
+    ASSERT_FALSE(command.ok()) << text;
+    EXPECT_NE(command.status().message().find("must be a duration such as 30s"),
+              absl::string_view::npos)
+        << command.status();
+  }
+  EXPECT_TRUE(Parse({"status", "--wait=0"}).ok());
+  EXPECT_TRUE(Parse({"status", "--wait", "500ms"}).ok());
+}
+
+TEST(CommandLineTest, StatusFlagsBelongToStatusOnly) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"status", "--http-port=1"},
+            "--http-port is a flag of xdsd serve, not of xdsd status"},
+           {{"status", "--node-id=n1"},
+            "--node-id is a flag of xdsd bootstrap, not of xdsd status"},
+           {{"status", "--config=a.yaml"}, "--config is a flag of xdsd serve, not of xdsd status"},
+           {{"serve", "--wait=1s"}, "--wait is a flag of xdsd status, not of xdsd serve"},
+           {{"--node=x"}, "--node is a flag of xdsd status, not of xdsd serve"},
+           {{"bootstrap", "--node-id=n1", "--http=x"},
+            "--http is a flag of xdsd status, not of xdsd bootstrap"},
+           {{"validate", "a.yaml", "--wait=1s"},
+            "--wait is a flag of xdsd status, not of xdsd validate"},
+       }) {
+    absl::StatusOr<Command> command = Parse(c.args);
+    ASSERT_FALSE(command.ok()) << c.message;
+    EXPECT_EQ(command.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(command.status().message().find(c.message), absl::string_view::npos)
+        << command.status();
+  }
+  EXPECT_FALSE(Parse({"status", "extra"}).ok());
+  EXPECT_FALSE(Parse({"status", "--verbose"}).ok());
+  absl::StatusOr<Command> help = Parse({"status", "--help"});
+  ASSERT_TRUE(help.ok()) << help.status();
+  EXPECT_EQ(help->kind, Command::Kind::kHelp);
+}
+
+TEST(CommandLineTest, HelpTextDocumentsStatus) {
+  // The help of a flag is wrapped: read it as one line.
+  const std::string help = absl::StrReplaceAll(HelpText(), {{"\n      ", " "}});
+  for (const char* text : {"xdsd status [--http=URL] [--wait=DURATION] [--node=GLOB]",
+                           "Flags of status:", "--http=URL", "(default: http://127.0.0.1:19001)",
+                           "--wait=DURATION", "(default: 0, ask once)", "--node=GLOB",
+                           "(default: every node)", "xdsd status exits 0", "3 when xdsd cannot",
+                           "GET /v1/config"}) {
     EXPECT_NE(help.find(text), std::string::npos) << text << " missing from:\n" << help;
   }
 }

@@ -1,0 +1,83 @@
+#pragma once
+
+// `xdsd status`: asks a running xdsd (its admin HTTP port) which connected nodes run the
+// configuration it serves, prints a table, and says it in the exit code for deploy scripts.
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cli/command_line.h"
+
+namespace xdsd::cli {
+
+// Exit codes of `xdsd status` (2, a command-line error, is main's).
+inline constexpr int kStatusInSync = 0;      // every connected node ACKed what it was sent
+inline constexpr int kStatusNotInSync = 1;   // some node has not (the table shows which)
+inline constexpr int kStatusUnreachable = 3;  // xdsd could not be reached, or answered garbage
+
+// One resource type of one node, as GET /v1/nodes reports it.
+struct TypeRow {
+  std::string node;           // node.id
+  std::string type;           // short name: "clusters", "endpoints", ...
+  std::string state;          // SYNCED, PENDING, NACKED, NOT_SENT
+  std::string version_sent;   // empty when nothing was sent
+  std::string version_acked;  // empty when nothing was ACKed
+  std::string nack_error;     // the client's error text when state is NACKED
+};
+
+// The configuration being served, as GET /v1/config reports it.
+struct ConfigInfo {
+  std::string source;     // a path, or "<built-in demo>"
+  std::string version;
+  std::string loaded_at;  // RFC 3339, empty when unknown
+  std::optional<std::string> last_error;  // set when the latest reload failed
+};
+
+// What `xdsd status` shows: the config, and the connected nodes it selected.
+struct FleetStatus {
+  std::optional<ConfigInfo> config;  // unset when the server has no config source
+  std::vector<std::string> nodes;    // sorted node ids, those without any type included
+  std::vector<TypeRow> rows;         // sorted by node, then clusters, endpoints, listeners,
+                                     // routes, then the other types by name
+  std::string node_glob;             // the --node filter, empty for every node
+};
+
+// True when `text` matches `glob`, where `*` matches any run of characters (none included) and
+// `?` any one character; every other character matches itself.
+bool GlobMatch(std::string_view glob, std::string_view text);
+
+// Builds the status from the bodies of GET /v1/nodes?connected=true and GET /v1/config
+// (`config_json` unset when xdsd has no config source), keeping the nodes whose id matches
+// `node_glob` (every node when it is empty). Fails with InvalidArgument when either body is not
+// the JSON xdsd serves.
+absl::StatusOr<FleetStatus> ParseFleetStatus(std::string_view nodes_json,
+                                             const std::optional<std::string>& config_json,
+                                             std::string_view node_glob);
+
+// True when the node has the latest version of the type it was sent: SYNCED, and the version
+// it ACKed is the one sent.
+bool TypeInSync(const TypeRow& row);
+
+// True when every row is in sync (vacuously true without nodes).
+bool InSync(const FleetStatus& status);
+
+struct RenderOptions {
+  bool color = false;       // ANSI colours on the STATE column
+  int terminal_width = 0;   // columns of the terminal; 0 when not a terminal
+};
+
+// The text `xdsd status` prints: the config line, the failed-reload line when the last reload
+// failed, the table (NODE, TYPE, SENT, ACKED, STATE, ERROR) and a one-line summary. Versions
+// are shortened to 8 characters; a NACK error is put on one line and cut to what is left of
+// the terminal width (60 characters when not a terminal).
+std::string RenderFleetStatus(const FleetStatus& status, const RenderOptions& options);
+
+// Runs `xdsd status`: fetches, prints the table on `out` (colours when `out` is a terminal and
+// NO_COLOR is unset or empty) and errors on `err`, polling with --wait. Returns the exit code.
+int RunStatus(const StatusOptions& options, std::FILE* out, std::FILE* err);
+
+}  // namespace xdsd::cli
