@@ -39,13 +39,13 @@ bool AbslParseFlag(absl::string_view text, LogLevelFlag* flag, std::string* erro
   return false;
 }
 
-// How long `xdsd status --wait` polls, as a flag value: an Abseil duration ("30s", "2m",
-// "1m30s", "500ms"), not negative.
-struct WaitFlag {
+// A duration as a flag value (`xdsd status --wait`, the push flags of serve): an Abseil
+// duration ("30s", "2m", "1m30s", "500ms"), not negative.
+struct DurationFlag {
   absl::Duration duration = absl::ZeroDuration();
 };
 
-bool AbslParseFlag(absl::string_view text, WaitFlag* flag, std::string* error) {
+bool AbslParseFlag(absl::string_view text, DurationFlag* flag, std::string* error) {
   absl::Duration duration;
   if (!absl::ParseDuration(text, &duration) || duration < absl::ZeroDuration() ||
       duration == absl::InfiniteDuration()) {
@@ -56,7 +56,7 @@ bool AbslParseFlag(absl::string_view text, WaitFlag* flag, std::string* error) {
   return true;
 }
 
-std::string AbslUnparseFlag(WaitFlag flag) { return absl::FormatDuration(flag.duration); }
+std::string AbslUnparseFlag(DurationFlag flag) { return absl::FormatDuration(flag.duration); }
 
 std::string AbslUnparseFlag(LogLevelFlag flag) {
   switch (flag.level) {
@@ -86,6 +86,13 @@ ABSL_FLAG(int32_t, http_port, 19001,
           "free port.");
 ABSL_FLAG(xdsd::cli::LogLevelFlag, log_level, xdsd::cli::LogLevelFlag{},
           "Lowest level logged to stderr: trace, debug, info, warn or error.");
+ABSL_FLAG(xdsd::cli::DurationFlag, push_quiet, xdsd::cli::DurationFlag{absl::Milliseconds(100)},
+          "Changes (config reloads and the rest) are pushed to the proxies together once none "
+          "came for this long, so a burst of changes makes one push. 0 pushes every change at "
+          "once.");
+ABSL_FLAG(xdsd::cli::DurationFlag, push_max_delay, xdsd::cli::DurationFlag{absl::Seconds(1)},
+          "The longest a change waits for the quiet period: under continuous changes, a push "
+          "goes out at least this often.");
 
 ABSL_FLAG(std::string, node_id, "",
           "node.id of the client the bootstrap is for: xdsd tells nodes apart by it and matches "
@@ -106,7 +113,7 @@ ABSL_FLAG(bool, docker, false,
 ABSL_FLAG(std::string, http, "http://127.0.0.1:19001",
           "The admin HTTP server of the xdsd to ask (its --http-port): http://HOST:PORT, HOST:PORT "
           "or HOST (port 19001); an IPv6 address in brackets.");
-ABSL_FLAG(xdsd::cli::WaitFlag, wait, xdsd::cli::WaitFlag{},
+ABSL_FLAG(xdsd::cli::DurationFlag, wait, xdsd::cli::DurationFlag{},
           "Ask every 500ms until every node is in sync, for at most this long (30s, 2m, ...); "
           "exit 1 with the last table when it runs out.");
 ABSL_FLAG(std::string, node, "",
@@ -130,6 +137,8 @@ constexpr FlagDoc kFlags[] = {
     {"xds_port", "PORT", Command::Kind::kServe},
     {"http_port", "PORT", Command::Kind::kServe},
     {"log_level", "LEVEL", Command::Kind::kServe},
+    {"push_quiet", "DURATION", Command::Kind::kServe},
+    {"push_max_delay", "DURATION", Command::Kind::kServe},
     {"node_id", "ID", Command::Kind::kBootstrap, "required"},
     {"node_cluster", "CLUSTER", Command::Kind::kBootstrap},
     {"xds_address", "HOST:PORT", Command::Kind::kBootstrap,
@@ -202,6 +211,11 @@ absl::StatusOr<ServeOptions> ServeOptionsFromFlags() {
   options.xds_port = absl::GetFlag(FLAGS_xds_port);
   options.http_port = absl::GetFlag(FLAGS_http_port);
   options.log_level = absl::GetFlag(FLAGS_log_level).level;
+  options.push_quiet = absl::GetFlag(FLAGS_push_quiet).duration;
+  options.push_max_delay = absl::GetFlag(FLAGS_push_max_delay).duration;
+  if (options.push_max_delay < options.push_quiet) {
+    return absl::InvalidArgumentError("--push-max-delay is shorter than --push-quiet");
+  }
   if (absl::Status status = CheckPort("xds-port", options.xds_port); !status.ok()) return status;
   if (absl::Status status = CheckPort("http-port", options.http_port); !status.ok()) return status;
   if (options.xds_port != 0 && options.xds_port == options.http_port) {
@@ -476,13 +490,19 @@ std::string HelpText() {
       "  -h, --help\n      Print this help and exit.\n"
       "\n"
       "Admin HTTP endpoints (on --http-port):\n"
+      "  GET /                        the dashboard: every node's sync state, NACKs, reload errors\n"
       "  GET /healthz                 200 \"ok\" while serving\n"
+      "  GET /readyz                  200 once the config is loaded and gRPC serves\n"
+      "  GET /metrics                 Prometheus metrics\n"
       "  GET /v1/nodes                every node seen, as JSON: identity, open streams and, per\n"
       "                               resource type, the version sent, ACKed and NACKed (with\n"
       "                               the client's error); ?connected=true for connected nodes\n"
       "  GET /v1/nodes/{id}           one node, 404 when never seen\n"
       "  GET /v1/config               the configuration served: source, version, load time,\n"
       "                               the error of the last reload when it failed\n"
+      "  GET /v1/config_dump?node=ID  the resources that node is served, as Envoy JSON\n"
+      "  POST /v3/discovery:TYPE      the xDS REST gateway (clusters, endpoints, listeners,\n"
+      "                               routes, scoped-routes, secrets, runtime, extension_configs)\n"
       "\n"
       "Stop xdsd with SIGINT (Ctrl-C) or SIGTERM: it closes the xDS streams and exits.\n"
       "Exit status: 0 after a clean stop (serve), a valid configuration (validate) or a printed\n"

@@ -15,6 +15,8 @@ struct ServeOptions {
   int http_port = 19001;  // admin HTTP; 0 picks a free port
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::string config_path;  // a file or a directory; empty serves the built-in demo
+  absl::Duration push_quiet = absl::Milliseconds(100);  // see PushOptions
+  absl::Duration push_max_delay = absl::Seconds(1);
 };
 
 // What `xdsd validate PATH` needs to know.

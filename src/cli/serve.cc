@@ -89,6 +89,28 @@ nlohmann::json ConfigStatusToJson(const config::ConfigStatus& status) {
   return json;
 }
 
+// One line per push: how many nodes it reached and how long until they answered.
+void LogPush(const PushReport& report) {
+  std::vector<std::string> keys;
+  for (const std::string& key : report.keys) keys.push_back(key.empty() ? "default" : key);
+  const std::string what = absl::StrCat("push ", report.id, " (", absl::StrJoin(keys, ", "),
+                                        "): ", report.nodes_reached, " nodes reached, ",
+                                        report.responses, " responses");
+  const std::string answers =
+      absl::StrCat(report.acked, " ACKed", report.nacked > 0 ? absl::StrCat(", ", report.nacked,
+                                                                            " NACKed")
+                                                             : "");
+  const std::string elapsed = absl::FormatDuration(absl::Trunc(report.elapsed, absl::Microseconds(100)));
+  if (report.responses == 0) {
+    spdlog::debug("{}: nothing changed for the {} streams watching", what, report.streams);
+  } else if (report.complete) {
+    spdlog::info("{}; all answered in {}: {}", what, elapsed, answers);
+  } else {
+    spdlog::info("{}; overtaken by the next push after {}: {} of {} answered ({})", what, elapsed,
+                 report.acked + report.nacked, report.responses, answers);
+  }
+}
+
 sigset_t TerminationSignals() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -117,8 +139,13 @@ absl::Status Run(const ServeOptions& options) {
 
   // The node hash reads the current config's groups, so a reload that changes them applies to
   // the streams that open after it.
+  PushOptions push;
+  push.quiet = options.push_quiet;
+  push.max_delay = options.push_max_delay;
+  push.on_report = LogPush;
   SnapshotCache cache(
-      [&publisher](const envoy::config::core::v3::Node& node) { return publisher.KeyOf(node); });
+      [&publisher](const envoy::config::core::v3::Node& node) { return publisher.KeyOf(node); },
+      push);
   publisher.PublishTo(&cache);
   admin::XdsMetrics metrics(&cache);
   if (!options.config_path.empty()) {

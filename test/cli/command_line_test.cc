@@ -34,6 +34,21 @@ TEST(CommandLineTest, ServeTakesEveryFlag) {
   EXPECT_EQ(command->serve.log_level, spdlog::level::debug);
 }
 
+TEST(CommandLineTest, PushFlags) {
+  absl::StatusOr<Command> defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->serve.push_quiet, absl::Milliseconds(100));
+  EXPECT_EQ(defaults->serve.push_max_delay, absl::Seconds(1));
+  absl::StatusOr<Command> command = Parse({"serve", "--push-quiet=0", "--push-max-delay=250ms"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->serve.push_quiet, absl::ZeroDuration());
+  EXPECT_EQ(command->serve.push_max_delay, absl::Milliseconds(250));
+  absl::StatusOr<Command> backwards = Parse({"--push-quiet=2s", "--push-max-delay=1s"});
+  ASSERT_FALSE(backwards.ok());
+  EXPECT_EQ(backwards.status().message(), "--push-max-delay is shorter than --push-quiet");
+  EXPECT_FALSE(Parse({"--push-quiet=soon"}).ok());
+}
+
 TEST(CommandLineTest, FlagsWithoutCommandMeanServe) {
   absl::StatusOr<Command> command = Parse({"--xds_port=7000"});
   ASSERT_TRUE(command.ok()) << command.status();
