@@ -28,6 +28,12 @@ void SendError(const absl::Status& status, httplib::Response& response) {
                        kJson);
 }
 
+// Sends a reply of the REST pieces; a 304 has no body.
+void Send(const rest::HttpReply& reply, httplib::Response& response) {
+  response.status = reply.status;
+  if (reply.status != 304) response.set_content(reply.body, reply.content_type.c_str());
+}
+
 }  // namespace
 
 AdminServer::AdminServer(const SnapshotCache* cache)
@@ -48,6 +54,8 @@ void AdminServer::SetConfigStatus(std::function<nlohmann::json()> status) {
 }
 
 void AdminServer::SetRestGateway(const rest::RestGateway* gateway) { rest_gateway_ = gateway; }
+
+void AdminServer::SetFleetApi(const rest::FleetApi* fleet) { fleet_api_ = fleet; }
 
 void AdminServer::SetMetrics(const XdsMetrics* metrics) { metrics_ = metrics; }
 
@@ -128,10 +136,31 @@ void AdminServer::AddRoutes() {
                   SendError(absl::NotFoundError("the REST gateway is off"), response);
                   return;
                 }
-                rest::HttpReply reply = rest_gateway_->Handle(request.matches[1].str(), request.body);
-                response.status = reply.status;
-                if (reply.status != 304) response.set_content(reply.body, reply.content_type.c_str());
+                Send(rest_gateway_->Handle(request.matches[1].str(), request.body), response);
               });
+  // The fleet-wide resources (the incremental cache), when a FleetApi is set.
+  auto fleet = [this](auto handle) {
+    return [this, handle](const httplib::Request& request, httplib::Response& response) {
+      if (fleet_api_ == nullptr) {
+        SendError(absl::NotFoundError("the fleet API is off"), response);
+        return;
+      }
+      Send(handle(*fleet_api_, request), response);
+    };
+  };
+  http_->Get(R"(/v1/fleet/([a-z-]+))", fleet([](const rest::FleetApi& api, const auto& request) {
+    return api.Get(request.matches[1].str());
+  }));
+  http_->Post(R"(/v1/fleet/([a-z-]+))", fleet([](const rest::FleetApi& api, const auto& request) {
+    return api.Post(request.matches[1].str(), request.body);
+  }));
+  http_->Put(R"(/v1/fleet/([a-z-]+)/(.+))", fleet([](const rest::FleetApi& api, const auto& request) {
+    return api.Put(request.matches[1].str(), request.matches[2].str(), request.body);
+  }));
+  http_->Delete(R"(/v1/fleet/([a-z-]+)/(.+))",
+                fleet([](const rest::FleetApi& api, const auto& request) {
+                  return api.Delete(request.matches[1].str(), request.matches[2].str());
+                }));
   http_->set_error_handler([](const httplib::Request& request, httplib::Response& response) {
     if (response.status == 404 && response.body.empty()) {
       SendError(absl::NotFoundError(absl::StrCat("no such endpoint: ", request.path)), response);

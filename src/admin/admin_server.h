@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "admin/xds_metrics.h"
 #include "nlohmann/json.hpp"
+#include "rest/fleet_api.h"
 #include "rest/rest_gateway.h"
 #include "xdsd/snapshot_cache.h"
 
@@ -34,6 +35,7 @@ namespace xdsd::admin {
 //   GET /v1/config_dump?node={id}   the resources that node is served, as Envoy JSON
 //                         (ConfigDumpToJson); 404 for a node never seen, 400 without ?node
 //   POST /v3/discovery:{type}   the xDS REST gateway (SetRestGateway)
+//   /v1/fleet/{type}[/{name}]   the fleet-wide resources: GET, PUT, DELETE, POST (SetFleetApi)
 //
 // Requests are served on httplib's worker threads; each reads the cache's thread-safe status.
 //
@@ -51,6 +53,8 @@ class AdminServer {
   void SetConfigStatus(std::function<nlohmann::json()> status);
   // Serves POST /v3/discovery:{type} with `gateway`, which must outlive the server. Before Start.
   void SetRestGateway(const rest::RestGateway* gateway);
+  // Serves /v1/fleet/... with `fleet`, which must outlive the server. Before Start.
+  void SetFleetApi(const rest::FleetApi* fleet);
   // Serves GET /metrics with `metrics` besides the cache's own figures; `metrics` must outlive
   // the server. Before Start. Without it, /metrics has the cache's figures only.
   void SetMetrics(const XdsMetrics* metrics);
@@ -73,6 +77,7 @@ class AdminServer {
   const SnapshotCache* const cache_;
   std::function<nlohmann::json()> config_status_;
   const rest::RestGateway* rest_gateway_ = nullptr;
+  const rest::FleetApi* fleet_api_ = nullptr;
   const XdsMetrics* metrics_ = nullptr;
   std::atomic<bool> config_loaded_{false};
   std::atomic<bool> grpc_serving_{false};

@@ -18,6 +18,7 @@
 #include "config/config_loader.h"
 #include "config/config_publisher.h"
 #include "nlohmann/json.hpp"
+#include "rest/fleet_api.h"
 #include "rest/rest_gateway.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
@@ -182,6 +183,8 @@ absl::Status Run(const ServeOptions& options) {
   admin::AdminServer admin(&cache);
   admin.SetConfigStatus([&publisher] { return ConfigStatusToJson(publisher.status()); });
   admin.SetRestGateway(&rest_gateway);
+  rest::FleetApi fleet_api(&cache);
+  admin.SetFleetApi(&fleet_api);
   admin.SetMetrics(&metrics);
   absl::StatusOr<int> http_port = admin.Start("0.0.0.0", options.http_port);
   if (!http_port.ok()) {
