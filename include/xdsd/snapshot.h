@@ -1,12 +1,15 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "xdsd/resource.h"
 #include "xdsd/resource_map.h"
 
@@ -46,6 +49,15 @@ class Snapshot {
   static std::string VersionOf(const ResourceMap& resources);
   static std::string VersionOf(const std::map<std::string, ResourcePtr, std::less<>>& resources);
 
+  // A memo of this snapshot's for what every stream would otherwise derive alike from it (the
+  // server keeps the encoded resources of its responses here, so that a thousand streams sent
+  // the same resources share one buffer). Returns the value kept under `key`, made by `make`
+  // the first time. Past kMaxMemos entries `make` runs every time and nothing is kept.
+  // Thread-safe; the memo does not change what the snapshot holds.
+  static constexpr size_t kMaxMemos = 256;
+  std::shared_ptr<const std::string> Memoize(const std::string& key,
+                                             const std::function<std::string()>& make) const;
+
   // How many resources of all types.
   size_t size() const { return size_; }
 
@@ -62,6 +74,9 @@ class Snapshot {
 
   std::map<std::string, TypeResources, std::less<>> types_;
   size_t size_ = 0;
+  mutable absl::Mutex memo_mu_;
+  mutable std::map<std::string, std::shared_ptr<const std::string>, std::less<>> memos_
+      ABSL_GUARDED_BY(memo_mu_);
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

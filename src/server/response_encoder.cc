@@ -1,8 +1,12 @@
 #include "server/response_encoder.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <grpcpp/support/slice.h>
+
+#include "absl/strings/str_cat.h"
+#include "xdsd/resource_map.h"
 
 namespace xdsd::server {
 namespace {
@@ -121,10 +125,53 @@ std::string Head(std::string_view version, std::string_view type_url, std::strin
 
 }  // namespace
 
+namespace {
+
+// A slice over a buffer shared by the streams, kept alive while gRPC holds it.
+grpc::Slice SharedSlice(std::shared_ptr<const std::string> bytes) {
+  auto* owner = new std::shared_ptr<const std::string>(std::move(bytes));
+  return grpc::Slice(const_cast<char*>((*owner)->data()), (*owner)->size(),
+                     [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); },
+                     owner);
+}
+
+// The `resources` fields of a plain response: each resource's tag, length and Any bytes.
+std::string EncodeResources(const std::vector<ResourcePtr>& resources) {
+  size_t size = 0;
+  for (const ResourcePtr& resource : resources) size += resource->any_bytes().size() + 11;
+  std::string body;
+  body.reserve(size);
+  for (const ResourcePtr& resource : resources) {
+    body.push_back(kResourcesTag);
+    AppendVarint(body, resource->any_bytes().size());
+    body.append(resource->any_bytes());
+  }
+  return body;
+}
+
+}  // namespace
+
 grpc::ByteBuffer EncodeSotwResponse(const SotwResponse& response) {
   std::vector<grpc::Slice> slices;
   slices.reserve(2 * response.resources.size() + 1);
   slices.emplace_back(Head(response.version, response.type_url, response.nonce));
+
+  const bool plain = !response.heartbeat &&
+                     !(response.wrap_ttl &&
+                       std::any_of(response.resources.begin(), response.resources.end(),
+                                   [](const ResourcePtr& r) { return r->ttl().count() > 0; }));
+  if (plain && response.snapshot != nullptr) {
+    // Every stream sent these resources of this snapshot shares one encoding of them.
+    uint64_t content = 0;
+    for (const ResourcePtr& resource : response.resources) {
+      content += ResourceMap::EntryHash(resource->name(), resource->version());
+    }
+    const std::string key =
+        absl::StrCat("sotw|", response.type_url, "|", response.resources.size(), "|", content);
+    slices.push_back(SharedSlice(response.snapshot->Memoize(
+        key, [&response] { return EncodeResources(response.resources); })));
+    return grpc::ByteBuffer(slices.data(), slices.size());
+  }
 
   for (const ResourcePtr& resource : response.resources) {
     if (response.wrap_ttl && resource->ttl().count() > 0) {

@@ -1,5 +1,7 @@
 #include "server/sotw_stream_state.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -43,6 +45,14 @@ void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& s
                                          const DiscoveryRequest& request) {
   const bool first = !state.subscribed;
   state.subscribed = true;
+  // Clients repeat their names in every ACK (thousands, for endpoints): the same names in the
+  // same order are no change, and need no set rebuilt.
+  uint64_t digest = request.resource_names_size();
+  for (const std::string& name : request.resource_names()) {
+    digest = XXH3_64bits_withSeed(name.data(), name.size(), digest);
+  }
+  if (!first && digest == state.names_digest) return;
+  state.names_digest = digest;
   std::set<std::string, std::less<>> names(request.resource_names().begin(),
                                            request.resource_names().end());
   bool wildcard = names.erase("*") > 0;
@@ -67,9 +77,13 @@ void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& s
     state.force = true;
   }
   // Forget what the client held of names it no longer asks for, so that asking again resends.
-  if (!wildcard) {
-    std::erase_if(state.known, [&](const auto& entry) { return !names.contains(entry.first); });
+  if (!wildcard && std::any_of(state.known->begin(), state.known->end(),
+                               [&](const auto& entry) { return !names.contains(entry.first); })) {
+    auto kept = std::make_shared<Contents>(*state.known);
+    std::erase_if(*kept, [&](const auto& entry) { return !names.contains(entry.first); });
+    state.known = std::move(kept);
   }
+  if (changed) state.known_type_version.clear();
   state.wildcard = wildcard;
   state.names = std::move(names);
 }
@@ -112,6 +126,7 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
     outcome.version = state.sent_version;
     state.known = state.sent;
     state.known_version = state.sent_version;
+    state.known_type_version = state.sent_type_version;
     state.in_flight = false;
   } else if (answers_latest) {
     // The latest response was answered already: the client asks again. Envoy does so for
@@ -127,8 +142,9 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
   // A client that reconnects and names the version being served already holds it.
   if (first && !request.version_info().empty() && snapshot_ != nullptr &&
       request.version_info() == snapshot_->Version(type_url)) {
-    state.known = Desired(type_url, state);
+    state.known = std::make_shared<const Contents>(Desired(type_url, state));
     state.known_version = request.version_info();
+    state.known_type_version = snapshot_->Version(type_url);
     state.force = false;
     outcome.holds_current_version = request.version_info();
   }
@@ -152,21 +168,40 @@ SotwStreamState::Contents SotwStreamState::Desired(std::string_view type_url,
 
 bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& state) const {
   if (!state.subscribed || snapshot_ == nullptr) return false;
-  const Contents desired = Desired(type_url, state);
-  // PROTOCOL 8: the rejected content is not sent again, whatever asks for it.
-  if (state.nacked.has_value() && SameContents(desired, *state.nacked)) return false;
-  if (IsFullStateType(type_url)) {
-    return state.force || !SameContents(desired, state.known);
+  // The client holds all its subscription asks for of this very version of the type.
+  if (!state.force && !state.known_type_version.empty() &&
+      state.known_type_version == snapshot_->Version(type_url)) {
+    return false;
   }
-  // Endpoints, routes, secrets...: a name the client does not hold, or holds at another
-  // version. Names that do not exist are not answered until they appear (PROTOCOL 14, 16).
-  if (desired.empty()) return false;
-  if (state.force) return true;
-  return std::any_of(desired.begin(), desired.end(), [&](const auto& entry) {
-    auto known = state.known.find(entry.first);
-    return known == state.known.end() ||
-           known->second->version() != entry.second->version();
-  });
+  return NeedsResponse(type_url, state, Desired(type_url, state));
+}
+
+bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& state,
+                                    const Contents& desired) const {
+  if (!state.subscribed || snapshot_ == nullptr) return false;
+  // PROTOCOL 8: the rejected content is not sent again, whatever asks for it.
+  if (state.nacked != nullptr && SameContents(desired, *state.nacked)) return false;
+  if (IsFullStateType(type_url)) {
+    if (state.force) return true;
+    if (!SameContents(desired, *state.known)) return true;
+  } else {
+    // Endpoints, routes, secrets...: a name the client does not hold, or holds at another
+    // version. Names that do not exist are not answered until they appear (PROTOCOL 14, 16).
+    if (desired.empty()) return false;
+    if (state.force) return true;
+    const bool differs = std::any_of(desired.begin(), desired.end(), [&](const auto& entry) {
+      auto known = state.known->find(entry.first);
+      return known == state.known->end() ||
+             known->second->version() != entry.second->version();
+    });
+    if (differs) return true;
+  }
+  // Nothing is due; remember it for this version of the type, unless the client holds more
+  // than it asks for (a removal still to come) or is mid-response.
+  if (!state.in_flight && desired.size() == state.known->size()) {
+    state.known_type_version = snapshot_->Version(type_url);
+  }
+  return false;
 }
 
 bool SotwStreamState::LaterTypesBusy(std::string_view type_url) const {
@@ -176,20 +211,23 @@ bool SotwStreamState::LaterTypesBusy(std::string_view type_url) const {
 }
 
 SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState& state,
-                                           Contents contents, std::string version) {
+                                           std::shared_ptr<const Contents> contents,
+                                           std::string version, bool whole_subscription) {
   SotwResponse response;
   response.type_url = std::string(type_url);
   response.version = std::move(version);
   response.nonce = absl::StrCat(next_nonce_++);
-  response.resources.reserve(contents.size());
-  for (const auto& [name, resource] : contents) response.resources.push_back(resource);
+  response.resources.reserve(contents->size());
+  for (const auto& [name, resource] : *contents) response.resources.push_back(resource);
   response.wrap_ttl = ttl_supported_;
+  response.snapshot = snapshot_;
   state.in_flight = true;
   state.force = false;
   state.heartbeat_due = false;
   state.renewed_at = now_;
   state.sent_nonce = response.nonce;
   state.sent_version = response.version;
+  state.sent_type_version = whole_subscription ? snapshot_->Version(type_url) : "";
   state.sent = std::move(contents);
   return response;
 }
@@ -214,8 +252,8 @@ void SotwStreamState::OnTick(absl::Time now) {
   now_ = now;
   if (!ttl_supported_) return;
   for (auto& [type_url, state] : types_) {
-    if (state.in_flight || state.known.empty()) continue;
-    const absl::Duration ttl = ShortestTtl(state.known);
+    if (state.in_flight || state.known->empty()) continue;
+    const absl::Duration ttl = ShortestTtl(*state.known);
     if (ttl > absl::ZeroDuration() && now - state.renewed_at >= ttl / 2) state.heartbeat_due = true;
   }
 }
@@ -223,32 +261,43 @@ void SotwStreamState::OnTick(absl::Time now) {
 std::optional<SotwResponse> SotwStreamState::NextResponse() {
   for (const std::string& type_url : TypesInAdsOrder(types_)) {
     TypeState& state = types_[type_url];
-    if (state.in_flight || !NeedsResponse(type_url, state)) continue;
+    if (state.in_flight || !state.subscribed || snapshot_ == nullptr) continue;
+    if (!state.force && !state.known_type_version.empty() &&
+        state.known_type_version == snapshot_->Version(type_url)) {
+      continue;  // the client holds this version already
+    }
     Contents desired = Desired(type_url, state);
+    if (!NeedsResponse(type_url, state, desired)) continue;
 
     if (ads() && IsFullStateType(type_url)) {
       // PROTOCOL 18: make before break. While later types still have to move off the removed
       // resources, send the additions with the removed resources kept.
       Contents with_removed = desired;
-      for (const auto& [name, resource] : state.known) {
+      for (const auto& [name, resource] : *state.known) {
         if (!desired.contains(name) && (state.wildcard || state.names.contains(name))) {
           with_removed.emplace(name, resource);
         }
       }
       if (with_removed.size() != desired.size() && LaterTypesBusy(type_url)) {
-        if (SameContents(with_removed, state.known)) continue;  // the removal waits
+        if (SameContents(with_removed, *state.known)) continue;  // the removal waits
         std::string version = Snapshot::VersionOf(with_removed);
-        return MakeResponse(type_url, state, std::move(with_removed), std::move(version));
+        return MakeResponse(type_url, state,
+                            std::make_shared<const Contents>(std::move(with_removed)),
+                            std::move(version), /*whole_subscription=*/false);
       }
     }
-    return MakeResponse(type_url, state, std::move(desired), snapshot_->Version(type_url));
+    return MakeResponse(type_url, state, std::make_shared<const Contents>(std::move(desired)),
+                        snapshot_->Version(type_url), /*whole_subscription=*/true);
   }
   // Heartbeats (PROTOCOL 28): what the client holds again, under the same version, with the TTL
   // resources bodiless.
   for (const std::string& type_url : TypesInAdsOrder(types_)) {
     TypeState& state = types_[type_url];
     if (state.in_flight || !state.heartbeat_due) continue;
-    SotwResponse response = MakeResponse(type_url, state, state.known, state.known_version);
+    const std::string type_version = state.known_type_version;
+    SotwResponse response =
+        MakeResponse(type_url, state, state.known, state.known_version, /*whole_subscription=*/false);
+    state.sent_type_version = type_version;  // a heartbeat changes nothing the client holds
     response.heartbeat = true;
     return response;
   }

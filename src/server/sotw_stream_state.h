@@ -26,6 +26,8 @@ struct SotwResponse {
   bool wrap_ttl = false;
   // A heartbeat: the same version again, TTL resources without their body, to renew them.
   bool heartbeat = false;
+  // The snapshot the resources come from: encodings shared by every stream are kept there.
+  SnapshotPtr snapshot;
 };
 
 // What a request meant, for the owner to record and log.
@@ -103,13 +105,19 @@ class SotwStreamState {
     bool legacy_wildcard = false;  // wildcard by an empty first request
     std::set<std::string, std::less<>> names;
     bool force = false;  // answer the next time even if the content is unchanged
-    Contents known;      // what the client holds
+    // What the client holds. Shared with `sent` once ACKed: a stream keeps one copy.
+    std::shared_ptr<const Contents> known = std::make_shared<const Contents>();
+    // The snapshot's version of the type when `known` was all the subscription asked for of
+    // it; while the snapshot's version is still this, nothing is due (no need to compare).
+    mutable std::string known_type_version;
     bool in_flight = false;
     std::string sent_nonce;  // the latest nonce sent; "" before the first response
     std::string sent_version;
-    Contents sent;  // content of the latest response
-    std::optional<Contents> nacked;
+    std::shared_ptr<const Contents> sent;  // content of the latest response
+    std::string sent_type_version;         // as known_type_version, for `sent`
+    std::shared_ptr<const Contents> nacked;
     std::string known_version;  // the version of `known`, as last sent
+    uint64_t names_digest = 0;  // of the latest request's names, as sent: a repeat is no change
     absl::Time renewed_at = absl::InfinitePast();  // when `known`'s TTLs were last renewed
     bool heartbeat_due = false;
   };
@@ -117,9 +125,13 @@ class SotwStreamState {
   // What the snapshot holds for a type's subscription.
   Contents Desired(std::string_view type_url, const TypeState& state) const;
   bool NeedsResponse(std::string_view type_url, const TypeState& state) const;
+  // As NeedsResponse, for `desired` already computed.
+  bool NeedsResponse(std::string_view type_url, const TypeState& state,
+                     const Contents& desired) const;
   bool LaterTypesBusy(std::string_view type_url) const;
-  SotwResponse MakeResponse(std::string_view type_url, TypeState& state, Contents contents,
-                            std::string version);
+  SotwResponse MakeResponse(std::string_view type_url, TypeState& state,
+                            std::shared_ptr<const Contents> contents, std::string version,
+                            bool whole_subscription);
   void UpdateSubscription(std::string_view type_url, TypeState& state,
                           const envoy::service::discovery::v3::DiscoveryRequest& request);
 
