@@ -21,13 +21,13 @@ class CallbackGenericService;
 namespace xdsd {
 
 // The xDS gRPC services, served from a SnapshotCache: AggregatedDiscoveryService and the
-// per-type state-of-the-world services (clusters, endpoints, listeners, routes, scoped routes,
-// virtual hosts, secrets, runtime, extension configs), streaming and Fetch.
+// per-type services (clusters, endpoints, listeners, routes, scoped routes, virtual hosts,
+// secrets, runtime, extension configs), state of the world and delta, streaming and Fetch.
 //
-// It is a generic gRPC service over raw bytes: a response is assembled from the serialized
-// resources of the snapshot, shared by every stream, without copying or re-serializing them.
-// It takes the ServerBuilder's one generic-service slot; typed services (CSDS, health) can be
-// registered beside it.
+// The services are typed gRPC services whose methods take raw bytes (so server reflection
+// lists them): a response is assembled from the serialized resources of the snapshot, encoded
+// once and shared by every stream, never re-serialized. A generic service answers any other
+// method with UNIMPLEMENTED; it takes the ServerBuilder's one generic-service slot.
 //
 // Thread-safe. The cache and the callbacks must outlive every gRPC server it is registered on.
 class XdsServer {
@@ -44,7 +44,7 @@ class XdsServer {
   // Streams open now.
   int64_t open_streams() const;
 
-  class Impl;  // the generic service and its stream reactors, in xds_server.cc
+  class Impl;  // the services and their stream reactors, in xds_server.cc
 
  private:
   std::unique_ptr<Impl> impl_;

@@ -11,6 +11,15 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "envoy/service/cluster/v3/cds.grpc.pb.h"
+#include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "envoy/service/endpoint/v3/eds.grpc.pb.h"
+#include "envoy/service/extension/v3/config_discovery.grpc.pb.h"
+#include "envoy/service/listener/v3/lds.grpc.pb.h"
+#include "envoy/service/route/v3/rds.grpc.pb.h"
+#include "envoy/service/route/v3/srds.grpc.pb.h"
+#include "envoy/service/runtime/v3/rtds.grpc.pb.h"
+#include "envoy/service/secret/v3/sds.grpc.pb.h"
 #include "absl/synchronization/mutex.h"
 #include "server/response_encoder.h"
 #include "server/delta_stream_state.h"
@@ -159,6 +168,9 @@ class XdsServer::Impl : public grpc::CallbackGenericService {
 
   SnapshotCache* cache() const { return cache_; }
   Callbacks* callbacks() { return callbacks_ != nullptr ? callbacks_ : &no_callbacks_; }
+
+  // The typed raw services (built on first use; they refer back to this Impl).
+  std::vector<grpc::Service*> typed_services();
   int64_t NewStreamId() { return next_stream_id_.fetch_add(1) + 1; }
 
   std::atomic<int64_t> open_streams{0};
@@ -186,6 +198,7 @@ class XdsServer::Impl : public grpc::CallbackGenericService {
   Callbacks* const callbacks_;
   Callbacks no_callbacks_;
   std::atomic<int64_t> next_stream_id_{0};
+  std::vector<std::unique_ptr<grpc::Service>> typed_services_;  // set once by typed_services()
 
   absl::Mutex tick_mu_;
   bool stopping_ ABSL_GUARDED_BY(tick_mu_) = false;
@@ -275,12 +288,12 @@ class XdsStream : public grpc::ServerGenericBidiReactor {
   using Response = typename Variant::Response;
   using Outcome = typename Variant::Outcome;
 
-  XdsStream(XdsServer::Impl* server, grpc::GenericCallbackServerContext* context,
+  XdsStream(XdsServer::Impl* server, std::string method, std::string peer,
             std::string_view type_url)
       : server_(server),
         id_(server->NewStreamId()),
-        method_(context->method()),
-        peer_(context->peer()),
+        method_(std::move(method)),
+        peer_(std::move(peer)),
         ads_(type_url.empty()),
         state_(type_url) {
     ++server_->open_streams;
@@ -460,7 +473,32 @@ class XdsStream : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer write_buffer_;  // owned by the write under way
 };
 
-// A unary Fetch: answers one DiscoveryRequest from the node's current snapshot.
+// Answers a unary Fetch (one DiscoveryRequest) from the node's current snapshot.
+grpc::Status AnswerFetch(XdsServer::Impl* server, std::string_view type_url,
+                         const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
+  DiscoveryRequest request;
+  if (!ParseMessage(request_bytes, &request)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "malformed DiscoveryRequest");
+  }
+  if (!request.type_url().empty() && request.type_url() != type_url) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("a request for ", request.type_url(), " on Fetch for ",
+                                     std::string(type_url)));
+  }
+  absl::Status allowed = server->callbacks()->OnFetchRequest(request);
+  if (!allowed.ok()) return ToGrpcStatus(allowed);
+  SnapshotCache& cache = *server->cache();
+  SnapshotPtr snapshot = cache.GetSnapshot(cache.KeyOf(request.node()));
+  if (snapshot == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "no configuration for this node yet");
+  }
+  const SotwResponse response = server::FetchResponse(type_url, request, *snapshot);
+  server->callbacks()->OnFetchResponse(request, InfoOf(response));
+  *response_bytes = server::EncodeSotwResponse(response);
+  return grpc::Status::OK;
+}
+
+// A unary Fetch reached through the generic service (a client that calls the method by name).
 class FetchCall : public grpc::ServerGenericBidiReactor {
  public:
   FetchCall(XdsServer::Impl* server, std::string_view type_url)
@@ -473,31 +511,13 @@ class FetchCall : public grpc::ServerGenericBidiReactor {
       Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request"));
       return;
     }
-    DiscoveryRequest request;
-    if (!ParseMessage(buffer_, &request)) {
-      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "malformed DiscoveryRequest"));
+    grpc::ByteBuffer response;
+    grpc::Status status = AnswerFetch(server_, type_url_, buffer_, &response);
+    if (!status.ok()) {
+      Finish(status);
       return;
     }
-    if (!request.type_url().empty() && request.type_url() != type_url_) {
-      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          absl::StrCat("a request for ", request.type_url(), " on Fetch for ",
-                                       std::string(type_url_))));
-      return;
-    }
-    absl::Status allowed = server_->callbacks()->OnFetchRequest(request);
-    if (!allowed.ok()) {
-      Finish(ToGrpcStatus(allowed));
-      return;
-    }
-    SnapshotCache& cache = *server_->cache();
-    SnapshotPtr snapshot = cache.GetSnapshot(cache.KeyOf(request.node()));
-    if (snapshot == nullptr) {
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "no configuration for this node yet"));
-      return;
-    }
-    const SotwResponse response = server::FetchResponse(type_url_, request, *snapshot);
-    server_->callbacks()->OnFetchResponse(request, InfoOf(response));
-    buffer_ = server::EncodeSotwResponse(response);
+    buffer_ = std::move(response);
     StartWriteAndFinish(&buffer_, grpc::WriteOptions(), grpc::Status::OK);
   }
 
@@ -509,7 +529,122 @@ class FetchCall : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer buffer_;
 };
 
+using RawBidiReactor = grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>;
+
+// A stream of `Variant` for a typed raw method of `Service`.
+template <typename Variant, typename Service>
+RawBidiReactor* NewStream(XdsServer::Impl* server, grpc::CallbackServerContext* context,
+                          std::string_view method, std::string_view type_url) {
+  return new XdsStream<Variant>(
+      server, absl::StrCat("/", Service::service_full_name(), "/", std::string(method)),
+      context->peer(), type_url);
+}
+
+grpc::ServerUnaryReactor* Fetch(XdsServer::Impl* server, grpc::CallbackServerContext* context,
+                                std::string_view type_url, const grpc::ByteBuffer* request,
+                                grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(AnswerFetch(server, type_url, *request, response));
+  return reactor;
+}
+
+// The xDS services as typed services whose methods take raw bytes: the same streams as the
+// generic service, but registered by name, so that server reflection lists them and grpcurl
+// can describe them from the descriptors linked into xdsd.
+using envoy::service::discovery::v3::AggregatedDiscoveryService;
+class AdsService : public AggregatedDiscoveryService::WithRawCallbackMethod_StreamAggregatedResources<
+                       AggregatedDiscoveryService::WithRawCallbackMethod_DeltaAggregatedResources<
+                           AggregatedDiscoveryService::Service>> {
+ public:
+  explicit AdsService(XdsServer::Impl* server) : server_(server) {}
+  RawBidiReactor* StreamAggregatedResources(grpc::CallbackServerContext* context) override {
+    return NewStream<SotwVariant, AggregatedDiscoveryService>(server_, context,
+                                                              "StreamAggregatedResources", "");
+  }
+  RawBidiReactor* DeltaAggregatedResources(grpc::CallbackServerContext* context) override {
+    return NewStream<DeltaVariant, AggregatedDiscoveryService>(server_, context,
+                                                               "DeltaAggregatedResources", "");
+  }
+
+ private:
+  XdsServer::Impl* const server_;
+};
+
+// A per-type service with Stream<Suffix>, Delta<Suffix> and Fetch<Suffix>.
+#define XDSD_PER_TYPE_SERVICE(Name, Svc, Suffix, TypeUrl)                                      \
+  class Name : public Svc::WithRawCallbackMethod_Stream##Suffix<                              \
+                   Svc::WithRawCallbackMethod_Delta##Suffix<                                  \
+                       Svc::WithRawCallbackMethod_Fetch##Suffix<Svc::Service>>> {            \
+   public:                                                                                    \
+    explicit Name(XdsServer::Impl* server) : server_(server) {}                              \
+    RawBidiReactor* Stream##Suffix(grpc::CallbackServerContext* context) override {          \
+      return NewStream<SotwVariant, Svc>(server_, context, "Stream" #Suffix, TypeUrl);        \
+    }                                                                                         \
+    RawBidiReactor* Delta##Suffix(grpc::CallbackServerContext* context) override {           \
+      return NewStream<DeltaVariant, Svc>(server_, context, "Delta" #Suffix, TypeUrl);        \
+    }                                                                                         \
+    grpc::ServerUnaryReactor* Fetch##Suffix(grpc::CallbackServerContext* context,            \
+                                            const grpc::ByteBuffer* request,                   \
+                                            grpc::ByteBuffer* response) override {            \
+      return Fetch(server_, context, TypeUrl, request, response);                             \
+    }                                                                                         \
+                                                                                              \
+   private:                                                                                   \
+    XdsServer::Impl* const server_;                                                           \
+  }
+
+XDSD_PER_TYPE_SERVICE(ClusterService, envoy::service::cluster::v3::ClusterDiscoveryService,
+                      Clusters, kClusterType);
+XDSD_PER_TYPE_SERVICE(EndpointService, envoy::service::endpoint::v3::EndpointDiscoveryService,
+                      Endpoints, kEndpointType);
+XDSD_PER_TYPE_SERVICE(ListenerService, envoy::service::listener::v3::ListenerDiscoveryService,
+                      Listeners, kListenerType);
+XDSD_PER_TYPE_SERVICE(RouteService, envoy::service::route::v3::RouteDiscoveryService, Routes,
+                      kRouteType);
+XDSD_PER_TYPE_SERVICE(ScopedRouteService, envoy::service::route::v3::ScopedRoutesDiscoveryService,
+                      ScopedRoutes, kScopedRouteType);
+XDSD_PER_TYPE_SERVICE(SecretService, envoy::service::secret::v3::SecretDiscoveryService, Secrets,
+                      kSecretType);
+XDSD_PER_TYPE_SERVICE(RuntimeService, envoy::service::runtime::v3::RuntimeDiscoveryService,
+                      Runtime, kRuntimeType);
+XDSD_PER_TYPE_SERVICE(ExtensionConfigService,
+                      envoy::service::extension::v3::ExtensionConfigDiscoveryService,
+                      ExtensionConfigs, kExtensionConfigType);
+#undef XDSD_PER_TYPE_SERVICE
+
+using envoy::service::route::v3::VirtualHostDiscoveryService;
+class VirtualHostService : public VirtualHostDiscoveryService::WithRawCallbackMethod_DeltaVirtualHosts<
+                               VirtualHostDiscoveryService::Service> {
+ public:
+  explicit VirtualHostService(XdsServer::Impl* server) : server_(server) {}
+  RawBidiReactor* DeltaVirtualHosts(grpc::CallbackServerContext* context) override {
+    return NewStream<DeltaVariant, VirtualHostDiscoveryService>(server_, context,
+                                                                "DeltaVirtualHosts", kVirtualHostType);
+  }
+
+ private:
+  XdsServer::Impl* const server_;
+};
+
 }  // namespace
+
+std::vector<grpc::Service*> XdsServer::Impl::typed_services() {
+  if (typed_services_.empty()) {
+    typed_services_.push_back(std::make_unique<AdsService>(this));
+    typed_services_.push_back(std::make_unique<ClusterService>(this));
+    typed_services_.push_back(std::make_unique<EndpointService>(this));
+    typed_services_.push_back(std::make_unique<ListenerService>(this));
+    typed_services_.push_back(std::make_unique<RouteService>(this));
+    typed_services_.push_back(std::make_unique<ScopedRouteService>(this));
+    typed_services_.push_back(std::make_unique<VirtualHostService>(this));
+    typed_services_.push_back(std::make_unique<SecretService>(this));
+    typed_services_.push_back(std::make_unique<RuntimeService>(this));
+    typed_services_.push_back(std::make_unique<ExtensionConfigService>(this));
+  }
+  std::vector<grpc::Service*> services;
+  for (const auto& service : typed_services_) services.push_back(service.get());
+  return services;
+}
 
 grpc::ServerGenericBidiReactor* XdsServer::Impl::CreateReactor(
     grpc::GenericCallbackServerContext* context) {
@@ -519,11 +654,12 @@ grpc::ServerGenericBidiReactor* XdsServer::Impl::CreateReactor(
     case MethodInfo::Kind::kFetch:
       return new FetchCall(this, it->second.type_url);
     case MethodInfo::Kind::kDeltaStream:
-      return new XdsStream<DeltaVariant>(this, context, it->second.type_url);
+      return new XdsStream<DeltaVariant>(this, context->method(), context->peer(),
+                                         it->second.type_url);
     case MethodInfo::Kind::kStream:
       break;
   }
-  return new XdsStream<SotwVariant>(this, context, it->second.type_url);
+  return new XdsStream<SotwVariant>(this, context->method(), context->peer(), it->second.type_url);
 }
 
 XdsServer::XdsServer(SnapshotCache* cache, Callbacks* callbacks)
@@ -532,6 +668,8 @@ XdsServer::XdsServer(SnapshotCache* cache, Callbacks* callbacks)
 XdsServer::~XdsServer() = default;
 
 void XdsServer::RegisterOn(grpc::ServerBuilder& builder) {
+  for (grpc::Service* service : impl_->typed_services()) builder.RegisterService(service);
+  // Methods no typed service has (a misdirected client) get a clear UNIMPLEMENTED.
   builder.RegisterCallbackGenericService(impl_.get());
 }
 

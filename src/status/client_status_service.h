@@ -67,9 +67,8 @@ void AddStatusServices(grpc::ServerBuilder& builder, ClientStatusService* csds);
 
 // Serves gRPC server reflection (grpc.reflection.v1alpha.ServerReflection) on every gRPC server
 // built after the call: gRPC's reflection is a process-wide builder plugin, so this must come
-// before StartGrpcServer (a `configure` hook is too late). Reflection lists the typed services
-// (CSDS, health, reflection) and describes any type of the generated pool; the xDS services,
-// served by XdsServer's generic service, are not listed.
+// before StartGrpcServer (a `configure` hook is too late). Reflection lists every typed service
+// (the xDS services, CSDS, health, reflection) and describes any type of the generated pool.
 void EnableServerReflection();
 
 }  // namespace xdsd::status
