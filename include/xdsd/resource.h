@@ -102,8 +102,12 @@ class Resource {
   Resource& operator=(const Resource&) = delete;
 
  private:
-  Resource(std::string_view type_url, std::string name, std::string_view bytes,
-           std::chrono::milliseconds ttl, std::vector<std::string> aliases);
+  Resource(std::string_view type_url, std::string name, std::chrono::milliseconds ttl,
+           std::vector<std::string> aliases);
+  // Lays out the Any for a value of `size` bytes and returns where the value goes.
+  char* ReserveValue(size_t size);
+  // Computes the version once the value is in place.
+  void Seal();
 
   const std::string type_url_;
   const std::string name_;

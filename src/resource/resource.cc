@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -67,9 +68,16 @@ std::string_view TypeUrlFromShortName(std::string_view short_name) {
 
 absl::StatusOr<std::string> ResourceName(const google::protobuf::Message& message) {
   const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
-  const google::protobuf::FieldDescriptor* field = descriptor->FindFieldByName("name");
-  if (descriptor->full_name() == "envoy.config.endpoint.v3.ClusterLoadAssignment") {
-    field = descriptor->FindFieldByName("cluster_name");
+  // Snapshots name thousands of messages of a few types: remember the last type's field.
+  thread_local const google::protobuf::Descriptor* last_descriptor = nullptr;
+  thread_local const google::protobuf::FieldDescriptor* last_field = nullptr;
+  const google::protobuf::FieldDescriptor* field = last_field;
+  if (descriptor != last_descriptor) {
+    field = descriptor->FindFieldByName(
+        descriptor->full_name() == "envoy.config.endpoint.v3.ClusterLoadAssignment" ? "cluster_name"
+                                                                                      : "name");
+    last_descriptor = descriptor;
+    last_field = field;
   }
   if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
       field->is_repeated()) {
@@ -80,7 +88,10 @@ absl::StatusOr<std::string> ResourceName(const google::protobuf::Message& messag
 }
 
 std::string ContentHash(std::string_view bytes) {
-  return absl::StrFormat("%016x", XXH3_64bits(bytes.data(), bytes.size()));
+  uint64_t hash = XXH3_64bits(bytes.data(), bytes.size());
+  std::string hex(16, '0');
+  for (int i = 15; i >= 0; --i, hash >>= 4) hex[i] = "0123456789abcdef"[hash & 0xf];
+  return hex;
 }
 
 namespace {
@@ -89,54 +100,67 @@ std::atomic<uint64_t> g_instances_created{0};
 
 uint64_t Resource::instances_created() { return g_instances_created.load(); }
 
-Resource::Resource(std::string_view type_url, std::string name, std::string_view bytes,
-                   std::chrono::milliseconds ttl, std::vector<std::string> aliases)
-    : type_url_(type_url),
-      name_(std::move(name)),
-      version_(ContentHash(bytes)),
-      ttl_(ttl),
-      aliases_(std::move(aliases)) {
+Resource::Resource(std::string_view type_url, std::string name, std::chrono::milliseconds ttl,
+                   std::vector<std::string> aliases)
+    : type_url_(type_url), name_(std::move(name)), ttl_(ttl), aliases_(std::move(aliases)) {
   g_instances_created.fetch_add(1, std::memory_order_relaxed);
+}
+
+char* Resource::ReserveValue(size_t size) {
+  // google.protobuf.Any: type_url = 1, value = 2, both length-delimited.
+  any_.reserve(size + type_url_.size() + 16);
+  any_.push_back(0x0a);
+  AppendVarint(any_, type_url_.size());
+  any_.append(type_url_);
+  any_.push_back(0x12);
+  AppendVarint(any_, size);
+  value_offset_ = any_.size();
+  any_.resize(value_offset_ + size);
+  return any_.data() + value_offset_;
+}
+
+void Resource::Seal() {
+  version_ = ContentHash(bytes());
   // What a client is sent besides the body is part of the version too.
   if (ttl_.count() > 0 || !aliases_.empty()) {
     version_ = ContentHash(
         absl::StrCat(version_, "/ttl=", ttl_.count(), "/aliases=", absl::StrJoin(aliases_, ",")));
   }
-  // google.protobuf.Any: type_url = 1, value = 2, both length-delimited.
-  any_.reserve(bytes.size() + type_url.size() + 16);
-  any_.push_back(0x0a);
-  AppendVarint(any_, type_url.size());
-  any_.append(type_url);
-  any_.push_back(0x12);
-  AppendVarint(any_, bytes.size());
-  value_offset_ = any_.size();
-  any_.append(bytes);
 }
 
 absl::StatusOr<std::shared_ptr<const Resource>> Resource::FromMessage(
     const google::protobuf::Message& message, std::chrono::milliseconds ttl) {
   absl::StatusOr<std::string> name = ResourceName(message);
   if (!name.ok()) return name.status();
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    if (!message.SerializeToCodedStream(&coded)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot serialize ", message.GetDescriptor()->full_name(), " ", *name));
-    }
+  std::shared_ptr<Resource> resource(
+      new Resource(absl::StrCat(std::string(kTypeUrlPrefix), message.GetDescriptor()->full_name()),
+                   *std::move(name), ttl, {}));
+  // Serialized once, straight into the Any that every response will carry.
+  const size_t size = message.ByteSizeLong();
+  char* value = resource->ReserveValue(size);
+  google::protobuf::io::ArrayOutputStream array(value, static_cast<int>(size));
+  google::protobuf::io::CodedOutputStream coded(&array);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeWithCachedSizes(&coded);
+  if (coded.HadError() || static_cast<size_t>(coded.ByteCount()) != size) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot serialize ",
+                                                   message.GetDescriptor()->full_name(), " ",
+                                                   resource->name()));
   }
-  return FromBytes(absl::StrCat(std::string(kTypeUrlPrefix), message.GetDescriptor()->full_name()),
-                   *std::move(name), bytes, ttl);
+  resource->Seal();
+  return std::shared_ptr<const Resource>(std::move(resource));
 }
 
 std::shared_ptr<const Resource> Resource::FromBytes(std::string_view type_url, std::string name,
                                                     std::string_view bytes,
                                                     std::chrono::milliseconds ttl,
                                                     std::vector<std::string> aliases) {
-  return std::shared_ptr<const Resource>(
-      new Resource(type_url, std::move(name), bytes, ttl, std::move(aliases)));
+  std::shared_ptr<Resource> resource(
+      new Resource(type_url, std::move(name), ttl, std::move(aliases)));
+  if (!bytes.empty()) std::memcpy(resource->ReserveValue(bytes.size()), bytes.data(), bytes.size());
+  else resource->ReserveValue(0);
+  resource->Seal();
+  return resource;
 }
 
 }  // namespace xdsd

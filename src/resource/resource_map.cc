@@ -24,8 +24,10 @@ uint64_t ResourceMap::EntryHash(std::string_view name, std::string_view version)
 ResourceMap::ResourceMap() : chunks_(std::make_shared<const Chunks>()) {}
 
 ResourceMap::ResourceMap(std::vector<ResourcePtr> resources) {
-  std::sort(resources.begin(), resources.end(),
-            [](const ResourcePtr& a, const ResourcePtr& b) { return a->name() < b->name(); });
+  auto by_name = [](const ResourcePtr& a, const ResourcePtr& b) { return a->name() < b->name(); };
+  if (!std::is_sorted(resources.begin(), resources.end(), by_name)) {
+    std::sort(resources.begin(), resources.end(), by_name);
+  }
   auto chunks = std::make_shared<Chunks>();
   // Half-full chunks leave room for insertions before a chunk has to split.
   constexpr size_t kFill = kMaxChunk / 2;

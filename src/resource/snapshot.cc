@@ -41,8 +41,10 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Create(
   }
   std::shared_ptr<Snapshot> snapshot(new Snapshot());
   for (auto& [type_url, list] : by_type) {
-    std::sort(list.begin(), list.end(),
-              [](const ResourcePtr& a, const ResourcePtr& b) { return a->name() < b->name(); });
+    auto by_name = [](const ResourcePtr& a, const ResourcePtr& b) { return a->name() < b->name(); };
+    if (!std::is_sorted(list.begin(), list.end(), by_name)) {
+      std::sort(list.begin(), list.end(), by_name);
+    }
     auto twice = std::adjacent_find(list.begin(), list.end(), [](const auto& a, const auto& b) {
       return a->name() == b->name();
     });
