@@ -57,6 +57,10 @@ class Snapshot {
   static constexpr size_t kMaxMemos = 256;
   std::shared_ptr<const std::string> Memoize(const std::string& key,
                                              const std::function<std::string()>& make) const;
+  // The same for any shared object (the server keeps what streams hold of it here, so that
+  // streams holding the same resources share one copy).
+  std::shared_ptr<const void> MemoizeShared(
+      const std::string& key, const std::function<std::shared_ptr<const void>()>& make) const;
 
   // How many resources of all types.
   size_t size() const { return size_; }
@@ -75,7 +79,7 @@ class Snapshot {
   std::map<std::string, TypeResources, std::less<>> types_;
   size_t size_ = 0;
   mutable absl::Mutex memo_mu_;
-  mutable std::map<std::string, std::shared_ptr<const std::string>, std::less<>> memos_
+  mutable std::map<std::string, std::shared_ptr<const void>, std::less<>> memos_
       ABSL_GUARDED_BY(memo_mu_);
 };
 

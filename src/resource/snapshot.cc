@@ -73,18 +73,25 @@ Snapshot::TypeResources Snapshot::MakeTypeResources(ResourceMap resources) {
   return type;
 }
 
-std::shared_ptr<const std::string> Snapshot::Memoize(
-    const std::string& key, const std::function<std::string()>& make) const {
+std::shared_ptr<const void> Snapshot::MemoizeShared(
+    const std::string& key, const std::function<std::shared_ptr<const void>()>& make) const {
   {
     absl::MutexLock lock(&memo_mu_);
     auto it = memos_.find(key);
     if (it != memos_.end()) return it->second;
   }
   // Made outside the lock: two streams may both make it once; the first kept wins.
-  auto made = std::make_shared<const std::string>(make());
+  std::shared_ptr<const void> made = make();
   absl::MutexLock lock(&memo_mu_);
   if (memos_.size() >= kMaxMemos) return made;
   return memos_.emplace(key, std::move(made)).first->second;
+}
+
+std::shared_ptr<const std::string> Snapshot::Memoize(
+    const std::string& key, const std::function<std::string()>& make) const {
+  return std::static_pointer_cast<const std::string>(MemoizeShared(
+      key, [&make] { return std::static_pointer_cast<const void>(
+                         std::make_shared<const std::string>(make())); }));
 }
 
 ResourcePtr Snapshot::FindByNameOrAlias(std::string_view type_url, std::string_view name) const {

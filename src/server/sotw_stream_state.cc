@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "server/ads_order.h"
 #include "xdsd/resource.h"
 
@@ -38,6 +39,32 @@ SotwResponse FetchResponse(std::string_view type_url, const DiscoveryRequest& re
   return response;
 }
 
+std::shared_ptr<const std::set<std::string, std::less<>>> SotwStreamState::EmptyNames() {
+  static const auto* const kEmpty =
+      new std::shared_ptr<const std::set<std::string, std::less<>>>(
+          std::make_shared<const std::set<std::string, std::less<>>>());
+  return *kEmpty;
+}
+
+std::shared_ptr<const std::set<std::string, std::less<>>> SotwStreamState::InternNames(
+    uint64_t digest, std::set<std::string, std::less<>> names) {
+  // Weakly held: a set lives as long as a stream asks for it.
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* const pool =
+      new std::map<uint64_t, std::weak_ptr<const std::set<std::string, std::less<>>>>();
+  absl::MutexLock lock(&mu);
+  auto it = pool->find(digest);
+  if (it != pool->end()) {
+    if (auto shared = it->second.lock(); shared != nullptr && *shared == names) return shared;
+  }
+  auto made = std::make_shared<const std::set<std::string, std::less<>>>(std::move(names));
+  (*pool)[digest] = made;
+  if (pool->size() > 4096) {  // drop what no stream holds any more
+    std::erase_if(*pool, [](const auto& entry) { return entry.second.expired(); });
+  }
+  return made;
+}
+
 SotwStreamState::SotwStreamState(std::string_view stream_type_url)
     : stream_type_url_(stream_type_url) {}
 
@@ -68,8 +95,8 @@ void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& s
   }
 
   const bool added_names =
-      std::any_of(names.begin(), names.end(), [&](const std::string& n) { return !state.names.contains(n); });
-  const bool changed = first || added_names || wildcard != state.wildcard || names != state.names;
+      std::any_of(names.begin(), names.end(), [&](const std::string& n) { return !state.names->contains(n); });
+  const bool changed = first || added_names || wildcard != state.wildcard || names != *state.names;
   // PROTOCOL 11: names asked for anew are sent even when sent before. PROTOCOL 13: a full-state
   // type answers a changed subscription, so the client learns which names do not exist.
   if (first || (wildcard && !state.wildcard) || added_names ||
@@ -85,7 +112,7 @@ void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& s
   }
   if (changed) state.known_type_version.clear();
   state.wildcard = wildcard;
-  state.names = std::move(names);
+  state.names = InternNames(digest, std::move(names));
 }
 
 absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryRequest& request) {
@@ -159,7 +186,7 @@ SotwStreamState::Contents SotwStreamState::Desired(std::string_view type_url,
   if (snapshot_ == nullptr) return desired;
   const Snapshot::ResourceMap& resources = snapshot_->Resources(type_url);
   if (state.wildcard) return Contents(resources.begin(), resources.end());
-  for (const std::string& name : state.names) {
+  for (const std::string& name : *state.names) {
     auto it = resources.find(name);
     if (it != resources.end()) desired.emplace(name, it->second);
   }
@@ -228,6 +255,13 @@ SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState&
   state.sent_nonce = response.nonce;
   state.sent_version = response.version;
   state.sent_type_version = whole_subscription ? snapshot_->Version(type_url) : "";
+  if (whole_subscription) {
+    // Streams sent the whole subscription of the same names hold the same content: keep one.
+    const std::string key = absl::StrCat("sotw-contents|", response.type_url, "|",
+                                         state.wildcard ? "*" : absl::StrCat(state.names_digest));
+    contents = std::static_pointer_cast<const Contents>(snapshot_->MemoizeShared(
+        key, [&contents] { return std::static_pointer_cast<const void>(contents); }));
+  }
   state.sent = std::move(contents);
   return response;
 }
@@ -274,7 +308,7 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
       // resources, send the additions with the removed resources kept.
       Contents with_removed = desired;
       for (const auto& [name, resource] : *state.known) {
-        if (!desired.contains(name) && (state.wildcard || state.names.contains(name))) {
+        if (!desired.contains(name) && (state.wildcard || state.names->contains(name))) {
           with_removed.emplace(name, resource);
         }
       }

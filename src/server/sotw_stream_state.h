@@ -103,7 +103,8 @@ class SotwStreamState {
     bool subscribed = false;  // a request for the type arrived
     bool wildcard = false;
     bool legacy_wildcard = false;  // wildcard by an empty first request
-    std::set<std::string, std::less<>> names;
+    // Shared between the streams that ask for the same names (a fleet of Envoys asks alike).
+    std::shared_ptr<const std::set<std::string, std::less<>>> names = EmptyNames();
     bool force = false;  // answer the next time even if the content is unchanged
     // What the client holds. Shared with `sent` once ACKed: a stream keeps one copy.
     std::shared_ptr<const Contents> known = std::make_shared<const Contents>();
@@ -121,6 +122,11 @@ class SotwStreamState {
     absl::Time renewed_at = absl::InfinitePast();  // when `known`'s TTLs were last renewed
     bool heartbeat_due = false;
   };
+
+  static std::shared_ptr<const std::set<std::string, std::less<>>> EmptyNames();
+  // The set of `names`, shared with every stream that asked for the same names (by digest).
+  static std::shared_ptr<const std::set<std::string, std::less<>>> InternNames(
+      uint64_t digest, std::set<std::string, std::less<>> names);
 
   // What the snapshot holds for a type's subscription.
   Contents Desired(std::string_view type_url, const TypeState& state) const;
