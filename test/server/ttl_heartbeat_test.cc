@@ -22,7 +22,9 @@ using envoy::service::discovery::v3::DiscoveryRequest;
 using envoy::service::discovery::v3::DiscoveryResponse;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kTtl = std::chrono::milliseconds(600);
+// Heartbeats go out at half the TTL, within the server's 200 ms tick: a second leaves room for
+// a loaded machine.
+constexpr auto kTtl = std::chrono::milliseconds(1000);
 
 // What a client that honours TTLs holds: each resource lives until its TTL runs out, unless a
 // heartbeat (same version, no body) or an update renews it.
@@ -117,7 +119,7 @@ TEST_F(TtlHeartbeatTest, DeltaHeartbeatsKeepAResourceAliveUntilTheServerStops) {
     ack.set_response_nonce(response.nonce());
     ASSERT_TRUE(stream->Write(ack));
   }
-  EXPECT_GE(heartbeats, 4);
+  EXPECT_GE(heartbeats, 3);
   EXPECT_TRUE(model.Alive("expiring", Clock::now()));
   StopServerAndExpectExpiry(model, last_renewal);
 }
@@ -164,7 +166,7 @@ TEST_F(TtlHeartbeatTest, SotwWrapsTtlResourcesAndHeartbeats) {
     ack.set_response_nonce(response.nonce());
     ASSERT_TRUE(stream->Write(ack));
   }
-  EXPECT_GE(heartbeats, 4);
+  EXPECT_GE(heartbeats, 3);
   StopServerAndExpectExpiry(model, last_renewal);
 }
 
