@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git ca-certificates curl openssl
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates curl openssl python3
   nodejs npm
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcpp-httplib-dev libxxhash-dev
