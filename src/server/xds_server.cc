@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <thread>
-#include <map>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -37,51 +36,6 @@ using server::DeltaStreamState;
 using server::SotwRequestOutcome;
 using server::SotwResponse;
 using server::SotwStreamState;
-
-// What a gRPC method of the xDS services is.
-struct MethodInfo {
-  enum class Kind { kStream, kDeltaStream, kFetch };
-  Kind kind;
-  std::string_view type_url;  // "" for ADS
-};
-
-const std::map<std::string, MethodInfo, std::less<>>& Methods() {
-  static const auto* const kMethods = [] {
-    auto* methods = new std::map<std::string, MethodInfo, std::less<>>();
-    (*methods)["/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"] =
-        {MethodInfo::Kind::kStream, ""};
-    (*methods)["/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources"] =
-        {MethodInfo::Kind::kDeltaStream, ""};
-    (*methods)["/envoy.service.route.v3.VirtualHostDiscoveryService/DeltaVirtualHosts"] = {
-        MethodInfo::Kind::kDeltaStream, kVirtualHostType};
-    struct PerType {
-      std::string_view service;
-      std::string_view suffix;
-      std::string_view type_url;
-    };
-    const PerType per_type[] = {
-        {"envoy.service.cluster.v3.ClusterDiscoveryService", "Clusters", kClusterType},
-        {"envoy.service.endpoint.v3.EndpointDiscoveryService", "Endpoints", kEndpointType},
-        {"envoy.service.listener.v3.ListenerDiscoveryService", "Listeners", kListenerType},
-        {"envoy.service.route.v3.RouteDiscoveryService", "Routes", kRouteType},
-        {"envoy.service.route.v3.ScopedRoutesDiscoveryService", "ScopedRoutes", kScopedRouteType},
-        {"envoy.service.secret.v3.SecretDiscoveryService", "Secrets", kSecretType},
-        {"envoy.service.runtime.v3.RuntimeDiscoveryService", "Runtime", kRuntimeType},
-        {"envoy.service.extension.v3.ExtensionConfigDiscoveryService", "ExtensionConfigs",
-         kExtensionConfigType},
-    };
-    for (const PerType& t : per_type) {
-      (*methods)[absl::StrCat("/", std::string(t.service), "/Stream", std::string(t.suffix))] = {MethodInfo::Kind::kStream,
-                                                                       t.type_url};
-      (*methods)[absl::StrCat("/", std::string(t.service), "/Delta", std::string(t.suffix))] = {
-          MethodInfo::Kind::kDeltaStream, t.type_url};
-      (*methods)[absl::StrCat("/", std::string(t.service), "/Fetch", std::string(t.suffix))] = {MethodInfo::Kind::kFetch,
-                                                                      t.type_url};
-    }
-    return methods;
-  }();
-  return *kMethods;
-}
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
@@ -498,37 +452,6 @@ grpc::Status AnswerFetch(XdsServer::Impl* server, std::string_view type_url,
   return grpc::Status::OK;
 }
 
-// A unary Fetch reached through the generic service (a client that calls the method by name).
-class FetchCall : public grpc::ServerGenericBidiReactor {
- public:
-  FetchCall(XdsServer::Impl* server, std::string_view type_url)
-      : server_(server), type_url_(type_url) {
-    StartRead(&buffer_);
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request"));
-      return;
-    }
-    grpc::ByteBuffer response;
-    grpc::Status status = AnswerFetch(server_, type_url_, buffer_, &response);
-    if (!status.ok()) {
-      Finish(status);
-      return;
-    }
-    buffer_ = std::move(response);
-    StartWriteAndFinish(&buffer_, grpc::WriteOptions(), grpc::Status::OK);
-  }
-
-  void OnDone() override { delete this; }
-
- private:
-  XdsServer::Impl* const server_;
-  const std::string_view type_url_;
-  grpc::ByteBuffer buffer_;
-};
-
 using RawBidiReactor = grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>;
 
 // A stream of `Variant` for a typed raw method of `Service`.
@@ -648,18 +571,8 @@ std::vector<grpc::Service*> XdsServer::Impl::typed_services() {
 
 grpc::ServerGenericBidiReactor* XdsServer::Impl::CreateReactor(
     grpc::GenericCallbackServerContext* context) {
-  auto it = Methods().find(context->method());
-  if (it == Methods().end()) return new UnimplementedReactor(context->method());
-  switch (it->second.kind) {
-    case MethodInfo::Kind::kFetch:
-      return new FetchCall(this, it->second.type_url);
-    case MethodInfo::Kind::kDeltaStream:
-      return new XdsStream<DeltaVariant>(this, context->method(), context->peer(),
-                                         it->second.type_url);
-    case MethodInfo::Kind::kStream:
-      break;
-  }
-  return new XdsStream<SotwVariant>(this, context->method(), context->peer(), it->second.type_url);
+  // Every xDS method is a typed service's; what reaches the generic service is not served.
+  return new UnimplementedReactor(context->method());
 }
 
 XdsServer::XdsServer(SnapshotCache* cache, Callbacks* callbacks)
