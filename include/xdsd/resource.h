@@ -1,6 +1,5 @@
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -8,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "xdsd/resource_types.h"
 
 namespace google::protobuf {
 class Message;
@@ -15,49 +15,16 @@ class Message;
 
 namespace xdsd {
 
-// Type URLs of the resource types xdsd serves.
-inline constexpr std::string_view kClusterType = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
-inline constexpr std::string_view kEndpointType =
-    "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
-inline constexpr std::string_view kListenerType =
-    "type.googleapis.com/envoy.config.listener.v3.Listener";
-inline constexpr std::string_view kRouteType =
-    "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
-inline constexpr std::string_view kScopedRouteType =
-    "type.googleapis.com/envoy.config.route.v3.ScopedRouteConfiguration";
-inline constexpr std::string_view kVirtualHostType =
-    "type.googleapis.com/envoy.config.route.v3.VirtualHost";
-inline constexpr std::string_view kSecretType =
-    "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
-inline constexpr std::string_view kRuntimeType =
-    "type.googleapis.com/envoy.service.runtime.v3.Runtime";
-inline constexpr std::string_view kExtensionConfigType =
-    "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig";
-
-// Every type xdsd serves, in the order an ADS stream sends them after a change: make before
-// break (clusters and their endpoints before the listeners and routes that use them).
-inline constexpr std::array<std::string_view, 9> kAdsOrder = {
-    kClusterType, kEndpointType, kListenerType,        kRouteType, kScopedRouteType,
-    kVirtualHostType, kSecretType, kRuntimeType, kExtensionConfigType};
-
-// True for a known type URL.
-bool IsKnownType(std::string_view type_url);
-
-// True for the types whose state-of-the-world responses always carry every subscribed
-// resource, so that a missing one means "deleted" (listeners and clusters).
-bool IsFullStateType(std::string_view type_url);
-
-// The short name of a type for logs and URLs: "clusters", "endpoints", "listeners", "routes",
-// "scoped-routes", "virtual-hosts", "secrets", "runtimes", "extension-configs"; the type URL
-// itself for an unknown type.
-std::string_view TypeShortName(std::string_view type_url);
-
-// The type URL for a short name, or "" when there is none.
-std::string_view TypeUrlFromShortName(std::string_view short_name);
-
 // The name of a resource message, read by reflection from its `name` field (`cluster_name`
 // for a ClusterLoadAssignment). Works on generated and dynamic messages alike.
 absl::StatusOr<std::string> ResourceName(const google::protobuf::Message& message);
+
+// The canonical serialization of a message's content (what Resource::FromMessage stores):
+// fields in number order, map entries in key order, and every google.protobuf.Any inside, at
+// any depth, holding the canonical serialization of its own message (when the message's
+// descriptor pool knows its type). Equal content gives equal bytes however the message was
+// built.
+std::string CanonicalBytes(const google::protobuf::Message& message);
 
 // The stable content hash xdsd uses for versions: 16 lowercase hex digits, the same in every
 // process and on every machine.
@@ -69,14 +36,20 @@ std::string ContentHash(std::string_view bytes);
 // Thread-safe: immutable after construction.
 class Resource {
  public:
-  // Serializes `message` deterministically. The type URL comes from its descriptor, the name
-  // from ResourceName(). A `ttl` above zero makes the resource expire at clients that support
-  // resource TTLs unless the server renews it (it sends heartbeats while it serves it).
+  // Serializes `message` canonically: deterministically, with every Any inside re-encoded the
+  // same way, so that equal content always gives equal bytes and versions, whatever the
+  // message was built from (JSON with keys in any order, PackFrom, decoded bytes). The type URL
+  // comes from its descriptor, the name from ResourceName(). A `ttl` above zero makes the
+  // resource expire at clients that support resource TTLs unless the server renews it (it
+  // sends heartbeats while it serves it). `aliases` are other names it answers to (a virtual
+  // host's "route config/domain" names, PROTOCOL 27).
   static absl::StatusOr<std::shared_ptr<const Resource>> FromMessage(
-      const google::protobuf::Message& message, std::chrono::milliseconds ttl = {});
+      const google::protobuf::Message& message, std::chrono::milliseconds ttl = {},
+      std::vector<std::string> aliases = {});
 
-  // Takes `bytes`, already a serialized message of `type_url`'s type, named `name`. `aliases`
-  // are other names it answers to (a virtual host's "route config/domain" names, PROTOCOL 27).
+  // Takes `bytes` as they are: already the canonical serialization of a message of
+  // `type_url`'s type (as another Resource's bytes() are), named `name`. Bytes from anywhere
+  // else go through FromMessage, or equal content may get different versions.
   static std::shared_ptr<const Resource> FromBytes(std::string_view type_url, std::string name,
                                                    std::string_view bytes,
                                                    std::chrono::milliseconds ttl = {},

@@ -37,15 +37,8 @@ std::optional<std::pair<size_t, size_t>> StreamKind(std::string_view method) {
     return std::nullopt;
   }
   if (name == "AggregatedResources") return std::make_pair(variant, kAdsOrder.size());
-  static constexpr std::pair<std::string_view, std::string_view> kPerType[] = {
-      {"Clusters", kClusterType},       {"Endpoints", kEndpointType},
-      {"Listeners", kListenerType},     {"Routes", kRouteType},
-      {"ScopedRoutes", kScopedRouteType}, {"VirtualHosts", kVirtualHostType},
-      {"Secrets", kSecretType},         {"Runtime", kRuntimeType},
-      {"ExtensionConfigs", kExtensionConfigType},
-  };
-  for (const auto& [suffix, type_url] : kPerType) {
-    if (name == suffix) return std::make_pair(variant, *TypeIndex(type_url));
+  for (size_t i = 0; i < kResourceTypes.size(); ++i) {
+    if (name == kResourceTypes[i].method_suffix) return std::make_pair(variant, i);
   }
   return std::nullopt;
 }

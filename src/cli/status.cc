@@ -1,4 +1,5 @@
 #include "cli/status.h"
+#include "xdsd/resource_types.h"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -30,14 +31,10 @@ constexpr size_t kDefaultErrorWidth = 60;
 constexpr size_t kMinErrorWidth = 20;
 constexpr absl::string_view kSeparator = "  ";
 
-// Where the types the table lists first rank; the others come after, by name.
-int TypeRank(std::string_view type) {
-  static constexpr std::array<std::string_view, 4> kOrder = {"clusters", "endpoints",
-                                                             "listeners", "routes"};
-  for (size_t i = 0; i < kOrder.size(); ++i) {
-    if (kOrder[i] == type) return static_cast<int>(i);
-  }
-  return static_cast<int>(kOrder.size());
+// Where a type ranks in the table: in ADS order (xdsd's own type names), unknown types last.
+size_t TypeRank(std::string_view type) {
+  const ResourceType* known = FindResourceTypeByName(type);
+  return known != nullptr ? ResourceTypeIndex(known->type_url) : kResourceTypes.size();
 }
 
 // A string member of `object`, "" when absent or null; fails on any other type.

@@ -28,8 +28,6 @@
 #include "envoy/config/route/v3/scoped_route.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.pb.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "nlohmann/json.hpp"
 #include "xdsd/resource.h"
 #include "yaml-cpp/yaml.h"
@@ -46,50 +44,29 @@ using envoy::config::route::v3::VirtualHost;
 using envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
 using envoy::extensions::filters::network::tcp_proxy::v3::TcpProxy;
 
-// A key under `resources:` and the resource type it holds.
-struct ResourceKind {
-  absl::string_view key;
-  std::string_view type_url;
-  // How an error message calls one resource of the kind.
-  absl::string_view noun;
-};
-
-constexpr ResourceKind kKinds[] = {
-    {"clusters", kClusterType, "cluster"},
-    {"endpoints", kEndpointType, "ClusterLoadAssignment"},
-    {"listeners", kListenerType, "listener"},
-    {"routes", kRouteType, "route configuration"},
-    {"scoped_routes", kScopedRouteType, "scoped route configuration"},
-    {"secrets", kSecretType, "secret"},
-    {"runtimes", kRuntimeType, "runtime"},
-    {"extension_configs", kExtensionConfigType, "extension config"},
-};
-
-// Not a key of the file: the virtual hosts of a route configuration with `vhds` become
-// resources of their own (see SplitVhds).
-constexpr ResourceKind kVirtualHostKind = {"", kVirtualHostType, "virtual host"};
-
 constexpr std::string_view kHcmTypeUrl =
     "type.googleapis.com/"
     "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 constexpr std::string_view kTcpProxyTypeUrl =
     "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
 
-const ResourceKind* FindKind(absl::string_view key) {
-  for (const ResourceKind& kind : kKinds) {
-    if (kind.key == key) return &kind;
-  }
-  return nullptr;
+// Debian's Abseil is built with its own absl::string_view, distinct from std::string_view.
+absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// The type written under `key` in `resources:`, or null.
+const ResourceType* FindKind(absl::string_view key) {
+  const ResourceType* type = FindResourceTypeByName(std::string_view(key.data(), key.size()));
+  return type != nullptr && type->in_config ? type : nullptr;
 }
 
 std::string KindKeys() {
   std::vector<absl::string_view> keys;
-  for (const ResourceKind& kind : kKinds) keys.push_back(kind.key);
+  for (const ResourceType& type : kResourceTypes) {
+    if (type.in_config) keys.push_back(AbslView(type.name));
+  }
   return absl::StrJoin(keys, ", ");
 }
 
-// Debian's Abseil is built with its own absl::string_view, distinct from std::string_view.
-absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 std::string_view FullTypeName(std::string_view type_url) {
   return type_url.substr(type_url.rfind('/') + 1);
@@ -124,19 +101,6 @@ YAML::Node MapValue(const YAML::Node& node, absl::string_view key) {
     }
   }
   return YAML::Node(YAML::NodeType::Undefined);
-}
-
-// `message` serialized with map entries in key order, so that the same content always gives
-// the same bytes (and so the same version).
-std::string SerializeDeterministic(const google::protobuf::Message& message) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }
-  return bytes;
 }
 
 // Follows a field path such as "virtual_hosts[1].routes[3].route.cluster" from `node` as far
@@ -362,7 +326,7 @@ bool YamlToJson(const YAML::Node& node, Json* out, ConversionError* error) {
 
 // One resource as parsed, with where it was written.
 struct ParsedResource {
-  const ResourceKind* kind = nullptr;
+  const ResourceType* kind = nullptr;
   ResourcePtr resource;
   std::string file;
   // "listeners[0]", or "groups[1].resources.listeners[0]".
@@ -432,7 +396,7 @@ class ConfigBuilder {
 
   void AddResources(const YAML::Node& node, absl::string_view file, absl::string_view prefix,
                     ResourceSet* set);
-  void AddResource(const YAML::Node& node, absl::string_view file, const ResourceKind& kind,
+  void AddResource(const YAML::Node& node, absl::string_view file, const ResourceType& kind,
                    std::string path, ResourceSet* set);
   // Adds one VirtualHost resource per virtual host of `route_config` (which has `vhds`),
   // named "<route config>/<virtual host>" with the aliases "<route config>/<domain>", and
@@ -506,7 +470,7 @@ void ConfigBuilder::AddResources(const YAML::Node& node, absl::string_view file,
   }
   for (const auto& entry : node) {
     std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
-    const ResourceKind* kind = FindKind(key);
+    const ResourceType* kind = FindKind(key);
     if (kind == nullptr) {
       AddError(file, entry.first.Mark(), absl::StrCat(where, ".", key),
                absl::StrCat("unknown resource type (known: ", KindKeys(), ")"));
@@ -515,7 +479,7 @@ void ConfigBuilder::AddResources(const YAML::Node& node, absl::string_view file,
     if (entry.second.IsNull()) continue;
     if (!entry.second.IsSequence()) {
       AddError(file, entry.second.Mark(), absl::StrCat(where, ".", key),
-               absl::StrCat("must be a list of ", kind->noun, " resources"));
+               absl::StrCat("must be a list of ", AbslView(kind->noun), " resources"));
       continue;
     }
     for (size_t i = 0; i < entry.second.size(); ++i) {
@@ -528,9 +492,9 @@ void ConfigBuilder::AddResources(const YAML::Node& node, absl::string_view file,
 }
 
 void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
-                                const ResourceKind& kind, std::string path, ResourceSet* set) {
+                                const ResourceType& kind, std::string path, ResourceSet* set) {
   if (!node.IsMap()) {
-    AddError(file, node.Mark(), path, absl::StrCat("a ", kind.noun, " must be a map"));
+    AddError(file, node.Mark(), path, absl::StrCat("a ", AbslView(kind.noun), " must be a map"));
     return;
   }
   std::string_view type_name = FullTypeName(kind.type_url);
@@ -577,8 +541,7 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
   }
   if (name->empty()) {
     AddError(file, node.Mark(), parsed.path,
-             absl::StrCat("a ", kind.noun, " needs a ",
-                          kind.type_url == kEndpointType ? "cluster_name" : "name"));
+             absl::StrCat("a ", AbslView(kind.noun), " needs a ", AbslView(kind.name_field)));
     return;
   }
   std::vector<ParsedResource> virtual_hosts;
@@ -597,7 +560,14 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
       return;
     }
   }
-  parsed.resource = Resource::FromBytes(kind.type_url, *std::move(name), *bytes, ttl);
+  // Stored canonically: the JSON parser writes fields (and the values of Anys) in the order
+  // they were written, and a reordered file must not change a version.
+  if (kind.type_url == kRouteType && !message->ParseFromString(*bytes)) {
+    AddError(file, node.Mark(), parsed.path, "internal error: the parsed resource does not decode");
+    return;
+  }
+  parsed.resource = Resource::FromBytes(kind.type_url, *std::move(name), CanonicalBytes(*message),
+                                        ttl);
   set->resources.push_back(std::move(parsed));
   for (ParsedResource& virtual_host : virtual_hosts) {
     set->resources.push_back(std::move(virtual_host));
@@ -621,7 +591,7 @@ std::string ConfigBuilder::SplitVhds(RouteConfiguration route_config, const Pars
     if (yaml_hosts.IsSequence() && static_cast<size_t>(v) < yaml_hosts.size()) {
       yaml.reset(yaml_hosts[v]);
     }
-    ParsedResource host{&kVirtualHostKind, nullptr, parsed.file,
+    ParsedResource host{FindResourceType(kVirtualHostType), nullptr, parsed.file,
                         absl::StrCat(parsed.path, ".virtual_hosts[", v, "]"), yaml};
     if (virtual_host.name().empty()) {
       AddResourceError(host, "", "a virtual host needs a name");
@@ -647,13 +617,12 @@ std::string ConfigBuilder::SplitVhds(RouteConfiguration route_config, const Pars
       }
     }
     host.resource = Resource::FromBytes(kVirtualHostType, std::move(name),
-                                        SerializeDeterministic(virtual_host), ttl,
-                                        std::move(aliases));
+                                        CanonicalBytes(virtual_host), ttl, std::move(aliases));
     out->push_back(std::move(host));
   }
   // Envoy fetches the virtual hosts on demand, over VHDS.
   route_config.clear_virtual_hosts();
-  return SerializeDeterministic(route_config);
+  return CanonicalBytes(route_config);
 }
 
 void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
@@ -886,7 +855,7 @@ SnapshotPtr ConfigBuilder::BuildSet(const ResourceSet& set) {
         &parsed);
     if (!inserted) {
       AddError(parsed.file, parsed.node.Mark(), parsed.path,
-               absl::StrCat(parsed.kind->noun, " \"", resource.name(),
+               absl::StrCat(AbslView(parsed.kind->noun), " \"", resource.name(),
                             "\" is defined twice (first at ", it->second->file, ":",
                             LineOf(it->second->node.Mark()), ": ", it->second->path, ")"));
     }

@@ -13,22 +13,10 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
+#include "resource/canonical.h"
 
 namespace xdsd {
 namespace {
-
-struct TypeNames {
-  std::string_view type_url;
-  std::string_view short_name;
-};
-
-constexpr TypeNames kTypeNames[] = {
-    {kClusterType, "clusters"},          {kEndpointType, "endpoints"},
-    {kListenerType, "listeners"},        {kRouteType, "routes"},
-    {kScopedRouteType, "scoped-routes"}, {kVirtualHostType, "virtual-hosts"},
-    {kSecretType, "secrets"},            {kRuntimeType, "runtimes"},
-    {kExtensionConfigType, "extension-configs"},
-};
 
 constexpr std::string_view kTypeUrlPrefix = "type.googleapis.com/";
 
@@ -42,29 +30,6 @@ void AppendVarint(std::string& out, uint64_t value) {
 }
 
 }  // namespace
-
-bool IsKnownType(std::string_view type_url) {
-  return std::any_of(std::begin(kTypeNames), std::end(kTypeNames),
-                     [&](const TypeNames& t) { return t.type_url == type_url; });
-}
-
-bool IsFullStateType(std::string_view type_url) {
-  return type_url == kListenerType || type_url == kClusterType;
-}
-
-std::string_view TypeShortName(std::string_view type_url) {
-  for (const TypeNames& t : kTypeNames) {
-    if (t.type_url == type_url) return t.short_name;
-  }
-  return type_url;
-}
-
-std::string_view TypeUrlFromShortName(std::string_view short_name) {
-  for (const TypeNames& t : kTypeNames) {
-    if (t.short_name == short_name) return t.type_url;
-  }
-  return "";
-}
 
 absl::StatusOr<std::string> ResourceName(const google::protobuf::Message& message) {
   const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
@@ -129,19 +94,24 @@ void Resource::Seal() {
 }
 
 absl::StatusOr<std::shared_ptr<const Resource>> Resource::FromMessage(
-    const google::protobuf::Message& message, std::chrono::milliseconds ttl) {
+    const google::protobuf::Message& message, std::chrono::milliseconds ttl,
+    std::vector<std::string> aliases) {
   absl::StatusOr<std::string> name = ResourceName(message);
   if (!name.ok()) return name.status();
+  // Nested Anys carry the bytes they were built with; the canonical copy re-encodes them, so
+  // that equal content gives equal bytes (and versions) whatever the source.
+  std::unique_ptr<google::protobuf::Message> canonical = resource::CanonicalCopy(message);
+  const google::protobuf::Message& source = canonical != nullptr ? *canonical : message;
   std::shared_ptr<Resource> resource(
       new Resource(absl::StrCat(std::string(kTypeUrlPrefix), message.GetDescriptor()->full_name()),
-                   *std::move(name), ttl, {}));
+                   *std::move(name), ttl, std::move(aliases)));
   // Serialized once, straight into the Any that every response will carry.
-  const size_t size = message.ByteSizeLong();
+  const size_t size = source.ByteSizeLong();
   char* value = resource->ReserveValue(size);
   google::protobuf::io::ArrayOutputStream array(value, static_cast<int>(size));
   google::protobuf::io::CodedOutputStream coded(&array);
   coded.SetSerializationDeterministic(true);
-  message.SerializeWithCachedSizes(&coded);
+  source.SerializeWithCachedSizes(&coded);
   if (coded.HadError() || static_cast<size_t>(coded.ByteCount()) != size) {
     return absl::InvalidArgumentError(absl::StrCat("cannot serialize ",
                                                    message.GetDescriptor()->full_name(), " ",

@@ -32,7 +32,7 @@ absl::StatusOr<ResourcePtr> ParseResource(std::string_view type_url, std::string
   absl::StatusOr<std::string> name = ResourceName(*message);
   if (!name.ok()) return name.status();
   if (name->empty()) return absl::InvalidArgumentError("the resource has no name");
-  return Resource::FromBytes(type_url, *std::move(name), *bytes);
+  return Resource::FromBytes(type_url, *std::move(name), CanonicalBytes(*message));
 }
 
 }  // namespace

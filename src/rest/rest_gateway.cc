@@ -38,23 +38,13 @@ int HttpStatusOf(const absl::Status& status) {
 
 }  // namespace
 
-std::string_view TypeUrlOfRestPath(std::string_view type) {
-  if (type == "clusters") return kClusterType;
-  if (type == "endpoints") return kEndpointType;
-  if (type == "listeners") return kListenerType;
-  if (type == "routes") return kRouteType;
-  if (type == "scoped-routes") return kScopedRouteType;
-  if (type == "secrets") return kSecretType;
-  if (type == "runtime") return kRuntimeType;
-  if (type == "extension_configs") return kExtensionConfigType;
-  return "";
-}
-
 RestGateway::RestGateway(const SnapshotCache* cache, Callbacks* callbacks)
     : cache_(cache), callbacks_(callbacks) {}
 
 HttpReply RestGateway::Handle(std::string_view type, std::string_view body) const {
-  const std::string_view type_url = TypeUrlOfRestPath(type);
+  const ResourceType* resource_type = FindResourceTypeByRestPath(type);
+  const std::string_view type_url =
+      resource_type != nullptr ? resource_type->type_url : std::string_view();
   if (type_url.empty()) {
     return Error(404, absl::StrCat("unknown xDS type \"", std::string(type), "\""));
   }

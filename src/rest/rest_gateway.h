@@ -25,8 +25,8 @@ struct HttpReply {
 //     404  an unknown type
 //     503  no configuration for the node yet
 //
-// <type> is clusters, endpoints, listeners, routes, scoped-routes, secrets, runtime or
-// extension_configs, as Envoy's REST config sources name them. Resources are printed as
+// <type> is a ResourceType::rest_path (clusters, endpoints, listeners, routes, scoped-routes,
+// secrets, runtime, extension_configs), as Envoy's API names its REST paths. Resources are printed as
 // Envoy JSON, extensions inside Any included.
 //
 // Thread-safe. The cache and the callbacks must outlive it.
@@ -42,8 +42,5 @@ class RestGateway {
   const SnapshotCache* const cache_;
   Callbacks* const callbacks_;
 };
-
-// The type URL for a REST path's type ("clusters" → the Cluster type URL), or "" if unknown.
-std::string_view TypeUrlOfRestPath(std::string_view type);
 
 }  // namespace xdsd::rest

@@ -65,20 +65,21 @@ TEST(GlobMatchTest, StarAndQuestionMark) {
   EXPECT_FALSE(GlobMatch("?", ""));
 }
 
-TEST(ParseFleetStatusTest, SortsByNodeThenClustersEndpointsListenersRoutesThenOthers) {
+TEST(ParseFleetStatusTest, SortsByNodeThenTypesInAdsOrderThenUnknownTypes) {
   const FleetStatus status = Parse(NodesJson({
       NodeJson("b", {TypeJson("secrets", "SYNCED", "s1", "s1"),
                      TypeJson("routes", "SYNCED", "r1", "r1"),
                      TypeJson("clusters", "SYNCED", "c1", "c1"),
                      TypeJson("listeners", "SYNCED", "l1", "l1"),
                      TypeJson("endpoints", "SYNCED", "e1", "e1"),
-                     TypeJson("runtime", "SYNCED", "t1", "t1")}),
+                     TypeJson("runtimes", "SYNCED", "t1", "t1"),
+                     TypeJson("made-up", "SYNCED", "m1", "m1")}),
       NodeJson("a", {TypeJson("listeners", "PENDING", "l2", "l1")}),
   }));
   std::vector<std::string> order;
   for (const TypeRow& row : status.rows) order.push_back(row.node + "/" + row.type);
   EXPECT_THAT(order, ElementsAre("a/listeners", "b/clusters", "b/endpoints", "b/listeners",
-                                 "b/routes", "b/runtime", "b/secrets"));
+                                 "b/routes", "b/secrets", "b/runtimes", "b/made-up"));
   EXPECT_THAT(status.nodes, ElementsAre("a", "b"));
   ASSERT_TRUE(status.config.has_value());
   EXPECT_EQ(status.config->source, "/etc/xdsd/conf.d");
