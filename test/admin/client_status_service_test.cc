@@ -5,16 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "support/poll.h"
 #include "xdsd/callbacks_chain.h"
 #include "xdsd/server.h"
 #include "xdsd/snapshot.h"
@@ -29,19 +28,10 @@ using envoy::service::status::v3::ClientConfig;
 using envoy::service::status::v3::ClientStatusDiscoveryService;
 using envoy::service::status::v3::ClientStatusRequest;
 using envoy::service::status::v3::ClientStatusResponse;
+using xdsd::testing::PollUntil;
 
 std::chrono::system_clock::time_point Deadline() {
   return std::chrono::system_clock::now() + std::chrono::seconds(20);
-}
-
-// Polls `condition` until it holds or 10 s pass.
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval
-  }
-  return condition();
 }
 
 const ClientConfig::GenericXdsConfig* Find(const ClientConfig& config, std::string_view type_url) {
@@ -169,7 +159,7 @@ TEST_F(ClientStatusServiceTest, ReportsAckedAndNackedResourcesOfAnAdsClient) {
   ASSERT_TRUE(stream->Write(nack));
 
   ClientStatusResponse response;
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(PollUntil(absl::Seconds(10), [&] {
     response = Fetch(ClientStatusRequest());
     if (response.config_size() != 1) return false;
     const auto* cds = Find(response.config(0), kClusterType);

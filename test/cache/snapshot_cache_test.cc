@@ -4,10 +4,13 @@
 
 #include <thread>
 
+#include "support/poll.h"
+
 namespace xdsd {
 namespace {
 
 using envoy::config::core::v3::Node;
+using xdsd::testing::PollUntil;
 
 Node MakeNode(const std::string& id, const std::string& cluster = "") {
   Node node;
@@ -160,16 +163,6 @@ TEST(SnapshotCacheTest, FleetWideTypeReplacesEachKeysOwnAndUpdatesIncrementally)
   EXPECT_EQ(cache.GetSnapshot("nobody"), nullptr);
 }
 
-template <typename F>
-bool Eventually(F condition, absl::Duration limit = absl::Seconds(5)) {
-  const absl::Time deadline = absl::Now() + limit;
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(5));  // poll interval
-  }
-  return condition();
-}
-
 TEST(SnapshotCacheTest, ABurstOfChangesIsOnePushAfterTheQuietPeriod) {
   SnapshotCache cache(NodeIdHash, PushOptions{absl::Milliseconds(100), absl::Seconds(5)});
   auto watcher = std::make_shared<RecordingWatcher>();
@@ -181,7 +174,7 @@ TEST(SnapshotCacheTest, ABurstOfChangesIsOnePushAfterTheQuietPeriod) {
     cache.SetSnapshot("n", last);
   }
   EXPECT_EQ(cache.GetSnapshot("n"), last);  // readable at once
-  ASSERT_TRUE(Eventually([&] { return !watcher->Seen().empty(); }));
+  ASSERT_TRUE(PollUntil(absl::Seconds(5), [&] { return !watcher->Seen().empty(); }));
   EXPECT_EQ(watcher->Seen().size(), 1u);
   EXPECT_EQ(watcher->Seen()[0].first, last);
 }

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "integration/subprocess.h"
 #include "integration/xdsd_process.h"
+#include "support/poll.h"
 
 namespace xdsd::cli {
 namespace {
@@ -31,6 +32,7 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 using xdsd::testing::CommandResult;
+using xdsd::testing::kIntegrationPollInterval;
 using xdsd::testing::PollUntil;
 using xdsd::testing::RunCommand;
 using xdsd::testing::Subprocess;
@@ -72,7 +74,7 @@ StatusRun PollStatus(const std::string& scratch, const std::vector<std::string>&
   PollUntil(kTimeout, [&] {
     run = RunStatusCommand(scratch, flags);
     return run.exit_code == exit_code && run.out.find(text) != std::string::npos;
-  });
+  }, kIntegrationPollInterval);
   return run;
 }
 

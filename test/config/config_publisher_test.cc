@@ -2,17 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
+#include "support/poll.h"
 #include "xdsd/resource.h"
 
 namespace xdsd::config {
 namespace {
 
 namespace fs = std::filesystem;
+using xdsd::testing::PollUntil;
 
 // A listener on `port` routing everything to cluster `cluster`, which has one endpoint.
 std::string ConfigText(const std::string& cluster, int port = 10000) {
@@ -48,16 +48,6 @@ std::string ConfigText(const std::string& cluster, int port = 10000) {
     type: STATIC
     load_assignment: {cluster_name: b, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 8002}}}}]}]}
 )";
-}
-
-template <typename F>
-bool Eventually(F condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval
-  }
-  return condition();
 }
 
 class ConfigPublisherTest : public ::testing::Test {
@@ -144,9 +134,11 @@ TEST_F(ConfigPublisherTest, WatchReloadsASavedChange) {
   ASSERT_TRUE(publisher.Watch().ok());
   const std::string before = cache.GetSnapshot("")->Version(kRouteType);
   Write(ConfigText("b"));
-  EXPECT_TRUE(Eventually([&] { return cache.GetSnapshot("")->Version(kRouteType) != before; }));
+  EXPECT_TRUE(PollUntil(absl::Seconds(5),
+                        [&] { return cache.GetSnapshot("")->Version(kRouteType) != before; }));
   Write("resources: {listeners: [{name: x, adress: {}}]}\n");
-  EXPECT_TRUE(Eventually([&] { return publisher.status().last_error.has_value(); }));
+  EXPECT_TRUE(
+      PollUntil(absl::Seconds(5), [&] { return publisher.status().last_error.has_value(); }));
   EXPECT_NE(publisher.status().last_error->find("adress"), std::string::npos);
 }
 

@@ -3,31 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <thread>
+
+#include "support/poll.h"
 
 namespace xdsd::config {
 namespace {
 
 namespace fs = std::filesystem;
+using xdsd::testing::PollUntil;
 
 void WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
-}
-
-// Polls `condition` until it holds or `seconds` pass.
-template <typename F>
-bool Eventually(F condition, int seconds = 5) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval
-  }
-  return condition();
 }
 
 class ConfigWatcherTest : public ::testing::Test {
@@ -50,7 +40,7 @@ TEST_F(ConfigWatcherTest, SeesAWrite) {
   ConfigWatcher watcher(file.string(), {}, [&] { ++calls; });
   ASSERT_TRUE(watcher.Start().ok());
   WriteFile(file, "resources: {clusters: []}\n");
-  EXPECT_TRUE(Eventually([&] { return calls.load() == 1; }));
+  EXPECT_TRUE(PollUntil(absl::Seconds(5), [&] { return calls.load() == 1; }));
 }
 
 TEST_F(ConfigWatcherTest, SeesAFileReplacedByRename) {
@@ -61,7 +51,7 @@ TEST_F(ConfigWatcherTest, SeesAFileReplacedByRename) {
   ASSERT_TRUE(watcher.Start().ok());
   WriteFile(dir_ / ".xdsd.yaml.swp", "resources: {routes: []}\n");
   fs::rename(dir_ / ".xdsd.yaml.swp", file);
-  EXPECT_TRUE(Eventually([&] { return calls.load() == 1; }));
+  EXPECT_TRUE(PollUntil(absl::Seconds(5), [&] { return calls.load() == 1; }));
 }
 
 TEST_F(ConfigWatcherTest, ABurstOfWritesMakesOneCall) {
@@ -73,10 +63,10 @@ TEST_F(ConfigWatcherTest, ABurstOfWritesMakesOneCall) {
   ConfigWatcher watcher(file.string(), options, [&] { ++calls; });
   ASSERT_TRUE(watcher.Start().ok());
   for (int i = 0; i < 5; ++i) WriteFile(file, "resources: {} # " + std::to_string(i) + "\n");
-  ASSERT_TRUE(Eventually([&] { return calls.load() >= 1; }));
+  ASSERT_TRUE(PollUntil(absl::Seconds(5), [&] { return calls.load() >= 1; }));
   // A later, separate change makes exactly one more call: the burst made one.
   WriteFile(file, "resources: {clusters: []}\n");
-  ASSERT_TRUE(Eventually([&] { return calls.load() >= 2; }));
+  ASSERT_TRUE(PollUntil(absl::Seconds(5), [&] { return calls.load() >= 2; }));
   EXPECT_EQ(calls.load(), 2);
 }
 
@@ -86,9 +76,9 @@ TEST_F(ConfigWatcherTest, WatchesEveryConfigFileOfADirectory) {
   ConfigWatcher watcher(dir_.string(), {}, [&] { ++calls; });
   ASSERT_TRUE(watcher.Start().ok());
   WriteFile(dir_ / "b.json", "{}\n");
-  ASSERT_TRUE(Eventually([&] { return calls.load() == 1; }));
+  ASSERT_TRUE(PollUntil(absl::Seconds(5), [&] { return calls.load() == 1; }));
   fs::remove(dir_ / "a.yaml");
-  EXPECT_TRUE(Eventually([&] { return calls.load() == 2; }));
+  EXPECT_TRUE(PollUntil(absl::Seconds(5), [&] { return calls.load() == 2; }));
 }
 
 TEST_F(ConfigWatcherTest, MissingPathIsAnError) {

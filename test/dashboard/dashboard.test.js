@@ -15,7 +15,7 @@ const path = require('node:path');
 const { after, before, describe, test } = require('node:test');
 const { chromium } = require('playwright-core');
 const { AdsClient } = require('./lib/ads_client');
-const { waitFor, withTimeout } = require('./lib/poll');
+const { pollUntil, withTimeout } = require('../support/poll');
 const { Xdsd } = require('./lib/xdsd');
 
 const BINARY = process.env.XDSD_BINARY ||
@@ -100,7 +100,7 @@ describe('the dashboard', () => {
   // Polls the page until `check(state)` passes (it asserts); fails with the last assertion.
   async function waitForPage(what, check, timeoutMs = PAGE_WAIT_MS) {
     let last;
-    return waitFor(what, timeoutMs, async () => {
+    return pollUntil(what, timeoutMs, async () => {
       last = await page.evaluate(readPage);
       check(last);
       return last;

@@ -19,7 +19,8 @@ using ::testing::UnorderedElementsAre;
 
 class DeltaProtocolTest : public XdsdFixture {
  protected:
-  // PROTOCOL 20, checked after every test: every response has a nonce, unique in its stream.
+  // PROTOCOL 20 and 4, checked after every test: every response has a nonce, unique in its
+  // stream.
   static void ExpectNoncesUnique(const DeltaClientState& state) {
     std::map<int, std::set<std::string>> seen;
     for (const ReceivedResponse& response : state.responses) {

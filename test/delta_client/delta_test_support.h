@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "integration/xdsd_process.h"
+#include "support/poll.h"
 
 namespace xdsd::testing {
 
@@ -183,7 +184,7 @@ class XdsdFixture : public ::testing::Test {
     ASSERT_TRUE(PollUntil(kResponseTimeout, [&] {
       const std::string now = ConfigVersion();
       return !now.empty() && now != before;
-    })) << "xdsd did not reload " << config_path() << "; its log:\n"
+    }, kIntegrationPollInterval)) << "xdsd did not reload " << config_path() << "; its log:\n"
         << xdsd_->Log();
   }
 

@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "integration/subprocess.h"
 #include "integration/xdsd_process.h"
+#include "support/poll.h"
 
 namespace xdsd::testing {
 namespace {
@@ -53,7 +54,7 @@ TEST(EmbedExampleTest, PublishesOneMoreListenerPerLineOfInput) {
     std::smatch match;
     const std::string text = ReadFileOrEmpty(out_path);
     return std::regex_search(text, match, kServing) && absl::SimpleAtoi(match[1].str(), &port);
-  })) << output();
+  }, kIntegrationPollInterval)) << output();
 
   auto channel =
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
@@ -72,7 +73,7 @@ TEST(EmbedExampleTest, PublishesOneMoreListenerPerLineOfInput) {
 
   ASSERT_TRUE(PollUntil(absl::Seconds(10), [&] {
     return ReadFileOrEmpty(out_path).find("node \"embed-probe\" connected") != std::string::npos;
-  })) << output();
+  }, kIntegrationPollInterval)) << output();
 
   // ACK, then ask for one more listener.
   request.clear_node();
@@ -86,7 +87,7 @@ TEST(EmbedExampleTest, PublishesOneMoreListenerPerLineOfInput) {
   EXPECT_NE(second.version_info(), first.version_info());
   EXPECT_TRUE(PollUntil(absl::Seconds(10), [&] {
     return ReadFileOrEmpty(out_path).find("published configuration 2") != std::string::npos;
-  })) << output();
+  }, kIntegrationPollInterval)) << output();
 
   context.TryCancel();
   stream->Finish();

@@ -36,6 +36,7 @@
 #include "gtest/gtest.h"
 #include "integration/xdsd_process.h"
 #include "nlohmann/json.hpp"
+#include "support/poll.h"
 
 namespace xdsd::testing {
 namespace {
@@ -508,7 +509,7 @@ TEST(GrpcCppXdsClientTest, ProxylessChannelReachesBackendThroughXdsd) {
       if (SyncState(nodes, "grpc-cpp-test", type) != "SYNCED") return false;
     }
     return true;
-  });
+  }, kIntegrationPollInterval);
   EXPECT_TRUE(synced) << "/v1/nodes:\n" << nodes;
 
   const std::string log = (*xdsd)->Log();
@@ -574,7 +575,8 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
 
   // From here on, calls run without a pause through every change: none may fail.
   ContinuousCaller caller(channel);
-  ASSERT_TRUE(PollUntil(absl::Seconds(5), [&] { return caller.tally().calls >= 20; }));
+  ASSERT_TRUE(PollUntil(
+      absl::Seconds(5), [&] { return caller.tally().calls >= 20; }, kIntegrationPollInterval));
   EXPECT_EQ(caller.tally().answers[backend_a.name()], caller.tally().calls)
       << Describe(caller.tally());
 
@@ -644,7 +646,8 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
     refused = ConfigStatus(xdsd);
     return refused.is_object() &&
            refused.value("reloads_failed", 0) > before_broken.value("reloads_failed", 0);
-  })) << "/v1/config: " << refused.dump() << "\nxdsd log:\n" << xdsd.Log();
+  }, kIntegrationPollInterval))
+      << "/v1/config: " << refused.dump() << "\nxdsd log:\n" << xdsd.Log();
   const int64_t refused_ms = MillisecondsSince(saved_broken);
   EXPECT_EQ(refused.value("version", ""), before_broken.value("version", ""));
   ASSERT_TRUE(refused["last_error"].is_object()) << refused.dump();
@@ -677,7 +680,7 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
     nodes = xdsd.HttpGet("/v1/nodes").value_or("");
     held = NodeTypes(nodes, kNodeId);
     return AllTypesSynced(held);
-  })) << "/v1/nodes before the restart:\n" << nodes;
+  }, kIntegrationPollInterval)) << "/v1/nodes before the restart:\n" << nodes;
   const std::string served_version = ConfigStatus(xdsd).value("version", "");
 
   const absl::Time stopping = absl::Now();
@@ -800,14 +803,14 @@ TEST(XdsdDemoTest, NackIsLoggedAndReportedWithTheClientsError) {
       if (!body.ok()) return false;
       nodes = *body;
       return nodes.find("NACKED") != std::string::npos;
-    })) << nodes;
+    }, kIntegrationPollInterval)) << nodes;
     EXPECT_NE(nodes.find("port 10000 is taken"), std::string::npos) << nodes;
     EXPECT_TRUE(PollUntil(absl::Seconds(10), [&] {
       const std::string log = (*xdsd)->Log();
       return log.find("warn") != std::string::npos &&
              log.find("NACK from node nacker") != std::string::npos &&
              log.find("port 10000 is taken") != std::string::npos;
-    })) << (*xdsd)->Log();
+    }, kIntegrationPollInterval)) << (*xdsd)->Log();
     context.TryCancel();
     stream->Finish();
   }

@@ -13,7 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "support/poll.h"
 
 extern char** environ;
 
@@ -103,13 +103,9 @@ bool Subprocess::Running() {
 }
 
 absl::StatusOr<int> Subprocess::Wait(absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (Running()) {
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("process ", pid_, " still running after ", absl::FormatDuration(timeout)));
-    }
-    absl::SleepFor(absl::Milliseconds(10));
+  if (!PollUntil(timeout, [this] { return !Running(); })) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("process ", pid_, " still running after ", absl::FormatDuration(timeout)));
   }
   return wait_status_;
 }

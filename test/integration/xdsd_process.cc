@@ -66,11 +66,12 @@ absl::Status XdsdProcess::Launch(int xds_port, int http_port, size_t log_offset,
     if (!std::regex_search(this_run, match, kServing)) return !process_->Running();
     return absl::SimpleAtoi(match[1].str(), &xds_port_) &&
            absl::SimpleAtoi(match[2].str(), &http_port_);
-  });
+  }, kIntegrationPollInterval);
   if (!serving || xds_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("xdsd did not start serving; its log:\n", Log()));
   }
-  const bool healthy = PollUntil(timeout, [&] { return HttpGet("/healthz").ok(); });
+  const bool healthy =
+      PollUntil(timeout, [&] { return HttpGet("/healthz").ok(); }, kIntegrationPollInterval);
   if (!healthy) {
     return absl::UnavailableError(
         absl::StrCat("xdsd's /healthz did not answer; its log:\n", Log()));

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "integration/subprocess.h"
+#include "support/poll.h"
 
 namespace xdsd::testing {
 
@@ -59,18 +60,10 @@ class XdsdProcess {
   int http_port_ = 0;
 };
 
-// Calls `condition` every `interval` until it returns true or `timeout` passes; returns its
-// last result.
-template <typename Condition>
-bool PollUntil(absl::Duration timeout, Condition condition,
-               absl::Duration interval = absl::Milliseconds(50)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (true) {
-    if (condition()) return true;
-    if (absl::Now() >= deadline) return false;
-    absl::SleepFor(interval);
-  }
-}
+// How often the integration tests poll (with PollUntil): their probes mostly ask a process they
+// started (an HTTP or gRPC request, a command run), which costs it work, so less often than the
+// default for in-process conditions.
+inline constexpr absl::Duration kIntegrationPollInterval = absl::Milliseconds(50);
 
 // A fresh directory under $TEST_TMPDIR (or /tmp), removed by the destructor.
 class TempDir {

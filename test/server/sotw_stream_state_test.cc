@@ -403,7 +403,7 @@ TEST(SotwStreamStateTest, ReconnectWithCurrentVersionSendsNothing) {
 }
 
 // PROTOCOL 29, 30: a gRPC client names its listener; one that does not exist is answered with
-// an empty set, so the client does not wait for it.
+// an empty set (13), so the client does not wait for it.
 TEST(SotwStreamStateTest, NamedListenerRequestOfGrpcClient) {
   SotwStreamState state("");
   state.OnSnapshot(MakeSnapshot({{kListenerType, "echo.test"}, {kListenerType, "other"}}));

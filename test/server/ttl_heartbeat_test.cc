@@ -9,6 +9,7 @@
 
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "support/poll.h"
 #include "xdsd/server.h"
 
 namespace xdsd {
@@ -73,10 +74,8 @@ class TtlHeartbeatTest : public ::testing::Test {
   // Stops the server (the heartbeats stop) and returns when the model lets `name` expire.
   void StopServerAndExpectExpiry(const TtlClientModel& model, Clock::time_point last_renewal) {
     grpc_server_->Shutdown(std::chrono::system_clock::now());
-    const auto deadline = Clock::now() + std::chrono::seconds(5);
-    while (model.Alive("expiring", Clock::now()) && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval
-    }
+    xdsd::testing::PollUntil(absl::Seconds(5),
+                             [&] { return !model.Alive("expiring", Clock::now()); });
     EXPECT_FALSE(model.Alive("expiring", Clock::now()));
     EXPECT_LE(Clock::now() - last_renewal, kTtl + std::chrono::milliseconds(500));
   }

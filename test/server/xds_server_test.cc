@@ -13,6 +13,7 @@
 #include "envoy/service/cluster/v3/cds.grpc.pb.h"
 #include "envoy/service/route/v3/rds.grpc.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "support/poll.h"
 #include "xdsd/snapshot_cache.h"
 
 namespace xdsd {
@@ -24,6 +25,7 @@ using envoy::service::discovery::v3::DeltaDiscoveryRequest;
 using envoy::service::discovery::v3::DeltaDiscoveryResponse;
 using envoy::service::discovery::v3::DiscoveryRequest;
 using envoy::service::discovery::v3::DiscoveryResponse;
+using xdsd::testing::PollUntil;
 
 SnapshotPtr ClusterSnapshot(std::vector<std::string> names, int timeout_seconds = 1) {
   std::vector<ResourcePtr> resources;
@@ -78,17 +80,6 @@ class XdsServerTest : public ::testing::Test {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
   }
 
-  // Polls `condition` until it holds or 10 s pass.
-  template <typename F>
-  static bool Eventually(F condition) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // poll interval
-    }
-    return condition();
-  }
-
   static DiscoveryRequest ClusterRequest(const std::string& node_id) {
     DiscoveryRequest request;
     if (!node_id.empty()) request.mutable_node()->set_id(node_id);
@@ -127,7 +118,7 @@ TEST_F(XdsServerTest, AdsStreamServesAcksNacksAndUpdates) {
   ack.set_version_info(response.version_info());
   ack.set_response_nonce(response.nonce());
   ASSERT_TRUE(stream->Write(ack));
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(PollUntil(absl::Seconds(10), [&] {
     auto status = cache_.GetNodeStatus("envoy-1");
     return status && !status->types.empty() && status->types[0].state == SyncState::kSynced;
   }));
@@ -142,7 +133,7 @@ TEST_F(XdsServerTest, AdsStreamServesAcksNacksAndUpdates) {
   nack.set_response_nonce(update.nonce());
   nack.mutable_error_detail()->set_message("cluster a: bad timeout");
   ASSERT_TRUE(stream->Write(nack));
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(PollUntil(absl::Seconds(10), [&] {
     auto status = cache_.GetNodeStatus("envoy-1");
     return status && status->types[0].state == SyncState::kNacked;
   }));
@@ -159,7 +150,7 @@ TEST_F(XdsServerTest, AdsStreamServesAcksNacksAndUpdates) {
   EXPECT_EQ(fixed.resources_size(), 1);
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
-  EXPECT_TRUE(Eventually([&] { return callbacks_.closed.load() == 1; }));
+  EXPECT_TRUE(PollUntil(absl::Seconds(10), [&] { return callbacks_.closed.load() == 1; }));
   EXPECT_EQ(cache_.GetNodeStatus("envoy-1")->open_streams, 0);
   EXPECT_GE(callbacks_.requests.load(), 3);
   EXPECT_EQ(callbacks_.responses.load(), 3);
@@ -171,7 +162,7 @@ TEST_F(XdsServerTest, StreamWaitsForASnapshotThatAppearsLater) {
   SetDeadline(context);
   auto stream = stub->StreamAggregatedResources(&context);
   ASSERT_TRUE(stream->Write(ClusterRequest("late")));
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(PollUntil(absl::Seconds(10), [&] {
     auto status = cache_.GetNodeStatus("late");
     return status && status->open_watches == 1;
   }));
@@ -339,7 +330,7 @@ TEST_F(XdsServerTest, DeltaReconnectWithCurrentVersionsGetsNothing) {
     (*reconnect.mutable_initial_resource_versions())[name] = resource->version();
   }
   ASSERT_TRUE(stream->Write(reconnect));
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(PollUntil(absl::Seconds(10), [&] {
     auto status = cache_.GetNodeStatus("delta-2");
     return status && !status->types.empty() && status->types[0].state == SyncState::kSynced;
   }));

@@ -6,7 +6,7 @@
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
-const { waitFor } = require('./poll');
+const { pollUntil } = require('../../support/poll');
 
 const TYPE_URLS = {
   listeners: 'type.googleapis.com/envoy.config.listener.v3.Listener',
@@ -88,12 +88,12 @@ class AdsClient {
 
   // Waits until each of `types` (default: every subscribed type) has had a response.
   async waitForResponses(types = Object.keys(this.subscriptions), timeoutMs = 10000) {
-    await waitFor(`node ${this.node.id} to receive ${types.join(', ')}`, timeoutMs, () => {
+    await pollUntil(`node ${this.node.id} to receive ${types.join(', ')}`, timeoutMs, () => {
       if (this.streamError) {
         throw Object.assign(new Error(`stream failed: ${this.streamError.message}`), { fatal: true });
       }
       return types.every((t) => this.responses[t] > 0);
-    }, { describe: () => JSON.stringify(this.responses) });
+    }, { intervalMs: 100, describe: () => JSON.stringify(this.responses) });
   }
 
   // Closes the stream and the channel: the node shows as disconnected.

@@ -5,7 +5,7 @@
 
 const childProcess = require('node:child_process');
 const fs = require('node:fs');
-const { waitFor, withTimeout } = require('./poll');
+const { pollUntil, withTimeout } = require('../../support/poll');
 
 const SERVING = /serving xDS \(gRPC\) on [^\s,]*:(\d+), admin HTTP on http:\/\/[^\s]*:(\d+)/;
 
@@ -55,7 +55,7 @@ class Xdsd {
       this.exit = { error: error.message };
     });
     try {
-      const match = await waitFor('xdsd to log its ports', timeoutMs, () => {
+      const match = await pollUntil('xdsd to log its ports', timeoutMs, () => {
         if (this.exit !== null) {
           throw Object.assign(new Error(`xdsd exited: ${JSON.stringify(this.exit)}`), { fatal: true });
         }

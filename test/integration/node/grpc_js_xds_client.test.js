@@ -32,7 +32,7 @@ for (const dependency of ['@grpc/grpc-js', '@grpc/grpc-js-xds', '@grpc/proto-loa
 const { TARGET, renderConfig, lineOf, saveConfig } = require('./lib/config');
 const { startBackend, newEchoClient, echoOnce, startLoad, summarize } = require('./lib/echo');
 const { httpGetJson } = require('./lib/http');
-const { pollUntil } = require('./lib/poll');
+const { pollUntil } = require('../../support/poll');
 const { XdsdProcess, freePorts } = require('./lib/xdsd_process');
 
 const NODE_ID = 'grpc-js-test';

@@ -5,7 +5,7 @@
 const childProcess = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
-const { pollUntil } = require('./poll');
+const { pollUntil } = require('../../../support/poll');
 const { httpGet } = require('./http');
 
 // Picks `count` distinct free TCP ports on 127.0.0.1 (all held open at once, then released).

@@ -1,12 +1,15 @@
 'use strict';
-// Bounded waiting: the tests never sleep to wait for something, they poll it with a deadline.
+// Bounded waiting for the Node tests (test/integration/node, test/dashboard): a test never
+// sleeps to wait for something, it polls it with a deadline. Only `node:` modules are used, so
+// both npm projects can require this file by its relative path.
 
 const { setTimeout: pause } = require('node:timers/promises');
 
 // Calls `probe` until it returns a truthy value, and returns that value. After `timeoutMs`
 // throws an error naming `what` and the last thing seen: the last error `probe` threw, or what
-// `describe()` says. A probe error with `fatal` set is thrown at once.
-async function waitFor(what, timeoutMs, probe, { intervalMs = 100, describe } = {}) {
+// `describe()` says. A probe that throws is retried, unless its error has `fatal` set: that one
+// is thrown at once, as there is no point in waiting any longer.
+async function pollUntil(what, timeoutMs, probe, { intervalMs = 50, describe } = {}) {
   const deadline = Date.now() + timeoutMs;
   let lastError = null;
   for (;;) {
@@ -41,4 +44,4 @@ async function withTimeout(what, timeoutMs, promise) {
   }
 }
 
-module.exports = { waitFor, withTimeout };
+module.exports = { pollUntil, withTimeout };
