@@ -17,11 +17,15 @@ struct ServeOptions {
   std::string config_path;  // a file or a directory; empty serves the built-in demo
   absl::Duration push_quiet = absl::Milliseconds(100);  // see PushOptions
   absl::Duration push_max_delay = absl::Seconds(1);
+
+  bool operator==(const ServeOptions&) const = default;
 };
 
 // What `xdsd validate PATH` needs to know.
 struct ValidateOptions {
   std::string config_path;  // a file or a directory, as for `xdsd serve --config`
+
+  bool operator==(const ValidateOptions&) const = default;
 };
 
 // What `xdsd bootstrap` needs to know, parsed from its flags. The address is resolved: the
@@ -36,6 +40,8 @@ struct BootstrapOptions {
   std::string xds_host = "127.0.0.1";  // a host name, an IPv4 or an IPv6 address (no brackets)
   int xds_port = 18000;                // 1 to 65535
   Format format = Format::kEnvoy;
+
+  bool operator==(const BootstrapOptions&) const = default;
 };
 
 // What `xdsd status` needs to know, parsed from its flags.
@@ -47,6 +53,8 @@ struct StatusOptions {
   // How long to poll until every node is in sync; zero asks once.
   absl::Duration wait = absl::ZeroDuration();
   std::string node_glob;  // only the node ids matching it (* and ?); empty for every node
+
+  bool operator==(const StatusOptions&) const = default;
 };
 
 // A parsed command line.
@@ -74,13 +82,13 @@ absl::StatusOr<StatusOptions> ParseHttpAddress(const std::string& text);
 // name (`--xds-port`, `--xds_port`). Only xdsd's own flags are accepted, and only on the command
 // they belong to. Fails with InvalidArgument naming the offending argument.
 //
-// The result depends on `args` alone: every flag starts from its default. The flags are Abseil
-// flags, which parsing sets, so it is not thread-safe: call it from main() before starting
-// threads (or from one test thread).
+// Pure: the result depends on `args` alone (every flag starts from its default), and parsing
+// touches no global state, so it is thread-safe. The flags of each command are in
+// cli/command_flags.h.
 absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args);
 
-// The text `xdsd --help` prints: usage, every flag of every command with its default, the HTTP
-// endpoints.
+// The text `xdsd --help` prints: usage, every flag of every command with its default, the
+// endpoints of the admin HTTP server. Made from the tables the parser reads.
 std::string HelpText();
 
 }  // namespace xdsd::cli

@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cli/bootstrap.h"
@@ -14,7 +13,6 @@
 #include "cli/validate.h"
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("an xDS control plane for Envoy; see xdsd --help");
   const std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<xdsd::cli::Command> command = xdsd::cli::ParseCommandLine(args);
   if (!command.ok()) {
