@@ -32,19 +32,16 @@ struct Options {
 class TrackingCallbacks : public Callbacks {
  public:
   explicit TrackingCallbacks(AckTracker* tracker) : tracker_(tracker) {}
-  absl::Status OnStreamOpen(int64_t, std::string_view, std::string_view) override {
+  absl::Status OnStreamOpen(const StreamInfo&) override {
     tracker_->OnStreamOpen();
     return absl::OkStatus();
   }
-  void OnStreamClosed(int64_t, const envoy::config::core::v3::Node& node) override {
+  void OnStreamClosed(const StreamInfo&, const envoy::config::core::v3::Node& node) override {
     tracker_->OnNodeClosed(node.id());
   }
-  absl::Status OnStreamRequest(int64_t, const envoy::config::core::v3::Node& node,
-                               const envoy::service::discovery::v3::DiscoveryRequest& request) override {
-    if (!request.response_nonce().empty() && !request.has_error_detail()) {
-      tracker_->OnAck(node.id(), request.type_url(), request.version_info());
-    }
-    return absl::OkStatus();
+  void OnAck(const StreamInfo&, const envoy::config::core::v3::Node& node,
+             const AnswerInfo& answer) override {
+    tracker_->OnAck(node.id(), answer.type_url, answer.version);
   }
 
  private:

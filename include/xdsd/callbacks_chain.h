@@ -1,7 +1,5 @@
 #pragma once
 
-#include <cstdint>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,11 +12,11 @@ namespace xdsd {
 // RestGateway takes one Callbacks*, and a program usually has more than one observer (a logger,
 // metrics, a policy that refuses streams).
 //
-// The calls that can refuse (OnStreamOpen, OnStreamRequest, OnStreamDeltaRequest,
-// OnFetchRequest) stop at the first error and return it; the later callbacks do not see that
-// event. The server ends a refused stream normally, so every callback still sees its
-// OnStreamClosed, including those that never saw its OnStreamOpen: an implementation must
-// tolerate a close for a stream it does not know. Notifications (closed, response) reach all.
+// The calls that can refuse (OnStreamOpen, OnStreamNode, OnStreamRequest,
+// OnStreamDeltaRequest, OnFetchRequest) stop at the first error and return it; the later
+// callbacks do not see that event. The server ends a refused stream normally, so every
+// callback still sees its OnStreamClosed, including those that never saw its OnStreamOpen: an
+// implementation must tolerate a close for a stream it does not know. Notifications reach all.
 //
 // Thread-safe as far as the callbacks it holds are; it adds no state of its own. The callbacks
 // are not owned and must outlive the chain.
@@ -28,42 +26,41 @@ class CallbacksChain : public Callbacks {
     std::erase(callbacks_, nullptr);
   }
 
-  absl::Status OnStreamOpen(int64_t stream_id, std::string_view method,
-                            std::string_view peer) override {
-    for (Callbacks* c : callbacks_) {
-      if (absl::Status s = c->OnStreamOpen(stream_id, method, peer); !s.ok()) return s;
-    }
-    return absl::OkStatus();
+  absl::Status OnStreamOpen(const StreamInfo& stream) override {
+    return First([&](Callbacks* c) { return c->OnStreamOpen(stream); });
   }
-  void OnStreamClosed(int64_t stream_id, const envoy::config::core::v3::Node& node) override {
-    for (Callbacks* c : callbacks_) c->OnStreamClosed(stream_id, node);
+  absl::Status OnStreamNode(const StreamInfo& stream,
+                            const envoy::config::core::v3::Node& node) override {
+    return First([&](Callbacks* c) { return c->OnStreamNode(stream, node); });
+  }
+  void OnStreamClosed(const StreamInfo& stream, const envoy::config::core::v3::Node& node) override {
+    for (Callbacks* c : callbacks_) c->OnStreamClosed(stream, node);
   }
   absl::Status OnStreamRequest(
-      int64_t stream_id, const envoy::config::core::v3::Node& node,
+      const StreamInfo& stream, const envoy::config::core::v3::Node& node,
       const envoy::service::discovery::v3::DiscoveryRequest& request) override {
-    for (Callbacks* c : callbacks_) {
-      if (absl::Status s = c->OnStreamRequest(stream_id, node, request); !s.ok()) return s;
-    }
-    return absl::OkStatus();
+    return First([&](Callbacks* c) { return c->OnStreamRequest(stream, node, request); });
   }
   absl::Status OnStreamDeltaRequest(
-      int64_t stream_id, const envoy::config::core::v3::Node& node,
+      const StreamInfo& stream, const envoy::config::core::v3::Node& node,
       const envoy::service::discovery::v3::DeltaDiscoveryRequest& request) override {
-    for (Callbacks* c : callbacks_) {
-      if (absl::Status s = c->OnStreamDeltaRequest(stream_id, node, request); !s.ok()) return s;
-    }
-    return absl::OkStatus();
+    return First([&](Callbacks* c) { return c->OnStreamDeltaRequest(stream, node, request); });
   }
-  void OnStreamResponse(int64_t stream_id, const envoy::config::core::v3::Node& node,
+  void OnStreamResponse(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
                         const ResponseInfo& response) override {
-    for (Callbacks* c : callbacks_) c->OnStreamResponse(stream_id, node, response);
+    for (Callbacks* c : callbacks_) c->OnStreamResponse(stream, node, response);
+  }
+  void OnAck(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+             const AnswerInfo& answer) override {
+    for (Callbacks* c : callbacks_) c->OnAck(stream, node, answer);
+  }
+  void OnNack(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+              const AnswerInfo& answer) override {
+    for (Callbacks* c : callbacks_) c->OnNack(stream, node, answer);
   }
   absl::Status OnFetchRequest(
       const envoy::service::discovery::v3::DiscoveryRequest& request) override {
-    for (Callbacks* c : callbacks_) {
-      if (absl::Status s = c->OnFetchRequest(request); !s.ok()) return s;
-    }
-    return absl::OkStatus();
+    return First([&](Callbacks* c) { return c->OnFetchRequest(request); });
   }
   void OnFetchResponse(const envoy::service::discovery::v3::DiscoveryRequest& request,
                        const ResponseInfo& response) override {
@@ -71,6 +68,15 @@ class CallbacksChain : public Callbacks {
   }
 
  private:
+  // The first error of `call` over the callbacks, in order; OK when none refuses.
+  template <typename Call>
+  absl::Status First(const Call& call) {
+    for (Callbacks* c : callbacks_) {
+      if (absl::Status s = call(c); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
   std::vector<Callbacks*> callbacks_;  // constant after construction
 };
 

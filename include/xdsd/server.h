@@ -10,30 +10,31 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "xdsd/callbacks.h"
-#include "xdsd/snapshot_cache.h"
+#include "xdsd/cache.h"
 
 namespace grpc {
 class Server;
 class ServerBuilder;
-class CallbackGenericService;
 }  // namespace grpc
 
 namespace xdsd {
 
-// The xDS gRPC services, served from a SnapshotCache: AggregatedDiscoveryService and the
+// The xDS gRPC services (go-control-plane's server.Server), served from a Cache (usually a
+// SnapshotCache): AggregatedDiscoveryService and the
 // per-type services (clusters, endpoints, listeners, routes, scoped routes, virtual hosts,
 // secrets, runtime, extension configs), state of the world and delta, streaming and Fetch.
 //
 // The services are typed gRPC services whose methods take raw bytes (so server reflection
 // lists them): a response is assembled from the serialized resources of the snapshot, encoded
-// once and shared by every stream, never re-serialized. A generic service answers any other
-// method with UNIMPLEMENTED; it takes the ServerBuilder's one generic-service slot.
+// once and shared by every stream, never re-serialized. No generic service is registered:
+// a program keeps the ServerBuilder's one generic-service slot for its own use.
 //
 // Thread-safe. The cache and the callbacks must outlive every gRPC server it is registered on.
 class XdsServer {
  public:
-  // `callbacks` may be null.
-  XdsServer(SnapshotCache* cache, Callbacks* callbacks);
+  // `callbacks` may be null. They see every stream event first; the cache's own
+  // StreamObserver (SnapshotCache: node status, push reports) sees those they did not refuse.
+  XdsServer(Cache* cache, Callbacks* callbacks);
   ~XdsServer();
   XdsServer(const XdsServer&) = delete;
   XdsServer& operator=(const XdsServer&) = delete;

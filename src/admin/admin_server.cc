@@ -11,7 +11,7 @@
 #include "absl/time/time.h"
 #include "admin/dashboard/dashboard.h"
 #include "admin/config_dump_json.h"
-#include "admin/http_status.h"
+#include "xdsd/status_codes.h"
 #include "admin/node_status_json.h"
 #include "admin/prometheus_text.h"
 #include "httplib.h"

@@ -12,124 +12,69 @@ namespace {
 
 constexpr std::string_view kVariants[] = {"sotw", "delta"};
 
-// The index of a type in kAdsOrder, or nullopt for a type xdsd does not serve.
-std::optional<size_t> TypeIndex(std::string_view type_url) {
-  for (size_t i = 0; i < kAdsOrder.size(); ++i) {
-    if (kAdsOrder[i] == type_url) return i;
-  }
-  return std::nullopt;
-}
-
-// The variant (0 sotw, 1 delta) and type index (kAdsOrder.size() for ADS) of a stream, from its
-// gRPC method: ".../StreamAggregatedResources", ".../DeltaAggregatedResources",
-// ".../Stream<Type>", ".../Delta<Type>". nullopt for any other method.
-std::optional<std::pair<size_t, size_t>> StreamKind(std::string_view method) {
-  const size_t slash = method.rfind('/');
-  std::string_view name = slash == std::string_view::npos ? method : method.substr(slash + 1);
-  size_t variant;
-  if (name.starts_with("Stream")) {
-    variant = 0;
-    name.remove_prefix(6);
-  } else if (name.starts_with("Delta")) {
-    variant = 1;
-    name.remove_prefix(5);
-  } else {
-    return std::nullopt;
-  }
-  if (name == "AggregatedResources") return std::make_pair(variant, kAdsOrder.size());
-  for (size_t i = 0; i < kResourceTypes.size(); ++i) {
-    if (name == kResourceTypes[i].method_suffix) return std::make_pair(variant, i);
-  }
-  return std::nullopt;
+// The slot of a stream: [variant: sotw, delta] x [type index, or kTypes for ADS]; nullopt
+// for a per-type stream of a type xdsd does not serve.
+std::optional<size_t> SlotOf(const StreamInfo& stream) {
+  const size_t types = kResourceTypes.size();
+  const size_t type = stream.ads() ? types : ResourceTypeIndex(stream.type_url);
+  if (!stream.ads() && type == types) return std::nullopt;
+  return (stream.delta ? 1 : 0) * (types + 1) + type;
 }
 
 std::string_view TypeLabel(size_t type_index) { return TypeShortName(kAdsOrder[type_index]); }
 
-// ResponseInfo::encoded_bytes when ResponseInfo has it (a template, so that the member is only
-// looked up when it exists).
-template <typename Info>
-std::optional<uint64_t> EncodedBytes(const Info& info) {
-  if constexpr (requires { info.encoded_bytes; }) {
-    return static_cast<uint64_t>(info.encoded_bytes);
-  } else {
-    return std::nullopt;
-  }
-}
-
 }  // namespace
 
-XdsMetrics::XdsMetrics(const SnapshotCache* cache, std::function<absl::Time()> now)
-    : cache_(cache), now_(std::move(now)) {}
+XdsMetrics::XdsMetrics(std::function<absl::Time()> now) : now_(std::move(now)) {}
 
 void XdsMetrics::RecordConfigReload(bool success) {
   (success ? reloads_succeeded_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
 }
 
-absl::Status XdsMetrics::OnStreamOpen(int64_t stream_id, std::string_view method,
-                                      std::string_view peer) {
-  const std::optional<std::pair<size_t, size_t>> kind = StreamKind(method);
-  if (!kind.has_value()) return absl::OkStatus();
-  const size_t slot = kind->first * (kTypes + 1) + kind->second;
+absl::Status XdsMetrics::OnStreamOpen(const StreamInfo& stream) {
+  const std::optional<size_t> slot = SlotOf(stream);
+  if (!slot.has_value()) return absl::OkStatus();
   {
-    Shard& shard = ShardOf(stream_id);
+    Shard& shard = ShardOf(stream.id);
     absl::MutexLock lock(&shard.mu);
-    shard.streams[stream_id].slot = slot;
+    shard.streams[stream.id] = *slot;
   }
-  slot_used_[slot].store(true, std::memory_order_relaxed);
-  connected_[slot].fetch_add(1, std::memory_order_relaxed);
+  slot_used_[*slot].store(true, std::memory_order_relaxed);
+  connected_[*slot].fetch_add(1, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
-void XdsMetrics::OnStreamClosed(int64_t stream_id, const envoy::config::core::v3::Node& node) {
-  std::optional<size_t> slot;
+void XdsMetrics::OnStreamClosed(const StreamInfo& stream,
+                                const envoy::config::core::v3::Node& node) {
+  size_t slot;
   {
-    Shard& shard = ShardOf(stream_id);
+    Shard& shard = ShardOf(stream.id);
     absl::MutexLock lock(&shard.mu);
-    auto it = shard.streams.find(stream_id);
+    auto it = shard.streams.find(stream.id);
     if (it == shard.streams.end()) return;  // a stream this never counted
-    slot = it->second.slot;
+    slot = it->second;
     shard.streams.erase(it);
   }
-  connected_[*slot].fetch_sub(1, std::memory_order_relaxed);
+  connected_[slot].fetch_sub(1, std::memory_order_relaxed);
 }
 
-absl::Status XdsMetrics::OnStreamRequest(
-    int64_t stream_id, const envoy::config::core::v3::Node& node,
-    const envoy::service::discovery::v3::DiscoveryRequest& request) {
-  OnAnswer(stream_id, request.type_url(), request.response_nonce(), request.has_error_detail());
-  return absl::OkStatus();
+void XdsMetrics::OnStreamResponse(const StreamInfo& stream,
+                                  const envoy::config::core::v3::Node& node,
+                                  const ResponseInfo& response) {
+  const size_t type = ResourceTypeIndex(response.type_url);
+  if (type == kTypes) return;
+  pushes_[type].fetch_add(1, std::memory_order_relaxed);
+  bytes_sent_.fetch_add(response.encoded_bytes, std::memory_order_relaxed);
 }
 
-absl::Status XdsMetrics::OnStreamDeltaRequest(
-    int64_t stream_id, const envoy::config::core::v3::Node& node,
-    const envoy::service::discovery::v3::DeltaDiscoveryRequest& request) {
-  OnAnswer(stream_id, request.type_url(), request.response_nonce(), request.has_error_detail());
-  return absl::OkStatus();
-}
-
-void XdsMetrics::OnAnswer(int64_t stream_id, std::string_view type_url, const std::string& nonce,
-                          bool nack) {
-  if (nonce.empty()) return;  // a first request or a subscription, not an answer
-  const std::optional<size_t> type = TypeIndex(type_url);
-  if (!type.has_value()) return;
-  absl::Time sent_at;
-  {
-    Shard& shard = ShardOf(stream_id);
-    absl::MutexLock lock(&shard.mu);
-    auto it = shard.streams.find(stream_id);
-    if (it == shard.streams.end()) return;
-    InFlight& in_flight = it->second.in_flight[*type];
-    if (in_flight.nonce.empty() || in_flight.nonce != nonce) return;  // stale or a repeat
-    in_flight.nonce.clear();
-    sent_at = in_flight.sent_at;
-  }
-  if (nack) {
-    nacks_[*type].fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  const double seconds = std::max(0.0, absl::ToDoubleSeconds(now_() - sent_at));
+void XdsMetrics::OnAck(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+                       const AnswerInfo& answer) {
+  const size_t type = ResourceTypeIndex(answer.type_url);
+  // An ACK of a response this process wrote (not a reconnecting client's claim).
+  if (type == kTypes || answer.sent_at == absl::InfinitePast()) return;
+  const double seconds = std::max(0.0, absl::ToDoubleSeconds(now_() - answer.sent_at));
   absl::MutexLock lock(&histogram_mu_);
-  Histogram& histogram = latency_[*type];
+  Histogram& histogram = latency_[type];
   for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
     if (seconds <= kLatencyBuckets[i]) {
       ++histogram.buckets[i];
@@ -140,34 +85,10 @@ void XdsMetrics::OnAnswer(int64_t stream_id, std::string_view type_url, const st
   histogram.sum += seconds;
 }
 
-void XdsMetrics::OnStreamResponse(int64_t stream_id, const envoy::config::core::v3::Node& node,
-                                  const ResponseInfo& response) {
-  const std::optional<size_t> type = TypeIndex(response.type_url);
-  if (!type.has_value()) return;
-  pushes_[*type].fetch_add(1, std::memory_order_relaxed);
-  const std::optional<uint64_t> encoded = EncodedBytes(response);
-  bytes_sent_.fetch_add(encoded.has_value() ? *encoded : EstimateBytes(node, response),
-                        std::memory_order_relaxed);
-  const absl::Time now = now_();
-  Shard& shard = ShardOf(stream_id);
-  absl::MutexLock lock(&shard.mu);
-  auto it = shard.streams.find(stream_id);
-  if (it == shard.streams.end()) return;
-  it->second.in_flight[*type] = InFlight{response.nonce, now};
-}
-
-uint64_t XdsMetrics::EstimateBytes(const envoy::config::core::v3::Node& node,
-                                   const ResponseInfo& response) const {
-  if (cache_ == nullptr || response.resource_names.empty()) return 0;
-  const SnapshotPtr snapshot = cache_->GetSnapshot(cache_->KeyOf(node));
-  if (snapshot == nullptr) return 0;
-  uint64_t bytes = 0;
-  for (const std::string& name : response.resource_names) {
-    if (ResourcePtr resource = snapshot->Find(response.type_url, name)) {
-      bytes += resource->any_bytes().size();
-    }
-  }
-  return bytes;
+void XdsMetrics::OnNack(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+                        const AnswerInfo& answer) {
+  const size_t type = ResourceTypeIndex(answer.type_url);
+  if (type != kTypes) nacks_[type].fetch_add(1, std::memory_order_relaxed);
 }
 
 void XdsMetrics::WriteTo(PrometheusText& out) const {

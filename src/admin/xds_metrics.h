@@ -15,6 +15,7 @@
 #include "xdsd/callbacks.h"
 #include "xdsd/resource.h"
 #include "xdsd/snapshot_cache.h"
+#include "xdsd/resource_types.h"
 
 namespace xdsd::admin {
 
@@ -29,27 +30,21 @@ namespace xdsd::admin {
 //   xdsd_push_ack_latency_seconds{type}              histogram: response written → its ACK
 //   xdsd_config_reloads_total{result="success|failure"}
 //
-// The latency is measured per stream and type: a response records its nonce and time, and a
-// request whose response_nonce is that nonce ends the measurement, as an ACK (observed) or a
-// NACK (counted). Stale requests (an older nonce) and requests of types xdsd does not serve are
-// ignored, as the server ignores them. Type labels are the short names ("clusters").
+// The latency runs from a response being written to the ACK of it, as the stream's protocol
+// state decides (AnswerInfo::sent_at); stale answers and repeats are neither ACK nor NACK, and
+// types xdsd does not serve are ignored. Type labels are the type names ("clusters").
 //
 // A series appears once something happened to it, so that the output does not list every
 // combination of labels.
 //
-// Bytes: ResponseInfo does not carry the size of the response, so the bytes are estimated as the
-// sizes of the resources named in it (each wrapped in an Any), read from the node's current
-// snapshot; once ResponseInfo has an `encoded_bytes` member, that is used instead.
-//
-// Thread-safe and lock-light: counters are atomics; the per-stream table is sharded by stream id
-// with one short lock per shard; the histogram has its own lock (taken once per ACK). No lock is
-// held while calling anything else.
+// Thread-safe and lock-light: counters are atomics; the table of open streams (which slot each
+// counts in, so that a refused stream's close is not counted) is sharded by stream id with one
+// short lock per shard; the histogram has its own lock (taken once per ACK). No lock is held
+// while calling anything else.
 class XdsMetrics : public Callbacks {
  public:
-  // `cache` (may be null; then bytes are counted only from ResponseInfo::encoded_bytes) must
-  // outlive this. `now` is the clock, for tests.
-  explicit XdsMetrics(const SnapshotCache* cache,
-                      std::function<absl::Time()> now = [] { return absl::Now(); });
+  // `now` is the clock, for tests.
+  explicit XdsMetrics(std::function<absl::Time()> now = [] { return absl::Now(); });
   XdsMetrics(const XdsMetrics&) = delete;
   XdsMetrics& operator=(const XdsMetrics&) = delete;
 
@@ -64,17 +59,14 @@ class XdsMetrics : public Callbacks {
   void WriteTo(PrometheusText& out) const;
 
   // Callbacks.
-  absl::Status OnStreamOpen(int64_t stream_id, std::string_view method,
-                            std::string_view peer) override;
-  void OnStreamClosed(int64_t stream_id, const envoy::config::core::v3::Node& node) override;
-  absl::Status OnStreamRequest(
-      int64_t stream_id, const envoy::config::core::v3::Node& node,
-      const envoy::service::discovery::v3::DiscoveryRequest& request) override;
-  absl::Status OnStreamDeltaRequest(
-      int64_t stream_id, const envoy::config::core::v3::Node& node,
-      const envoy::service::discovery::v3::DeltaDiscoveryRequest& request) override;
-  void OnStreamResponse(int64_t stream_id, const envoy::config::core::v3::Node& node,
+  absl::Status OnStreamOpen(const StreamInfo& stream) override;
+  void OnStreamClosed(const StreamInfo& stream, const envoy::config::core::v3::Node& node) override;
+  void OnStreamResponse(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
                         const ResponseInfo& response) override;
+  void OnAck(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+             const AnswerInfo& answer) override;
+  void OnNack(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+              const AnswerInfo& answer) override;
 
  private:
   static constexpr size_t kTypes = kAdsOrder.size();
@@ -82,18 +74,9 @@ class XdsMetrics : public Callbacks {
   static constexpr size_t kSlots = 2 * (kTypes + 1);
   static constexpr size_t kShards = 16;
 
-  // The response of one type awaiting its ACK.
-  struct InFlight {
-    std::string nonce;  // empty: none
-    absl::Time sent_at;
-  };
-  struct StreamEntry {
-    size_t slot = 0;
-    std::array<InFlight, kTypes> in_flight;
-  };
   struct Shard {
     absl::Mutex mu;
-    absl::flat_hash_map<int64_t, StreamEntry> streams ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<int64_t, size_t> streams ABSL_GUARDED_BY(mu);  // stream id → slot
   };
   struct Histogram {
     std::array<uint64_t, kLatencyBuckets.size()> buckets{};  // not cumulative
@@ -102,13 +85,6 @@ class XdsMetrics : public Callbacks {
   };
 
   Shard& ShardOf(int64_t stream_id) const { return shards_[static_cast<uint64_t>(stream_id) % kShards]; }
-  // Ends the measurement of `type` on a stream when `nonce` is its latest response's.
-  void OnAnswer(int64_t stream_id, std::string_view type_url, const std::string& nonce,
-                bool nack);
-  uint64_t EstimateBytes(const envoy::config::core::v3::Node& node,
-                         const ResponseInfo& response) const;
-
-  const SnapshotCache* const cache_;
   const std::function<absl::Time()> now_;
 
   mutable std::array<Shard, kShards> shards_;

@@ -28,33 +28,19 @@ std::string NodeLabel(const envoy::config::core::v3::Node& node) {
 
 }  // namespace
 
-absl::Status LoggingCallbacks::OnStreamOpen(int64_t stream_id, std::string_view method,
-                                            std::string_view peer) {
-  {
-    absl::MutexLock lock(&mu_);
-    streams_[stream_id] = StreamInfo{std::string(method), std::string(peer)};
-  }
-  spdlog::info("stream {} opened: peer {} method {}", stream_id, peer, method);
+absl::Status LoggingCallbacks::OnStreamOpen(const StreamInfo& stream) {
+  spdlog::info("stream {} opened: peer {} method {}", stream.id, stream.peer, stream.method);
   return absl::OkStatus();
 }
 
-void LoggingCallbacks::OnStreamClosed(int64_t stream_id,
+void LoggingCallbacks::OnStreamClosed(const StreamInfo& stream,
                                       const envoy::config::core::v3::Node& node) {
-  StreamInfo info;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = streams_.find(stream_id);
-    if (it != streams_.end()) {
-      info = std::move(it->second);
-      streams_.erase(it);
-    }
-  }
-  spdlog::info("stream {} closed: node {} peer {} method {}", stream_id, NodeLabel(node),
-               info.peer, info.method);
+  spdlog::info("stream {} closed: node {} peer {} method {}", stream.id, NodeLabel(node),
+               stream.peer, stream.method);
 }
 
 absl::Status LoggingCallbacks::OnStreamRequest(
-    int64_t stream_id, const envoy::config::core::v3::Node& node,
+    const StreamInfo& stream, const envoy::config::core::v3::Node& node,
     const envoy::service::discovery::v3::DiscoveryRequest& request) {
   const std::string_view type = TypeShortName(request.type_url());
   if (request.has_error_detail()) {
@@ -63,26 +49,26 @@ absl::Status LoggingCallbacks::OnStreamRequest(
     spdlog::warn(
         "stream {} NACK from node {}: {} response nonce {} rejected (still running version "
         "\"{}\"): {}",
-        stream_id, NodeLabel(node), type, request.response_nonce(), request.version_info(),
+        stream.id, NodeLabel(node), type, request.response_nonce(), request.version_info(),
         request.error_detail().message());
     return absl::OkStatus();
   }
   // The first request of a type subscribes; later ones (with the nonce of a response) ACK it,
   // possibly changing the subscription too.
-  spdlog::info("stream {} {} from node {}: {} version \"{}\" nonce \"{}\" names {}", stream_id,
+  spdlog::info("stream {} {} from node {}: {} version \"{}\" nonce \"{}\" names {}", stream.id,
                request.response_nonce().empty() ? "request" : "ACK", NodeLabel(node), type,
                request.version_info(), request.response_nonce(),
                NameList(request.resource_names()));
   return absl::OkStatus();
 }
 
-void LoggingCallbacks::OnStreamResponse(int64_t stream_id,
+void LoggingCallbacks::OnStreamResponse(const StreamInfo& stream,
                                         const envoy::config::core::v3::Node& node,
                                         const ResponseInfo& response) {
   spdlog::info("stream {} response to node {}: {} version \"{}\" nonce \"{}\" {} resource(s)",
-               stream_id, NodeLabel(node), TypeShortName(response.type_url), response.version,
+               stream.id, NodeLabel(node), TypeShortName(response.type_url), response.version,
                response.nonce, response.resource_names.size());
-  spdlog::debug("stream {} response resources: {}", stream_id,
+  spdlog::debug("stream {} response resources: {}", stream.id,
                 NameList(response.resource_names));
 }
 

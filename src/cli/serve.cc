@@ -148,7 +148,7 @@ absl::Status Run(const ServeOptions& options) {
       [&publisher](const envoy::config::core::v3::Node& node) { return publisher.KeyOf(node); },
       push);
   publisher.PublishTo(&cache);
-  admin::XdsMetrics metrics(&cache);
+  admin::XdsMetrics metrics;
   if (!options.config_path.empty()) {
     publisher.OnReload([&publisher, &metrics](const absl::Status& status) {
       metrics.RecordConfigReload(status.ok());

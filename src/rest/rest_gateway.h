@@ -33,13 +33,13 @@ struct HttpReply {
 class RestGateway {
  public:
   // `callbacks` may be null; OnFetchRequest can refuse a request (403 with its message).
-  RestGateway(const SnapshotCache* cache, Callbacks* callbacks);
+  RestGateway(const Cache* cache, Callbacks* callbacks);
 
   // `type` is the part of the path after "discovery:".
   HttpReply Handle(std::string_view type, std::string_view body) const;
 
  private:
-  const SnapshotCache* const cache_;
+  const Cache* const cache_;
   Callbacks* const callbacks_;
 };
 

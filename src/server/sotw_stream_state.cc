@@ -20,25 +20,6 @@ bool SameContents(const std::map<std::string, ResourcePtr, std::less<>>& a,
   });
 }
 
-SotwResponse FetchResponse(std::string_view type_url, const DiscoveryRequest& request,
-                           const Snapshot& snapshot) {
-  SotwResponse response;
-  response.type_url = std::string(type_url);
-  response.version = snapshot.Version(type_url);
-  const Snapshot::ResourceMap& resources = snapshot.Resources(type_url);
-  const auto& names = request.resource_names();
-  const bool all = names.empty() || std::find(names.begin(), names.end(), "*") != names.end();
-  if (all) {
-    for (const auto& [name, resource] : resources) response.resources.push_back(resource);
-    return response;
-  }
-  const std::set<std::string, std::less<>> wanted(names.begin(), names.end());
-  for (const std::string& name : wanted) {
-    if (ResourcePtr resource = snapshot.Find(type_url, name)) response.resources.push_back(resource);
-  }
-  return response;
-}
-
 std::shared_ptr<const std::set<std::string, std::less<>>> SotwStreamState::EmptyNames() {
   static const auto* const kEmpty =
       new std::shared_ptr<const std::set<std::string, std::less<>>>(

@@ -149,13 +149,6 @@ class SotwStreamState {
   uint64_t next_nonce_ = 1;
 };
 
-// The answer to a one-shot request (gRPC Fetch, the REST gateway): every resource of
-// `type_url` in `snapshot` that the request names, or all of them when it names none or "*".
-// Carries the type's version and no nonce.
-SotwResponse FetchResponse(std::string_view type_url,
-                           const envoy::service::discovery::v3::DiscoveryRequest& request,
-                           const Snapshot& snapshot);
-
 // True when two contents hold the same names at the same versions.
 bool SameContents(const std::map<std::string, ResourcePtr, std::less<>>& a,
                   const std::map<std::string, ResourcePtr, std::less<>>& b);

@@ -1,4 +1,5 @@
 #include "status/client_status_service.h"
+#include "xdsd/status_codes.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -130,10 +131,6 @@ ClientConfig NodeConfig(const NodeStatus& status, const SnapshotPtr& snapshot,
     }
   }
   return config;
-}
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 // One StreamClientStatus call: read a request, write its answer, read the next; one operation

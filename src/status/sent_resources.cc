@@ -20,27 +20,12 @@ std::vector<std::string> SentResources::Names(std::string_view node_id,
   return names;
 }
 
-absl::Status SentResources::OnStreamOpen(int64_t stream_id, std::string_view method,
-                                         std::string_view peer) {
-  // ".../DeltaAggregatedResources", ".../DeltaClusters", ...: the method fixes the variant.
-  const size_t slash = method.rfind('/');
-  if (slash != std::string_view::npos && method.substr(slash + 1).starts_with("Delta")) {
-    absl::MutexLock lock(&mu_);
-    delta_streams_.insert(stream_id);
-  }
-  return absl::OkStatus();
-}
-
-void SentResources::OnStreamClosed(int64_t stream_id, const envoy::config::core::v3::Node& node) {
-  absl::MutexLock lock(&mu_);
-  delta_streams_.erase(stream_id);
-}
-
-void SentResources::OnStreamResponse(int64_t stream_id, const envoy::config::core::v3::Node& node,
+void SentResources::OnStreamResponse(const StreamInfo& stream,
+                                     const envoy::config::core::v3::Node& node,
                                      const ResponseInfo& response) {
   absl::MutexLock lock(&mu_);
   NameSet& names = nodes_[node.id()][response.type_url];
-  if (delta_streams_.contains(stream_id)) {
+  if (stream.delta) {
     for (const std::string& name : response.removed_names) names.erase(name);
   } else {
     names.clear();

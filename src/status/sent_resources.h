@@ -27,17 +27,13 @@ class SentResources : public Callbacks {
   // The names `node_id` holds of `type_url`, sorted; empty when nothing was sent.
   std::vector<std::string> Names(std::string_view node_id, std::string_view type_url) const;
 
-  absl::Status OnStreamOpen(int64_t stream_id, std::string_view method,
-                            std::string_view peer) override;
-  void OnStreamClosed(int64_t stream_id, const envoy::config::core::v3::Node& node) override;
-  void OnStreamResponse(int64_t stream_id, const envoy::config::core::v3::Node& node,
+  void OnStreamResponse(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
                         const ResponseInfo& response) override;
 
  private:
   using NameSet = absl::flat_hash_set<std::string>;
 
   mutable absl::Mutex mu_;
-  absl::flat_hash_set<int64_t> delta_streams_ ABSL_GUARDED_BY(mu_);
   // node id → type URL → names.
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, NameSet>> nodes_
       ABSL_GUARDED_BY(mu_);

@@ -26,6 +26,16 @@ class AdminServerTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
 };
 
+// Tells the cache that an ADS stream of `node` opened, as the server does.
+void OpenStreamOn(SnapshotCache& cache, const envoy::config::core::v3::Node& node,
+                  std::string peer, bool delta) {
+  StreamInfo stream;
+  stream.id = 1;
+  stream.peer = std::move(peer);
+  stream.delta = delta;
+  ASSERT_TRUE(cache.StreamObserver()->OnStreamNode(stream, node).ok());
+}
+
 TEST_F(AdminServerTest, ReadyOnlyWithConfigLoadedAndGrpcServing) {
   auto get = [&] {
     httplib::Result result = client_->Get("/readyz");
@@ -61,7 +71,7 @@ TEST_F(AdminServerTest, ConfigDumpShowsTheNodesResourcesAsEnvoyJson) {
   cache_.SetSnapshot("envoy-1", *Snapshot::Create({resource}));
   envoy::config::core::v3::Node node;
   node.set_id("envoy-1");
-  cache_.RecordStreamOpen(node, "ipv4:127.0.0.1:5", "sotw-ads");
+  OpenStreamOn(cache_, node, "ipv4:127.0.0.1:5", /*delta=*/false);
 
   httplib::Result result = client_->Get("/v1/config_dump?node=envoy-1");
   ASSERT_TRUE(result);
@@ -97,7 +107,7 @@ TEST_F(AdminServerTest, NodesCarryLocalityPeerVariantAndConnectedSince) {
   node.mutable_locality()->set_zone("eu-1a");
   node.set_user_agent_name("envoy");
   node.set_user_agent_version("1.31.0");
-  cache_.RecordStreamOpen(node, "ipv4:10.0.0.7:53622", "delta-ads");
+  OpenStreamOn(cache_, node, "ipv4:10.0.0.7:53622", /*delta=*/true);
   httplib::Result result = client_->Get("/v1/nodes/envoy-2");
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200);

@@ -13,10 +13,14 @@
 namespace xdsd::admin {
 namespace {
 
-using envoy::service::discovery::v3::DiscoveryRequest;
 
-constexpr char kAds[] = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources";
-constexpr char kDeltaCds[] = "/envoy.service.cluster.v3.ClusterDiscoveryService/DeltaClusters";
+StreamInfo Stream(int64_t id, std::string type_url, bool delta) {
+  StreamInfo stream;
+  stream.id = id;
+  stream.type_url = std::move(type_url);
+  stream.delta = delta;
+  return stream;
+}
 
 std::set<std::string> Lines(const std::string& text) {
   std::set<std::string> lines;
@@ -26,12 +30,6 @@ std::set<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-// Sets ResponseInfo::encoded_bytes when the struct has it, so that this test holds either way.
-template <typename Info>
-void SetEncodedBytes(Info& info, size_t bytes) {
-  if constexpr (requires { info.encoded_bytes; }) info.encoded_bytes = bytes;
-}
-
 ResponseInfo Response(std::string_view type_url, std::string nonce, std::string name,
                       size_t bytes) {
   ResponseInfo info;
@@ -39,16 +37,12 @@ ResponseInfo Response(std::string_view type_url, std::string nonce, std::string 
   info.version = "v1";
   info.nonce = std::move(nonce);
   info.resource_names = {std::move(name)};
-  SetEncodedBytes(info, bytes);
+  info.encoded_bytes = bytes;
   return info;
 }
 
-DiscoveryRequest Answer(std::string_view type_url, std::string nonce, bool nack) {
-  DiscoveryRequest request;
-  request.set_type_url(std::string(type_url));
-  request.set_response_nonce(std::move(nonce));
-  if (nack) request.mutable_error_detail()->set_message("rejected");
-  return request;
+AnswerInfo Answer(std::string_view type_url, std::string nonce, absl::Time sent_at) {
+  return AnswerInfo{std::string(type_url), "v1", std::move(nonce), sent_at, "", ""};
 }
 
 TEST(PrometheusTextTest, EscapesLabelValuesAndHelp) {
@@ -72,24 +66,27 @@ TEST(XdsMetricsTest, ScriptedStreamEventsGiveExactSeries) {
   SnapshotCache cache;
   cache.SetSnapshot("envoy-1", *Snapshot::Create({cluster, listener}));
   absl::Time now = absl::FromUnixSeconds(1700000000);
-  XdsMetrics metrics(&cache, [&now] { return now; });
+  XdsMetrics metrics([&now] { return now; });
   envoy::config::core::v3::Node node;
   node.set_id("envoy-1");
+  const StreamInfo ads = Stream(1, "", false);
+  const StreamInfo delta_cds = Stream(2, std::string(kClusterType), true);
 
-  ASSERT_TRUE(metrics.OnStreamOpen(1, kAds, "ipv4:127.0.0.1:1").ok());
-  ASSERT_TRUE(metrics.OnStreamOpen(2, kDeltaCds, "ipv4:127.0.0.1:2").ok());
-  // Clusters: sent, ACKed 30 ms later; a repeat of the ACK is not observed twice.
-  metrics.OnStreamResponse(1, node, Response(kClusterType, "1", "a", cluster->any_bytes().size()));
+  ASSERT_TRUE(metrics.OnStreamOpen(ads).ok());
+  ASSERT_TRUE(metrics.OnStreamOpen(delta_cds).ok());
+  // Clusters: sent, ACKed 30 ms later.
+  const absl::Time sent = now;
+  metrics.OnStreamResponse(ads, node, Response(kClusterType, "1", "a", cluster->any_bytes().size()));
   now += absl::Milliseconds(30);
-  ASSERT_TRUE(metrics.OnStreamRequest(1, node, Answer(kClusterType, "1", false)).ok());
-  ASSERT_TRUE(metrics.OnStreamRequest(1, node, Answer(kClusterType, "1", false)).ok());
-  // Listeners: sent, NACKed; a stale NACK (an older nonce) is not counted.
-  metrics.OnStreamResponse(1, node,
+  metrics.OnAck(ads, node, Answer(kClusterType, "1", sent));
+  // A reconnecting client's claim to hold a version is no measurement.
+  metrics.OnAck(ads, node, Answer(kClusterType, "", absl::InfinitePast()));
+  // Listeners: sent, NACKed.
+  metrics.OnStreamResponse(ads, node,
                            Response(kListenerType, "2", "l", listener->any_bytes().size()));
-  ASSERT_TRUE(metrics.OnStreamRequest(1, node, Answer(kListenerType, "2", true)).ok());
-  ASSERT_TRUE(metrics.OnStreamRequest(1, node, Answer(kListenerType, "0", true)).ok());
-  metrics.OnStreamClosed(2, envoy::config::core::v3::Node());
-  metrics.OnStreamClosed(99, envoy::config::core::v3::Node());  // never opened: ignored
+  metrics.OnNack(ads, node, Answer(kListenerType, "2", now));
+  metrics.OnStreamClosed(delta_cds, envoy::config::core::v3::Node());
+  metrics.OnStreamClosed(Stream(99, "", false), envoy::config::core::v3::Node());  // never opened
   metrics.RecordConfigReload(true);
   metrics.RecordConfigReload(false);
   metrics.RecordConfigReload(false);

@@ -39,6 +39,44 @@ class RecordingWatcher : public SnapshotWatcher {
   std::vector<std::pair<SnapshotPtr, uint64_t>> seen ABSL_GUARDED_BY(mu_);
 };
 
+// Tells the cache's stream observer what a stream of `node` does, as the server's streams do.
+class FakeStream {
+ public:
+  FakeStream(SnapshotCache& cache, Node node, int64_t id = 1)
+      : observer_(cache.StreamObserver()), node_(std::move(node)) {
+    info_.id = id;
+    EXPECT_TRUE(observer_->OnStreamNode(info_, node_).ok());
+  }
+  void Request(std::string_view type_url) {
+    envoy::service::discovery::v3::DiscoveryRequest request;
+    request.set_type_url(std::string(type_url));
+    EXPECT_TRUE(observer_->OnStreamRequest(info_, node_, request).ok());
+  }
+  void Sent(std::string_view type_url, std::string version, std::string nonce) {
+    ResponseInfo response;
+    response.type_url = std::string(type_url);
+    response.version = std::move(version);
+    response.nonce = std::move(nonce);
+    observer_->OnStreamResponse(info_, node_, response);
+  }
+  void Ack(std::string_view type_url, std::string version) {
+    observer_->OnAck(info_, node_, AnswerInfo{std::string(type_url), std::move(version)});
+  }
+  void Nack(std::string_view type_url, std::string version, std::string error,
+            std::string running_version = "") {
+    AnswerInfo answer{std::string(type_url), std::move(version)};
+    answer.error = std::move(error);
+    answer.running_version = std::move(running_version);
+    observer_->OnNack(info_, node_, answer);
+  }
+  void Close() { observer_->OnStreamClosed(info_, node_); }
+
+ private:
+  Callbacks* const observer_;
+  const Node node_;
+  StreamInfo info_;
+};
+
 TEST(SnapshotCacheTest, SetGetClear) {
   SnapshotCache cache;
   EXPECT_EQ(cache.GetSnapshot("n"), nullptr);
@@ -69,7 +107,7 @@ TEST(SnapshotCacheTest, WatchersSeeEverySetInGenerationOrder) {
   SnapshotCache cache;
   auto watcher = std::make_shared<RecordingWatcher>();
   Node node = MakeNode("n");
-  cache.RecordStreamOpen(node);
+  FakeStream stream(cache, node);
   auto start = cache.Watch(node, watcher);
   EXPECT_EQ(start.snapshot, nullptr);
   EXPECT_EQ(cache.GetNodeStatus("n")->open_watches, 1);
@@ -92,8 +130,8 @@ TEST(SnapshotCacheTest, WatchersSeeEverySetInGenerationOrder) {
 TEST(SnapshotCacheTest, NodeStatusTracksSentAckedNacked) {
   SnapshotCache cache;
   Node node = MakeNode("envoy-1", "edge");
-  cache.RecordStreamOpen(node);
-  cache.RecordRequest("envoy-1", std::string(kClusterType));
+  FakeStream stream(cache, node);
+  stream.Request(kClusterType);
   auto status = cache.GetNodeStatus("envoy-1");
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->node.cluster(), "edge");
@@ -101,12 +139,12 @@ TEST(SnapshotCacheTest, NodeStatusTracksSentAckedNacked) {
   ASSERT_EQ(status->types.size(), 1u);
   EXPECT_EQ(status->types[0].state, SyncState::kNotSent);
 
-  cache.RecordSent("envoy-1", std::string(kClusterType), "v1", "1");
+  stream.Sent(kClusterType, "v1", "1");
   EXPECT_EQ(cache.GetNodeStatus("envoy-1")->types[0].state, SyncState::kPending);
-  cache.RecordAck("envoy-1", std::string(kClusterType), "v1");
+  stream.Ack(kClusterType, "v1");
   EXPECT_EQ(cache.GetNodeStatus("envoy-1")->types[0].state, SyncState::kSynced);
-  cache.RecordSent("envoy-1", std::string(kClusterType), "v2", "2");
-  cache.RecordNack("envoy-1", std::string(kClusterType), "v2", "unknown field");
+  stream.Sent(kClusterType, "v2", "2");
+  stream.Nack(kClusterType, "v2", "unknown field");
   status = cache.GetNodeStatus("envoy-1");
   EXPECT_EQ(status->types[0].state, SyncState::kNacked);
   EXPECT_EQ(status->types[0].version_acked, "v1");
@@ -114,16 +152,16 @@ TEST(SnapshotCacheTest, NodeStatusTracksSentAckedNacked) {
   EXPECT_EQ(status->types[0].nack_error, "unknown field");
   EXPECT_EQ(SyncStateName(status->types[0].state), "NACKED");
 
-  cache.RecordStreamClosed("envoy-1");
+  stream.Close();
   EXPECT_TRUE(cache.NodeStatuses(/*connected_only=*/true).empty());
   EXPECT_EQ(cache.NodeStatuses().size(), 1u);
 }
 
 TEST(SnapshotCacheTest, NackAfterRestartShowsTheVersionTheClientRuns) {
   SnapshotCache cache;
-  cache.RecordStreamOpen(MakeNode("envoy-2"));
-  cache.RecordSent("envoy-2", std::string(kClusterType), "v9", "1");
-  cache.RecordNack("envoy-2", std::string(kClusterType), "v9", "bad", /*running_version=*/"v8");
+  FakeStream stream(cache, MakeNode("envoy-2"));
+  stream.Sent(kClusterType, "v9", "1");
+  stream.Nack(kClusterType, "v9", "bad", /*running_version=*/"v8");
   EXPECT_EQ(cache.GetNodeStatus("envoy-2")->types[0].version_acked, "v8");
 }
 
@@ -134,7 +172,7 @@ TEST(SnapshotCacheTest, FleetWideTypeReplacesEachKeysOwnAndUpdatesIncrementally)
   cache.SetSnapshot("b", OneCluster("2"));
   auto watcher = std::make_shared<RecordingWatcher>();
   Node node = MakeNode("a");
-  cache.RecordStreamOpen(node);
+  FakeStream stream(cache, node);
   cache.Watch(node, watcher);
 
   cache.SetTypeResources(kEndpointType, {Resource::FromBytes(kEndpointType, "c", "fleet"),
@@ -205,23 +243,22 @@ TEST(SnapshotCacheTest, PushReportCountsNodesReachedAndTheirAnswers) {
   // A watcher that, as a stream does, sends a response for every snapshot it gets.
   class SendingWatcher : public SnapshotWatcher {
    public:
-    SendingWatcher(SnapshotCache* cache, std::string node) : cache_(cache), node_(node) {}
+    explicit SendingWatcher(FakeStream* stream) : stream_(stream) {}
     void OnSnapshot(SnapshotPtr snapshot, uint64_t) override {
-      cache_->RecordSent(node_, std::string(kClusterType), snapshot->Version(kClusterType), "1");
+      stream_->Sent(kClusterType, snapshot->Version(kClusterType), "1");
     }
-    SnapshotCache* cache_;
-    std::string node_;
+    FakeStream* stream_;
   };
-  for (const char* id : {"a", "b"}) {
-    cache.RecordStreamOpen(MakeNode(id));
-    cache.Watch(MakeNode(id, "fleet"), std::make_shared<SendingWatcher>(&cache, id));
-  }
+  FakeStream a(cache, MakeNode("a"), 1);
+  FakeStream b(cache, MakeNode("b"), 2);
+  cache.Watch(MakeNode("a", "fleet"), std::make_shared<SendingWatcher>(&a));
+  cache.Watch(MakeNode("b", "fleet"), std::make_shared<SendingWatcher>(&b));
   SnapshotPtr snapshot = OneCluster("1");
   const std::string version = snapshot->Version(kClusterType);
   cache.SetSnapshot("a", snapshot);
-  cache.RecordAck("a", std::string(kClusterType), version);
+  a.Ack(kClusterType, version);
   cache.SetSnapshot("b", snapshot);
-  cache.RecordNack("b", std::string(kClusterType), version, "bad");
+  b.Nack(kClusterType, version, "bad");
   // A push that a new one overtakes before its answers came is reported as it stood.
   cache.SetSnapshot("a", OneCluster("2"));
   cache.SetSnapshot("b", OneCluster("3"));

@@ -1,4 +1,4 @@
-#include "admin/http_status.h"
+#include "xdsd/status_codes.h"
 #include "admin/node_status_json.h"
 
 #include "absl/time/time.h"

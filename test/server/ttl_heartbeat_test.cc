@@ -11,6 +11,7 @@
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "support/poll.h"
 #include "xdsd/server.h"
+#include "xdsd/snapshot_cache.h"
 
 namespace xdsd {
 namespace {

@@ -38,30 +38,55 @@ SnapshotPtr ClusterSnapshot(std::vector<std::string> names, int timeout_seconds 
   return *Snapshot::Create(std::move(resources));
 }
 
-// Counts what the callbacks see, and refuses streams from a peer when asked to.
+// Counts what the callbacks see, and refuses streams (or nodes) when asked to.
 class RecordingCallbacks : public Callbacks {
  public:
-  absl::Status OnStreamOpen(int64_t, std::string_view method, std::string_view) override {
+  absl::Status OnStreamOpen(const StreamInfo& stream) override {
     ++opened;
+    {
+      absl::MutexLock lock(&mu);
+      last_stream = stream;
+    }
     if (refuse) return absl::PermissionDeniedError("refused by policy");
     return absl::OkStatus();
   }
-  void OnStreamClosed(int64_t, const envoy::config::core::v3::Node&) override { ++closed; }
-  absl::Status OnStreamRequest(int64_t, const envoy::config::core::v3::Node&,
+  absl::Status OnStreamNode(const StreamInfo&, const envoy::config::core::v3::Node& node) override {
+    if (node.id() == refused_node) return absl::PermissionDeniedError("not this node");
+    return absl::OkStatus();
+  }
+  void OnStreamClosed(const StreamInfo&, const envoy::config::core::v3::Node&) override {
+    ++closed;
+  }
+  absl::Status OnStreamRequest(const StreamInfo&, const envoy::config::core::v3::Node&,
                                const DiscoveryRequest&) override {
     ++requests;
     return absl::OkStatus();
   }
-  void OnStreamResponse(int64_t, const envoy::config::core::v3::Node&,
+  void OnStreamResponse(const StreamInfo&, const envoy::config::core::v3::Node&,
                         const ResponseInfo& info) override {
     ++responses;
     absl::MutexLock lock(&mu);
     last_response = info;
   }
-  std::atomic<int> opened{0}, closed{0}, requests{0}, responses{0};
+  void OnAck(const StreamInfo&, const envoy::config::core::v3::Node&,
+             const AnswerInfo& answer) override {
+    ++acks;
+    absl::MutexLock lock(&mu);
+    last_answer = answer;
+  }
+  void OnNack(const StreamInfo&, const envoy::config::core::v3::Node&,
+              const AnswerInfo& answer) override {
+    ++nacks;
+    absl::MutexLock lock(&mu);
+    last_answer = answer;
+  }
+  std::atomic<int> opened{0}, closed{0}, requests{0}, responses{0}, acks{0}, nacks{0};
   std::atomic<bool> refuse{false};
+  std::string refused_node;  // set before streams start
   absl::Mutex mu;
+  StreamInfo last_stream ABSL_GUARDED_BY(mu);
   ResponseInfo last_response ABSL_GUARDED_BY(mu);
+  AnswerInfo last_answer ABSL_GUARDED_BY(mu);
 };
 
 class XdsServerTest : public ::testing::Test {
@@ -235,25 +260,191 @@ TEST_F(XdsServerTest, CallbackCanRefuseAStream) {
   EXPECT_EQ(status.error_message(), "refused by policy");
 }
 
-TEST_F(XdsServerTest, UnservedMethodIsUnimplemented) {
-  grpc::GenericStub stub(channel_);
+// Calls `method` with an empty message, as a program that does not know its type would.
+grpc::Status CallGenerically(const std::shared_ptr<grpc::Channel>& channel,
+                             const std::string& method) {
+  grpc::GenericStub stub(channel);
   grpc::ClientContext context;
-  SetDeadline(context);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
   grpc::Slice empty("");
   grpc::ByteBuffer request(&empty, 1), response;
   absl::Mutex mu;
   bool done = false;
   grpc::Status status;
-  stub.UnaryCall(&context, "/envoy.service.load_stats.v3.LoadReportingService/StreamLoadStats",
-                 grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
                    absl::MutexLock lock(&mu);
                    status = std::move(s);
                    done = true;
                  });
   absl::MutexLock lock(&mu);
   mu.Await(absl::Condition(&done));
+  return status;
+}
+
+TEST_F(XdsServerTest, UnservedMethodIsUnimplemented) {
+  grpc::Status status = CallGenerically(
+      channel_, "/envoy.service.load_stats.v3.LoadReportingService/StreamLoadStats");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(status.error_message().find("StreamLoadStats"), std::string::npos);
+}
+
+// XdsServer leaves the ServerBuilder's one generic-service slot to the program.
+TEST(XdsServerBuilderTest, AProgramKeepsItsOwnGenericService) {
+  class EchoGeneric : public grpc::CallbackGenericService {
+    grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
+      class Refuse : public grpc::ServerGenericBidiReactor {
+       public:
+        Refuse() { Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "mine")); }
+        void OnDone() override { delete this; }
+      };
+      return new Refuse();
+    }
+  };
+  SnapshotCache cache;
+  XdsServer xds(&cache, nullptr);
+  EchoGeneric generic;
+  int port = 0;
+  auto server = StartGrpcServer(xds, "127.0.0.1:0", &port, [&](grpc::ServerBuilder& builder) {
+    builder.RegisterCallbackGenericService(&generic);
+  });
+  ASSERT_TRUE(server.ok()) << server.status();
+  grpc::Status status = CallGenerically(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()),
+      "/my.Service/Anything");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(), "mine");
+  (*server)->Shutdown(std::chrono::system_clock::now());
+}
+
+TEST_F(XdsServerTest, CallbacksSeeTheStreamAndItsAcksAndNacks) {
+  cache_.SetSnapshot("envoy-7", ClusterSnapshot({"a"}));
+  auto stub = envoy::service::cluster::v3::ClusterDiscoveryService::NewStub(channel_);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  auto stream = stub->StreamClusters(&context);
+  ASSERT_TRUE(stream->Write(ClusterRequest("envoy-7")));
+  DiscoveryResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  {
+    absl::MutexLock lock(&callbacks_.mu);
+    EXPECT_EQ(callbacks_.last_stream.type_url, kClusterType);
+    EXPECT_FALSE(callbacks_.last_stream.delta);
+    EXPECT_EQ(callbacks_.last_stream.variant(), "sotw");
+    EXPECT_NE(callbacks_.last_stream.peer.find("127.0.0.1"), std::string::npos);
+    EXPECT_EQ(callbacks_.last_stream.method,
+              "/envoy.service.cluster.v3.ClusterDiscoveryService/StreamClusters");
+  }
+  DiscoveryRequest ack = ClusterRequest("envoy-7");
+  ack.set_version_info(response.version_info());
+  ack.set_response_nonce(response.nonce());
+  ASSERT_TRUE(stream->Write(ack));
+  ASSERT_TRUE(testing::PollUntil(absl::Seconds(10), [&] { return callbacks_.acks.load() == 1; }));
+  {
+    absl::MutexLock lock(&callbacks_.mu);
+    EXPECT_EQ(callbacks_.last_answer.version, response.version_info());
+    EXPECT_EQ(callbacks_.last_answer.nonce, response.nonce());
+    EXPECT_NE(callbacks_.last_answer.sent_at, absl::InfinitePast());
+  }
+  cache_.SetSnapshot("envoy-7", ClusterSnapshot({"a"}, /*timeout_seconds=*/2));
+  ASSERT_TRUE(stream->Read(&response));
+  DiscoveryRequest nack = ClusterRequest("envoy-7");
+  nack.set_version_info(ack.version_info());
+  nack.set_response_nonce(response.nonce());
+  nack.mutable_error_detail()->set_message("no thanks");
+  ASSERT_TRUE(stream->Write(nack));
+  ASSERT_TRUE(testing::PollUntil(absl::Seconds(10), [&] { return callbacks_.nacks.load() == 1; }));
+  absl::MutexLock lock(&callbacks_.mu);
+  EXPECT_EQ(callbacks_.last_answer.error, "no thanks");
+  EXPECT_EQ(callbacks_.last_answer.version, response.version_info());
+  EXPECT_EQ(callbacks_.last_answer.running_version, ack.version_info());
+}
+
+// A node the callbacks refuse gets nothing, and its claim leaves no status behind.
+TEST_F(XdsServerTest, RefusedNodeGetsPermissionDeniedAndNoStatus) {
+  callbacks_.refused_node = "envoy-prod-1";
+  cache_.SetSnapshot("envoy-prod-1", ClusterSnapshot({"secret-cluster"}));
+  auto stub = AggregatedDiscoveryService::NewStub(channel_);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  auto stream = stub->StreamAggregatedResources(&context);
+  stream->Write(ClusterRequest("envoy-prod-1"));
+  DiscoveryResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(callbacks_.responses.load(), 0);
+  EXPECT_FALSE(cache_.GetNodeStatus("envoy-prod-1").has_value());
+}
+
+TEST_F(XdsServerTest, FetchWithoutNodeIsRefusedAndACurrentVersionIsNotModified) {
+  cache_.SetSnapshot("envoy-8", ClusterSnapshot({"a"}));
+  auto stub = envoy::service::cluster::v3::ClusterDiscoveryService::NewStub(channel_);
+  {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    DiscoveryResponse response;
+    grpc::Status status = stub->FetchClusters(&context, ClusterRequest(""), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(), "the request has no node");
+  }
+  grpc::ClientContext context;
+  SetDeadline(context);
+  DiscoveryRequest request = ClusterRequest("envoy-8");
+  request.set_version_info(cache_.GetSnapshot("envoy-8")->Version(kClusterType));
+  DiscoveryResponse response;
+  grpc::Status status = stub->FetchClusters(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("not modified"), std::string::npos);
+}
+
+// The server depends on the Cache interface only: a program's own store can back it.
+TEST(XdsServerCacheTest, ServesFromAProgramsOwnCache) {
+  class OneSnapshotCache : public Cache {
+   public:
+    explicit OneSnapshotCache(SnapshotPtr snapshot) : snapshot_(std::move(snapshot)) {}
+    std::string KeyOf(const envoy::config::core::v3::Node&) const override { return "all"; }
+    SnapshotPtr GetSnapshot(const std::string&) const override { return snapshot_; }
+    WatchStart Watch(const envoy::config::core::v3::Node&,
+                     std::shared_ptr<SnapshotWatcher>) override {
+      ++watches;
+      return WatchStart{"all", snapshot_, 1};
+    }
+    void Unwatch(const std::string&, const std::string&, const SnapshotWatcher*) override {
+      ++unwatches;
+    }
+    std::atomic<int> watches{0}, unwatches{0};
+
+   private:
+    SnapshotPtr snapshot_;
+  };
+  OneSnapshotCache cache(ClusterSnapshot({"from-my-store"}));
+  XdsServer xds(&cache, nullptr);
+  int port = 0;
+  auto server = StartGrpcServer(xds, "127.0.0.1:0", &port);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = AggregatedDiscoveryService::NewStub(channel);
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    auto stream = stub->StreamAggregatedResources(&context);
+    DiscoveryRequest request;
+    request.mutable_node()->set_id("anyone");
+    request.set_type_url(std::string(kClusterType));
+    ASSERT_TRUE(stream->Write(request));
+    DiscoveryResponse response;
+    ASSERT_TRUE(stream->Read(&response));
+    ASSERT_EQ(response.resources_size(), 1);
+    Cluster cluster;
+    ASSERT_TRUE(response.resources(0).UnpackTo(&cluster));
+    EXPECT_EQ(cluster.name(), "from-my-store");
+    stream->WritesDone();
+    stream->Finish();
+  }
+  EXPECT_TRUE(testing::PollUntil(absl::Seconds(10), [&] { return cache.unwatches.load() == 1; }));
+  EXPECT_EQ(cache.watches.load(), 1);
+  (*server)->Shutdown(std::chrono::system_clock::now());
 }
 
 TEST_F(XdsServerTest, ManyStreamsShareOneSerialization) {

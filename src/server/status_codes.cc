@@ -1,6 +1,12 @@
-#include "admin/http_status.h"
+#include "xdsd/status_codes.h"
 
-namespace xdsd::admin {
+#include <string>
+
+namespace xdsd {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
 
 int HttpStatusCode(const absl::Status& status) {
   switch (status.code()) {
@@ -34,4 +40,4 @@ int HttpStatusCode(const absl::Status& status) {
   }
 }
 
-}  // namespace xdsd::admin
+}  // namespace xdsd

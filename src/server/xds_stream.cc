@@ -1,0 +1,60 @@
+#include "server/xds_stream.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace xdsd::server {
+
+StreamContext::StreamContext(Cache* cache, Callbacks* callbacks)
+    : cache_(cache), callbacks_({callbacks, cache->StreamObserver()}) {}
+
+bool ParseMessage(const grpc::ByteBuffer& buffer, google::protobuf::Message* request) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return false;
+  if (slices.size() == 1) {
+    return request->ParseFromArray(slices[0].begin(), static_cast<int>(slices[0].size()));
+  }
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return request->ParseFromString(bytes);
+}
+
+bool SupportsTtl(const envoy::config::core::v3::Node& node, bool state_of_the_world) {
+  const auto& features = node.client_features();
+  auto has = [&](std::string_view feature) {
+    return std::find(features.begin(), features.end(), feature) != features.end();
+  };
+  return has("xds.config.supports-resource-ttl") &&
+         (!state_of_the_world || has("xds.config.resource-in-sotw"));
+}
+
+namespace {
+
+template <typename Response>
+ResponseInfo InfoOfResponse(const Response& response, const std::string& version) {
+  ResponseInfo info;
+  info.type_url = response.type_url;
+  info.version = version;
+  info.nonce = response.nonce;
+  info.resource_names.reserve(response.resources.size());
+  for (const ResourcePtr& resource : response.resources) {
+    info.resource_names.push_back(resource->name());
+  }
+  return info;
+}
+
+}  // namespace
+
+ResponseInfo InfoOf(const SotwResponse& response) {
+  return InfoOfResponse(response, response.version);
+}
+
+ResponseInfo InfoOf(const DeltaResponse& response) {
+  ResponseInfo info = InfoOfResponse(response, response.system_version);
+  info.removed_names = response.removed;
+  return info;
+}
+
+}  // namespace xdsd::server

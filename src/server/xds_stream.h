@@ -1,0 +1,320 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "server/delta_stream_state.h"
+#include "server/heartbeat_ticker.h"
+#include "server/response_encoder.h"
+#include "server/sotw_stream_state.h"
+#include "xdsd/cache.h"
+#include "xdsd/callbacks.h"
+#include "xdsd/callbacks_chain.h"
+#include "xdsd/status_codes.h"
+
+namespace xdsd::server {
+
+// What every stream of one server shares: where snapshots come from, whom to tell what
+// happens, the heartbeat clock.
+//
+// Thread-safe; constant after construction but for the counters.
+class StreamContext {
+ public:
+  // How often streams with TTL resources are given the time: heartbeats go out within this of
+  // being due (half a TTL).
+  static constexpr absl::Duration kTickInterval = absl::Milliseconds(200);
+
+  // `callbacks` (the program's, may be null) see every event first; the cache's own stream
+  // observer sees those they did not refuse.
+  StreamContext(Cache* cache, Callbacks* callbacks);
+
+  Cache& cache() const { return *cache_; }
+  Callbacks& callbacks() { return callbacks_; }
+  HeartbeatTicker& ticker() { return ticker_; }
+  int64_t NewStreamId() { return next_stream_id_.fetch_add(1) + 1; }
+
+  std::atomic<int64_t> open_streams{0};
+
+ private:
+  Cache* const cache_;
+  CallbacksChain callbacks_;  // the program's callbacks, then the cache's observer
+  std::atomic<int64_t> next_stream_id_{0};
+  HeartbeatTicker ticker_{kTickInterval};
+};
+
+// Parses a request's bytes; false when they are not a `request`.
+bool ParseMessage(const grpc::ByteBuffer& buffer, google::protobuf::Message* request);
+
+// PROTOCOL 28: resource TTLs go to clients that say they take them; in state of the world they
+// must also take the Resource wrapper.
+bool SupportsTtl(const envoy::config::core::v3::Node& node, bool state_of_the_world);
+
+ResponseInfo InfoOf(const SotwResponse& response);
+ResponseInfo InfoOf(const DeltaResponse& response);
+
+// Receives the snapshots of a stream's node key, and the server's ticks, and passes them to the
+// stream while it lives. Shared-owned by the cache's watch list (the ticker holds it weakly), so
+// a late delivery never reaches a deleted stream.
+template <typename Stream>
+class StreamWatcher : public SnapshotWatcher, public Ticking {
+ public:
+  explicit StreamWatcher(Stream* stream) : stream_(stream) {}
+  void OnSnapshot(SnapshotPtr snapshot, uint64_t generation) override {
+    absl::MutexLock lock(&mu_);
+    if (stream_ != nullptr) stream_->OnSnapshot(std::move(snapshot), generation);
+  }
+  void OnTick() override {
+    absl::MutexLock lock(&mu_);
+    if (stream_ != nullptr) stream_->OnTick();
+  }
+  void Detach() {
+    absl::MutexLock lock(&mu_);
+    stream_ = nullptr;
+  }
+
+ private:
+  absl::Mutex mu_;
+  Stream* stream_ ABSL_GUARDED_BY(mu_);
+};
+
+// The two stream variants, as the stream reactor below sees them.
+struct SotwVariant {
+  static constexpr bool kDelta = false;
+  using Request = envoy::service::discovery::v3::DiscoveryRequest;
+  using State = SotwStreamState;
+  using Response = SotwResponse;
+  using Outcome = SotwRequestOutcome;
+  static grpc::ByteBuffer Encode(const Response& r) { return EncodeSotwResponse(r); }
+  static const std::string& VersionOf(const Outcome& o) { return o.version; }
+  static absl::Status OnRequest(Callbacks& callbacks, const StreamInfo& stream,
+                                const envoy::config::core::v3::Node& node, const Request& request) {
+    return callbacks.OnStreamRequest(stream, node, request);
+  }
+};
+
+struct DeltaVariant {
+  static constexpr bool kDelta = true;
+  using Request = envoy::service::discovery::v3::DeltaDiscoveryRequest;
+  using State = DeltaStreamState;
+  using Response = DeltaResponse;
+  using Outcome = DeltaRequestOutcome;
+  static grpc::ByteBuffer Encode(const Response& r) { return EncodeDeltaResponse(r); }
+  static const std::string& VersionOf(const Outcome& o) { return o.system_version; }
+  static absl::Status OnRequest(Callbacks& callbacks, const StreamInfo& stream,
+                                const envoy::config::core::v3::Node& node, const Request& request) {
+    return callbacks.OnStreamDeltaRequest(stream, node, request);
+  }
+};
+
+using RawBidiReactor = grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>;
+
+// One xDS stream, state of the world or delta, ADS or per-type: reads requests, feeds the
+// state machine, writes what it returns, one message at a time, and tells the callbacks.
+//
+// Thread-safe: gRPC reactions and snapshot deliveries come on any thread; mu_ guards the state,
+// and no gRPC operation is started while mu_ is held. Deletes itself in OnDone.
+template <typename Variant>
+class XdsStream : public RawBidiReactor {
+ public:
+  using Request = typename Variant::Request;
+  using Response = typename Variant::Response;
+  using Outcome = typename Variant::Outcome;
+
+  // `type_url` is the type of a per-type stream, "" for ADS.
+  XdsStream(StreamContext* context, std::string method, std::string peer,
+            std::string_view type_url)
+      : context_(context),
+        info_{context->NewStreamId(), std::move(method), std::string(type_url), Variant::kDelta,
+              std::move(peer)},
+        state_(type_url) {
+    ++context_->open_streams;
+    absl::Status allowed = context_->callbacks().OnStreamOpen(info_);
+    if (!allowed.ok()) {
+      FinishOnce(ToGrpcStatus(allowed));
+      return;
+    }
+    StartRead(&read_buffer_);
+  }
+
+  void OnSnapshot(SnapshotPtr snapshot, uint64_t generation) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (generation <= generation_) return;  // a delivery that overtook a newer one
+      generation_ = generation;
+      state_.OnSnapshot(std::move(snapshot));
+    }
+    MaybeWrite();
+  }
+
+  // A tick of the server's clock: a heartbeat may be due.
+  void OnTick() { MaybeWrite(); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client closed its side, or the stream broke
+      FinishOnce(grpc::Status::OK);
+      return;
+    }
+    Request request;
+    if (!ParseMessage(read_buffer_, &request)) {
+      FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              absl::StrCat("malformed ", request.GetDescriptor()->name())));
+      return;
+    }
+    absl::Status status = HandleRequest(request);
+    if (!status.ok()) {
+      FinishOnce(ToGrpcStatus(status));
+      return;
+    }
+    MaybeWrite();
+    StartRead(&read_buffer_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+    }
+    if (!ok) {
+      FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+      return;
+    }
+    MaybeWrite();
+  }
+
+  void OnDone() override {
+    if (watcher_ != nullptr) {
+      watcher_->Detach();
+      context_->cache().Unwatch(watch_key_, node_.id(), watcher_.get());
+    }
+    context_->callbacks().OnStreamClosed(info_, node_);
+    --context_->open_streams;
+    delete this;
+  }
+
+ private:
+  // Called from OnReadDone only (one read at a time), so node_ needs no lock for its writes.
+  absl::Status HandleRequest(const Request& request) {
+    Callbacks& callbacks = context_->callbacks();
+    if (!node_known_) {
+      if (!request.has_node()) {
+        return absl::InvalidArgumentError("the first request of a stream must name its node");
+      }
+      node_ = request.node();
+      node_known_ = true;
+      // Before anything is sent: a node the callbacks refuse gets nothing.
+      if (absl::Status allowed = callbacks.OnStreamNode(info_, node_); !allowed.ok()) {
+        return allowed;
+      }
+      const bool ttl = SupportsTtl(node_, !Variant::kDelta);
+      watcher_ = std::make_shared<StreamWatcher<XdsStream>>(this);
+      WatchStart start = context_->cache().Watch(node_, watcher_);
+      watch_key_ = start.key;
+      if (ttl) context_->ticker().Add(watcher_);
+      absl::MutexLock lock(&mu_);
+      state_.set_ttl_supported(ttl);
+      if (start.generation > generation_) {
+        generation_ = start.generation;
+        state_.OnSnapshot(std::move(start.snapshot));
+      }
+    }
+    absl::Status allowed = Variant::OnRequest(callbacks, info_, node_, request);
+    if (!allowed.ok()) return allowed;
+
+    absl::StatusOr<Outcome> outcome;
+    absl::Time sent_at = absl::InfinitePast();
+    {
+      absl::MutexLock lock(&mu_);
+      outcome = state_.OnRequest(request);
+      if (outcome.ok()) {
+        auto it = sent_at_.find(outcome->type_url);
+        if (it != sent_at_.end()) sent_at = it->second;
+      }
+    }
+    if (!outcome.ok()) return outcome.status();
+    AnswerInfo answer{outcome->type_url, "", request.response_nonce(), sent_at, "", ""};
+    switch (outcome->kind) {
+      case Outcome::Kind::kAck:
+        answer.version = Variant::VersionOf(*outcome);
+        callbacks.OnAck(info_, node_, answer);
+        break;
+      case Outcome::Kind::kNack:
+        answer.version = Variant::VersionOf(*outcome);
+        answer.error = outcome->error;
+        answer.running_version = outcome->running_version;
+        callbacks.OnNack(info_, node_, answer);
+        break;
+      case Outcome::Kind::kSubscription:
+      case Outcome::Kind::kStale:
+        break;
+    }
+    if (!outcome->holds_current_version.empty()) {
+      // A reconnecting client that holds what is served: as good as an ACK of it.
+      callbacks.OnAck(info_, node_,
+                      AnswerInfo{outcome->type_url, outcome->holds_current_version, "",
+                                 absl::InfinitePast(), "", ""});
+    }
+    return absl::OkStatus();
+  }
+
+  // Starts writing the next due response unless a write is under way or the stream finished.
+  void MaybeWrite() {
+    std::optional<Response> response;
+    ResponseInfo info;
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || finished_) return;
+      const absl::Time now = absl::Now();
+      if (state_.ttl_supported()) state_.OnTick(now);
+      response = state_.NextResponse();
+      if (!response.has_value()) return;
+      writing_ = true;
+      write_buffer_ = Variant::Encode(*response);
+      info = InfoOf(*response);
+      info.encoded_bytes = write_buffer_.Length();
+      sent_at_[response->type_url] = now;
+    }
+    context_->callbacks().OnStreamResponse(info_, node_, info);
+    StartWrite(&write_buffer_);
+  }
+
+  void FinishOnce(const grpc::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      finished_ = true;
+    }
+    Finish(status);
+  }
+
+  StreamContext* const context_;
+  const StreamInfo info_;
+
+  // Confined to the reading side (OnReadDone), which gRPC runs one at a time; read by OnDone
+  // after every reaction has finished.
+  grpc::ByteBuffer read_buffer_;
+  envoy::config::core::v3::Node node_;
+  bool node_known_ = false;
+  std::shared_ptr<StreamWatcher<XdsStream>> watcher_;
+  std::string watch_key_;
+
+  absl::Mutex mu_;
+  typename Variant::State state_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // When the latest response of each type was written (the one an ACK or NACK answers: one
+  // response per type is in flight at a time).
+  absl::flat_hash_map<std::string, absl::Time> sent_at_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer write_buffer_;  // owned by the write under way
+};
+
+}  // namespace xdsd::server
