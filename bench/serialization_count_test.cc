@@ -1,7 +1,7 @@
 // Serialize once: a changed resource is serialized exactly once per version, whatever the
 // number of clients it goes to.
 //
-// Every Resource made in the process is counted (Resource::instances_created()): the test's
+// Every Resource made in the process is counted (resource::ResourcesCreated()): the test's
 // own and any the server would make per stream. The test publishes a snapshot with
 // one changed cluster to K real ADS streams over gRPC and checks that the count grew by exactly
 // one and that each stream received those very bytes.
@@ -16,6 +16,7 @@
 
 #include "common/workload.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "resource/resources_created.h"
 #include "xdsd/server.h"
 #include "xdsd/snapshot_cache.h"
 
@@ -76,7 +77,7 @@ TEST(SerializationCountTest, ChangedResourceIsSerializedOncePerVersionForAnyNumb
       fleet.push_back(std::move(client));
     }
 
-    const int64_t before = static_cast<int64_t>(Resource::instances_created());
+    const int64_t before = static_cast<int64_t>(resource::ResourcesCreated());
     std::vector<ResourcePtr> v2 = v1;
     auto changed = MakeCluster(kChanged);
     changed.mutable_connect_timeout()->set_seconds(2);
@@ -91,7 +92,7 @@ TEST(SerializationCountTest, ChangedResourceIsSerializedOncePerVersionForAnyNumb
       const auto& any = response.resources(kChanged);  // clusters come in name order
       EXPECT_EQ(any.value(), changed_resource->bytes());
     }
-    EXPECT_EQ(static_cast<int64_t>(Resource::instances_created()) - before, 1) << "serializations of the changed cluster";
+    EXPECT_EQ(static_cast<int64_t>(resource::ResourcesCreated()) - before, 1) << "serializations of the changed cluster";
 
     for (auto& client : fleet) client->context.TryCancel();
     (*server)->Shutdown(std::chrono::system_clock::now());

@@ -55,10 +55,6 @@ class Resource {
                                                    std::chrono::milliseconds ttl = {},
                                                    std::vector<std::string> aliases = {});
 
-  // How many Resource objects this process made: each is one serialization (or one adoption
-  // of serialized bytes), however many streams send it.
-  static uint64_t instances_created();
-
   const std::string& type_url() const { return type_url_; }
   const std::string& name() const { return name_; }
   // The serialized message.

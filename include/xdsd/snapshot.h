@@ -14,6 +14,9 @@
 #include "xdsd/resource_map.h"
 
 namespace xdsd {
+namespace server {
+class SnapshotMemo;
+}  // namespace server
 
 // An immutable set of resources, grouped by type; each type has a version that is a content
 // hash of its resources (names and bytes), so the same resources give the same version in any
@@ -49,6 +52,12 @@ class Snapshot {
   static std::string VersionOf(const ResourceMap& resources);
   static std::string VersionOf(const std::map<std::string, ResourcePtr, std::less<>>& resources);
 
+  // How many resources of all types.
+  size_t size() const { return size_; }
+
+ private:
+  friend class server::SnapshotMemo;  // the memo below, for the server's shared encodings
+
   // A memo of this snapshot's for what every stream would otherwise derive alike from it (the
   // server keeps the encoded resources of its responses here, so that a thousand streams sent
   // the same resources share one buffer). Returns the value kept under `key`, made by `make`
@@ -62,10 +71,6 @@ class Snapshot {
   std::shared_ptr<const void> MemoizeShared(
       const std::string& key, const std::function<std::shared_ptr<const void>()>& make) const;
 
-  // How many resources of all types.
-  size_t size() const { return size_; }
-
- private:
   struct TypeResources {
     std::string version;
     ResourceMap resources;

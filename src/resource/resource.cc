@@ -14,6 +14,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
 #include "resource/canonical.h"
+#include "resource/resources_created.h"
 
 namespace xdsd {
 namespace {
@@ -63,7 +64,9 @@ namespace {
 std::atomic<uint64_t> g_instances_created{0};
 }  // namespace
 
-uint64_t Resource::instances_created() { return g_instances_created.load(); }
+namespace resource {
+uint64_t ResourcesCreated() { return g_instances_created.load(); }
+}  // namespace resource
 
 Resource::Resource(std::string_view type_url, std::string name, std::chrono::milliseconds ttl,
                    std::vector<std::string> aliases)

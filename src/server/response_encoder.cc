@@ -1,5 +1,7 @@
 #include "server/response_encoder.h"
 
+#include "server/snapshot_memo.h"
+
 #include <algorithm>
 #include <vector>
 
@@ -168,8 +170,8 @@ grpc::ByteBuffer EncodeSotwResponse(const SotwResponse& response) {
     }
     const std::string key =
         absl::StrCat("sotw|", response.type_url, "|", response.resources.size(), "|", content);
-    slices.push_back(SharedSlice(response.snapshot->Memoize(
-        key, [&response] { return EncodeResources(response.resources); })));
+    slices.push_back(SharedSlice(SnapshotMemo::Memoize(
+        *response.snapshot, key, [&response] { return EncodeResources(response.resources); })));
     return grpc::ByteBuffer(slices.data(), slices.size());
   }
 

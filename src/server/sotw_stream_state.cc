@@ -1,5 +1,7 @@
 #include "server/sotw_stream_state.h"
 
+#include "server/snapshot_memo.h"
+
 #include <xxhash.h>
 
 #include <algorithm>
@@ -240,7 +242,8 @@ SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState&
     // Streams sent the whole subscription of the same names hold the same content: keep one.
     const std::string key = absl::StrCat("sotw-contents|", response.type_url, "|",
                                          state.wildcard ? "*" : absl::StrCat(state.names_digest));
-    contents = std::static_pointer_cast<const Contents>(snapshot_->MemoizeShared(
+    contents = std::static_pointer_cast<const Contents>(SnapshotMemo::MemoizeShared(
+        *snapshot_,
         key, [&contents] { return std::static_pointer_cast<const void>(contents); }));
   }
   state.sent = std::move(contents);
