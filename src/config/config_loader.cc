@@ -21,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
 #include "config/envoy_api.h"
+#include "config/glob.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/core/v3/extension.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
@@ -1058,29 +1059,6 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
     builder.AddFile(*text, file.string());
   }
   return builder.Build();
-}
-
-bool GlobMatches(std::string_view glob, std::string_view text) {
-  // Iterative matching with backtracking to the last '*': linear in practice, never
-  // exponential.
-  size_t g = 0, t = 0;
-  size_t star = absl::string_view::npos, star_text = 0;
-  while (t < text.size()) {
-    if (g < glob.size() && (glob[g] == '?' || glob[g] == text[t])) {
-      ++g;
-      ++t;
-    } else if (g < glob.size() && glob[g] == '*') {
-      star = g++;
-      star_text = t;
-    } else if (star != absl::string_view::npos) {
-      g = star + 1;
-      t = ++star_text;
-    } else {
-      return false;
-    }
-  }
-  while (g < glob.size() && glob[g] == '*') ++g;
-  return g == glob.size();
 }
 
 std::string GroupOf(const Config& config, const envoy::config::core::v3::Node& node) {
