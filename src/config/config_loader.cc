@@ -20,7 +20,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
-#include "config/envoy_api.h"
+#include "api/envoy_api.h"
+#include "api/resource_parser.h"
+#include "api/yaml_json.h"
+#include "api/yaml_location.h"
 #include "config/glob.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/core/v3/extension.pb.h"
@@ -35,6 +38,12 @@
 
 namespace xdsd::config {
 namespace {
+
+using api::FullTypeName;
+using api::LineOf;
+using api::LineOfPath;
+using api::LineOfProtobufError;
+using api::MapValue;
 
 using Json = nlohmann::ordered_json;
 using envoy::config::core::v3::ExtensionConfigSource;
@@ -68,259 +77,6 @@ std::string KindKeys() {
   return absl::StrJoin(keys, ", ");
 }
 
-
-std::string_view FullTypeName(std::string_view type_url) {
-  return type_url.substr(type_url.rfind('/') + 1);
-}
-
-// yaml-cpp marks are 0-based and -1 when unknown; errors show 1-based lines.
-int LineOf(const YAML::Mark& mark) { return mark.is_null() ? 0 : mark.line + 1; }
-
-// "foo_bar_baz" -> "fooBarBaz": the JSON name protobuf also accepts for a field.
-std::string LowerCamel(absl::string_view name) {
-  std::string out;
-  bool upper = false;
-  for (char c : name) {
-    if (c == '_') {
-      upper = true;
-      continue;
-    }
-    out += upper ? absl::ascii_toupper(static_cast<unsigned char>(c)) : c;
-    upper = false;
-  }
-  return out;
-}
-
-// The value of the key `key` (written in snake_case or lowerCamelCase) of the map `node`; an
-// undefined node when there is none.
-YAML::Node MapValue(const YAML::Node& node, absl::string_view key) {
-  if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-  std::string camel = LowerCamel(key);
-  for (const auto& entry : node) {
-    if (entry.first.IsScalar() && (entry.first.Scalar() == key || entry.first.Scalar() == camel)) {
-      return entry.second;
-    }
-  }
-  return YAML::Node(YAML::NodeType::Undefined);
-}
-
-// Follows a field path such as "virtual_hosts[1].routes[3].route.cluster" from `node` as far
-// as the YAML goes, and returns the line of the deepest value reached (a key written in
-// either snake_case or lowerCamelCase). Used to point errors found after parsing (protobuf's
-// and cross-reference errors) at the line the user wrote.
-int LineOfPath(const YAML::Node& root, absl::string_view path) {
-  // Moved with reset(), never with `=`: assigning to a YAML::Node overwrites the node it is
-  // bound to, which would rewrite the document under `root` for every later lookup.
-  YAML::Node node = root;
-  int line = LineOf(root.Mark());
-  for (absl::string_view segment : absl::StrSplit(path, '.', absl::SkipEmpty())) {
-    absl::string_view name = segment.substr(0, segment.find('['));
-    if (!name.empty()) {
-      if (!node.IsMap()) return line;
-      std::string camel = LowerCamel(name);
-      YAML::Node next;
-      for (const auto& entry : node) {
-        if (!entry.first.IsScalar()) continue;
-        const std::string& key = entry.first.Scalar();
-        if (key == name || key == camel) {
-          line = LineOf(entry.first.Mark());
-          next = entry.second;
-          break;
-        }
-      }
-      if (!next.IsDefined()) return line;
-      node.reset(next);
-      if (!node.IsNull() && LineOf(node.Mark()) > 0) line = LineOf(node.Mark());
-    }
-    // Each "[i]" of the segment.
-    for (size_t open = segment.find('['); open != absl::string_view::npos;
-         open = segment.find('[', open + 1)) {
-      size_t close = segment.find(']', open);
-      if (close == absl::string_view::npos) return line;
-      size_t index = 0;
-      absl::string_view digits = segment.substr(open + 1, close - open - 1);
-      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-      if (ec != std::errc() || !node.IsSequence() || index >= node.size()) return line;
-      node.reset(YAML::Node(node[index]));
-      if (LineOf(node.Mark()) > 0) line = LineOf(node.Mark());
-    }
-  }
-  return line;
-}
-
-// The line of the first key named `key` (snake_case or lowerCamelCase) anywhere under
-// `node`, depth first; 0 when there is none.
-int LineOfKey(const YAML::Node& node, absl::string_view key) {
-  if (node.IsSequence()) {
-    for (const YAML::Node& item : node) {
-      if (int line = LineOfKey(item, key); line > 0) return line;
-    }
-  } else if (node.IsMap()) {
-    std::string camel = LowerCamel(key);
-    for (const auto& entry : node) {
-      if (!entry.first.IsScalar()) continue;
-      if (entry.first.Scalar() == key || entry.first.Scalar() == camel) {
-        return LineOf(entry.first.Mark());
-      }
-    }
-    for (const auto& entry : node) {
-      if (int line = LineOfKey(entry.second, key); line > 0) return line;
-    }
-  }
-  return 0;
-}
-
-// The line a protobuf JSON parse error refers to. protobuf 3.21 writes
-//   "(address.socket_address) adress: Cannot find field."
-//   "(address.socket_address.port_value): invalid value \"abc\" for type TYPE_UINT32"
-// and, inside an Any, loses the location: "bogus: Cannot find field.". The first two are
-// followed in the YAML; the last finds the first key of that name. Falls back to the line of
-// `root`.
-int LineOfProtobufError(const YAML::Node& root, absl::string_view message) {
-  constexpr absl::string_view kUnknownField = ": Cannot find field.";
-  std::string path;
-  absl::string_view rest = message;
-  if (absl::ConsumePrefix(&rest, "(")) {
-    size_t close = rest.find(')');
-    if (close == absl::string_view::npos) return LineOf(root.Mark());
-    path = std::string(rest.substr(0, close));
-    rest.remove_prefix(close + 1);
-    absl::ConsumePrefix(&rest, " ");
-  }
-  if (absl::EndsWith(rest, kUnknownField)) {
-    absl::string_view field = rest.substr(0, rest.size() - kUnknownField.size());
-    if (path.empty()) {
-      int line = LineOfKey(root, field);
-      return line > 0 ? line : LineOf(root.Mark());
-    }
-    absl::StrAppend(&path, ".", field);
-  }
-  return LineOfPath(root, path);
-}
-
-// ---------------------------------------------------------------------------------------
-// YAML -> JSON.
-//
-// YAML has no schema, so a plain scalar's type is a guess. The guess is kept conservative:
-// only an untagged plain scalar that reads as a JSON number or true/false becomes one, and a
-// YAML null becomes null. Everything else, quoted scalars included, stays a string; that is
-// always safe for protobuf's JSON parser, which reads quoted numbers for numeric fields and
-// "1.5s" for durations.
-
-bool ParseJsonInteger(const std::string& text, Json* out) {
-  // JSON's grammar: no leading '+', no leading zeros.
-  absl::string_view digits = text;
-  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
-  if (digits.empty() || (digits.size() > 1 && digits.front() == '0') ||
-      !std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit)) {
-    return false;
-  }
-  const char* end = text.data() + text.size();
-  int64_t signed_value = 0;
-  if (auto [ptr, ec] = std::from_chars(text.data(), end, signed_value);
-      ec == std::errc() && ptr == end) {
-    *out = signed_value;
-    return true;
-  }
-  uint64_t unsigned_value = 0;
-  if (auto [ptr, ec] = std::from_chars(text.data(), end, unsigned_value);
-      ec == std::errc() && ptr == end) {
-    *out = unsigned_value;
-    return true;
-  }
-  return false;  // Too large: left a string, which protobuf reads or rejects with a reason.
-}
-
-bool ParseJsonFloat(const std::string& text, Json* out) {
-  // JSON's grammar: -?digits[.digits][e[+-]digits], with a fraction or an exponent.
-  size_t i = 0;
-  auto digits = [&] {
-    size_t start = i;
-    while (i < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    return i > start;
-  };
-  if (i < text.size() && text[i] == '-') ++i;
-  if (!digits()) return false;
-  bool fraction_or_exponent = false;
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    if (!digits()) return false;
-    fraction_or_exponent = true;
-  }
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    ++i;
-    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
-    if (!digits()) return false;
-    fraction_or_exponent = true;
-  }
-  if (i != text.size() || !fraction_or_exponent) return false;
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc()) return false;
-  *out = value;
-  return true;
-}
-
-Json PlainScalarToJson(const std::string& text) {
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
-  Json number;
-  if (ParseJsonInteger(text, &number) || ParseJsonFloat(text, &number)) return number;
-  // YAML's spellings of the special floats, in the spelling protobuf's JSON parser reads.
-  if (text == ".inf" || text == ".Inf" || text == ".INF" || text == "+.inf") return "Infinity";
-  if (text == "-.inf" || text == "-.Inf" || text == "-.INF") return "-Infinity";
-  if (text == ".nan" || text == ".NaN" || text == ".NAN") return "NaN";
-  return text;
-}
-
-// An error found while converting: where, and what.
-struct ConversionError {
-  YAML::Mark mark;
-  std::string message;
-};
-
-// Converts `node` to JSON; on failure fills `error` and returns false.
-bool YamlToJson(const YAML::Node& node, Json* out, ConversionError* error) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      *out = nullptr;
-      return true;
-    case YAML::NodeType::Scalar:
-      // "?" is the tag of an untagged plain scalar; a quoted one has "!", an explicitly
-      // tagged one its tag. Only the first kind is typed by guessing.
-      *out = node.Tag() == "?" ? PlainScalarToJson(node.Scalar()) : Json(node.Scalar());
-      return true;
-    case YAML::NodeType::Sequence: {
-      *out = Json::array();
-      for (const YAML::Node& item : node) {
-        Json value;
-        if (!YamlToJson(item, &value, error)) return false;
-        out->push_back(std::move(value));
-      }
-      return true;
-    }
-    case YAML::NodeType::Map: {
-      *out = Json::object();
-      for (const auto& entry : node) {
-        if (!entry.first.IsScalar()) {
-          *error = {entry.first.Mark(), "a key must be a plain string"};
-          return false;
-        }
-        const std::string& key = entry.first.Scalar();
-        if (out->contains(key)) {
-          *error = {entry.first.Mark(), absl::StrCat("duplicate key \"", key, "\"")};
-          return false;
-        }
-        Json value;
-        if (!YamlToJson(entry.second, &value, error)) return false;
-        (*out)[key] = std::move(value);
-      }
-      return true;
-    }
-  }
-  return false;
-}
 
 // ---------------------------------------------------------------------------------------
 // Loading.
@@ -367,7 +123,7 @@ struct GroupSpec {
 // Thread-compatible.
 class ConfigBuilder {
  public:
-  ConfigBuilder() : api_(EnvoyApi::Get()) {}
+  ConfigBuilder() : api_(api::EnvoyApi::Get()) {}
 
   void AddFile(absl::string_view text, absl::string_view file_name);
 
@@ -422,20 +178,21 @@ class ConfigBuilder {
                             const std::string& filter_name, const ExtensionConfigSource& source,
                             const References& refs);
 
-  const EnvoyApi& api_;
+  const api::EnvoyApi& api_;
   std::vector<std::string> errors_;
   ResourceSet defaults_;
   std::vector<GroupSpec> groups_;
 };
 
 void ConfigBuilder::AddFile(absl::string_view text, absl::string_view file_name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    AddError(file_name, e.mark, "", e.msg);
+  int error_line = 0;
+  absl::StatusOr<YAML::Node> loaded =
+      api::LoadYaml(std::string_view(text.data(), text.size()), &error_line);
+  if (!loaded.ok()) {
+    AddError(file_name, error_line, "", loaded.status().message());
     return;
   }
+  const YAML::Node& root = *loaded;
   if (root.IsNull()) return;  // An empty file configures nothing.
   if (!root.IsMap()) {
     AddError(file_name, root.Mark(), "", "the file must be a map with the keys resources, groups");
@@ -517,34 +274,23 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
     fields.reset(YAML::Clone(node));
     fields.remove("ttl");
   }
-  Json json;
-  ConversionError conversion_error;
-  if (!YamlToJson(fields, &json, &conversion_error)) {
-    AddError(file, conversion_error.mark, path, conversion_error.message);
+  int error_line = 0;
+  absl::StatusOr<Json> json = api::YamlToJson(fields, &error_line);
+  if (!json.ok()) {
+    AddError(file, error_line, path, json.status().message());
     return;
   }
-  absl::StatusOr<std::string> bytes = api_.JsonToBinary(type_name, json.dump());
   ParsedResource parsed{&kind, nullptr, std::string(file), std::move(path), node};
-  if (!bytes.ok()) {
-    absl::string_view message = bytes.status().message();
+  absl::StatusOr<api::DecodedResource> decoded = api::DecodeResource(kind, json->dump());
+  if (!decoded.ok()) {
+    // A message that names no field (an unnamed resource) points at the resource itself.
+    absl::string_view message = decoded.status().message();
     AddError(file, LineOfProtobufError(node, message), parsed.path, message);
     return;
   }
-  std::unique_ptr<google::protobuf::Message> message = api_.NewMessage(type_name);
-  if (message == nullptr || !message->ParseFromString(*bytes)) {
-    AddError(file, node.Mark(), parsed.path, "internal error: the parsed resource does not decode");
-    return;
-  }
-  absl::StatusOr<std::string> name = ResourceName(*message);
-  if (!name.ok()) {
-    AddError(file, node.Mark(), parsed.path, name.status().message());
-    return;
-  }
-  if (name->empty()) {
-    AddError(file, node.Mark(), parsed.path,
-             absl::StrCat("a ", AbslView(kind.noun), " needs a ", AbslView(kind.name_field)));
-    return;
-  }
+  std::unique_ptr<google::protobuf::Message> message = std::move(decoded->message);
+  std::optional<std::string> name = std::move(decoded->name);
+  std::optional<std::string> bytes = message->SerializeAsString();
   std::vector<ParsedResource> virtual_hosts;
   if (kind.type_url == kRouteType) {
     RouteConfiguration route_config;
@@ -1007,27 +753,18 @@ absl::StatusOr<Config> ParseConfig(std::string_view text, std::string_view file_
 absl::StatusOr<std::string> ParseYamlAs(std::string_view full_type_name, std::string_view text,
                                         std::string_view std_file_name) {
   absl::string_view file_name = AbslView(std_file_name);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(file_name, ":", LineOf(e.mark), ": ", e.msg));
-  }
-  Json json;
-  ConversionError conversion_error;
-  if (!YamlToJson(root, &json, &conversion_error)) {
-    return absl::InvalidArgumentError(absl::StrCat(file_name, ":", LineOf(conversion_error.mark),
-                                                   ": ", conversion_error.message));
-  }
-  if (json.is_null()) json = Json::object();
-  absl::StatusOr<std::string> bytes = EnvoyApi::Get().JsonToBinary(full_type_name, json.dump());
-  if (!bytes.ok()) {
-    absl::string_view message = bytes.status().message();
-    return absl::Status(bytes.status().code(),
-                        absl::StrCat(file_name, ":",
-                                     LineOfProtobufError(root, message), ": ",
-                                     message));
-  }
+  // Every error reads "FILE:LINE: message".
+  auto located = [&](const absl::Status& status, int line) {
+    return absl::Status(status.code(), absl::StrCat(file_name, ":", line, ": ", status.message()));
+  };
+  int error_line = 0;
+  absl::StatusOr<YAML::Node> root = api::LoadYaml(text, &error_line);
+  if (!root.ok()) return located(root.status(), error_line);
+  absl::StatusOr<Json> json = api::YamlToJson(*root, &error_line);
+  if (!json.ok()) return located(json.status(), error_line);
+  if (json->is_null()) *json = Json::object();
+  absl::StatusOr<std::string> bytes = api::EnvoyApi::Get().JsonToBinary(full_type_name, json->dump());
+  if (!bytes.ok()) return located(bytes.status(), LineOfProtobufError(*root, bytes.status().message()));
   return bytes;
 }
 

@@ -3,7 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
-#include "config/envoy_api.h"
+#include "api/envoy_api.h"
 #include "server/sotw_stream_state.h"
 #include "xdsd/resource.h"
 
@@ -80,7 +80,7 @@ HttpReply RestGateway::Handle(std::string_view type, std::string_view body) cons
     info.resource_names.push_back(resource->name());
   }
   // Printed through the whole API's descriptors, so that every extension inside an Any prints.
-  absl::StatusOr<std::string> json = config::EnvoyApi::Get().BinaryToJson(
+  absl::StatusOr<std::string> json = api::EnvoyApi::Get().BinaryToJson(
       response.GetDescriptor()->full_name(), response.SerializeAsString());
   if (!json.ok()) return Error(500, std::string(json.status().message()));
   if (callbacks_ != nullptr) callbacks_->OnFetchResponse(request, info);
