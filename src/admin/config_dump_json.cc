@@ -4,23 +4,17 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "config/envoy_api.h"
+#include "api/envoy_api.h"
 #include "xdsd/resource.h"
 #include "xdsd/snapshot.h"
 
 namespace xdsd::admin {
 namespace {
 
-// "type.googleapis.com/envoy.config.cluster.v3.Cluster" → "envoy.config.cluster.v3.Cluster".
-std::string_view FullTypeName(std::string_view type_url) {
-  const size_t slash = type_url.rfind('/');
-  return slash == std::string_view::npos ? type_url : type_url.substr(slash + 1);
-}
-
 nlohmann::json ResourceToJson(const Resource& resource) {
   nlohmann::json json = {{"name", resource.name()}, {"version", resource.version()}};
   absl::StatusOr<std::string> text =
-      config::EnvoyApi::Get().BinaryToJson(FullTypeName(resource.type_url()), resource.bytes());
+      api::EnvoyApi::Get().BinaryToJson(api::FullTypeName(resource.type_url()), resource.bytes());
   if (!text.ok()) {
     json["error"] = std::string(text.status().message());
     return json;

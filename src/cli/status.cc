@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "config/glob.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 
@@ -178,30 +179,6 @@ bool WantColor(std::FILE* file) {
 
 }  // namespace
 
-bool GlobMatch(std::string_view glob, std::string_view text) {
-  size_t g = 0;
-  size_t t = 0;
-  // Where to resume after the last `*`: the glob after it, and the text it swallows up to.
-  size_t star_g = std::string_view::npos;
-  size_t star_t = 0;
-  while (t < text.size()) {
-    if (g < glob.size() && (glob[g] == '?' || (glob[g] != '*' && glob[g] == text[t]))) {
-      ++g;
-      ++t;
-    } else if (g < glob.size() && glob[g] == '*') {
-      star_g = ++g;
-      star_t = t;
-    } else if (star_g != std::string_view::npos) {
-      g = star_g;
-      t = ++star_t;
-    } else {
-      return false;
-    }
-  }
-  while (g < glob.size() && glob[g] == '*') ++g;
-  return g == glob.size();
-}
-
 absl::StatusOr<FleetStatus> ParseFleetStatus(std::string_view nodes_json,
                                              const std::optional<std::string>& config_json,
                                              std::string_view node_glob) {
@@ -222,7 +199,7 @@ absl::StatusOr<FleetStatus> ParseFleetStatus(std::string_view nodes_json,
         return absl::InvalidArgumentError("GET /v1/nodes: a node has no id or no types");
       }
       const std::string id = node.at("id").get<std::string>();
-      if (!node_glob.empty() && !GlobMatch(node_glob, id)) continue;
+      if (!node_glob.empty() && !config::GlobMatches(node_glob, id)) continue;
       status.nodes.push_back(id);
       for (const nlohmann::json& type : node.at("types")) {
         TypeRow row;

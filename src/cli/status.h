@@ -46,14 +46,10 @@ struct FleetStatus {
   std::string node_glob;             // the --node filter, empty for every node
 };
 
-// True when `text` matches `glob`, where `*` matches any run of characters (none included) and
-// `?` any one character; every other character matches itself.
-bool GlobMatch(std::string_view glob, std::string_view text);
-
 // Builds the status from the bodies of GET /v1/nodes?connected=true and GET /v1/config
 // (`config_json` unset when xdsd has no config source), keeping the nodes whose id matches
-// `node_glob` (every node when it is empty). Fails with InvalidArgument when either body is not
-// the JSON xdsd serves.
+// `node_glob` (config::GlobMatches; every node when it is empty). Fails with InvalidArgument
+// when either body is not the JSON xdsd serves.
 absl::StatusOr<FleetStatus> ParseFleetStatus(std::string_view nodes_json,
                                              const std::optional<std::string>& config_json,
                                              std::string_view node_glob);

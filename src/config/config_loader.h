@@ -23,7 +23,7 @@ namespace xdsd::config {
 //     extension_configs: [ ... ]  # envoy.config.core.v3.TypedExtensionConfig (ECDS)
 //   groups:                    # optional; a node is served the first group that matches it
 //     - name: edge
-//       match: { cluster: "edge-*", id: "*" }   # globs (* and ?) on node.cluster, node.id
+//       match: { cluster: "edge-*", id: "*" }   # globs (config/glob.h) on node.cluster, node.id
 //       resources: { clusters: [ ... ], ... }   # same shape as above
 //
 // Each resource is written exactly as in Envoy's own v3 YAML or JSON, "@type" inside Any
@@ -90,10 +90,6 @@ std::string GroupOf(const Config& config, const envoy::config::core::v3::Node& n
 
 // The snapshot a node is served: its group's, or the default one.
 SnapshotPtr SnapshotFor(const Config& config, const envoy::config::core::v3::Node& node);
-
-// True when `text` matches `glob`, where `*` matches any run of characters (also none) and
-// `?` any one character; everything else matches itself.
-bool GlobMatches(std::string_view glob, std::string_view text);
 
 // The built-in demo configuration (also examples/demo.yaml): listener_0 on 0.0.0.0:10000
 // routes every request to https://www.bbc.com, rewriting the host and the path to

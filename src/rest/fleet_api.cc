@@ -3,13 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "config/envoy_api.h"
+#include "api/resource_parser.h"
 #include "xdsd/resource.h"
 
 namespace xdsd::rest {
 namespace {
-
-constexpr std::string_view kTypeUrlPrefix = "type.googleapis.com/";
 
 HttpReply Json(int status, const nlohmann::json& body) {
   return HttpReply{status, "application/json", body.dump(2) + "\n"};
@@ -17,22 +15,6 @@ HttpReply Json(int status, const nlohmann::json& body) {
 
 HttpReply Error(int status, std::string_view message) {
   return Json(status, {{"error", std::string(message)}});
-}
-
-// The resource of `type_url` that `json` (Envoy JSON) describes, or the reason it is refused.
-absl::StatusOr<ResourcePtr> ParseResource(std::string_view type_url, std::string_view json) {
-  const config::EnvoyApi& api = config::EnvoyApi::Get();
-  const std::string full_name(type_url.substr(kTypeUrlPrefix.size()));
-  absl::StatusOr<std::string> bytes = api.JsonToBinary(full_name, json);
-  if (!bytes.ok()) return bytes.status();
-  std::unique_ptr<google::protobuf::Message> message = api.NewMessage(full_name);
-  if (message == nullptr || !message->ParseFromString(*bytes)) {
-    return absl::InternalError("the parsed resource does not decode");
-  }
-  absl::StatusOr<std::string> name = ResourceName(*message);
-  if (!name.ok()) return name.status();
-  if (name->empty()) return absl::InvalidArgumentError("the resource has no name");
-  return Resource::FromBytes(type_url, *std::move(name), CanonicalBytes(*message));
 }
 
 }  // namespace
@@ -51,7 +33,7 @@ HttpReply FleetApi::Put(std::string_view type, std::string_view name,
                         std::string_view body) const {
   const std::string_view type_url = TypeUrlFromShortName(type);
   if (type_url.empty()) return Error(404, absl::StrCat("unknown type \"", std::string(type), "\""));
-  absl::StatusOr<ResourcePtr> resource = ParseResource(type_url, body);
+  absl::StatusOr<ResourcePtr> resource = api::ParseResource(*FindResourceType(type_url), body);
   if (!resource.ok()) return Error(400, std::string(resource.status().message()));
   if ((*resource)->name() != name) {
     return Error(400, absl::StrCat("the resource is named \"", (*resource)->name(),
@@ -86,7 +68,7 @@ HttpReply FleetApi::Post(std::string_view type, std::string_view body) const {
   }
   std::vector<ResourcePtr> upserts;
   for (size_t i = 0; i < request.value("set", nlohmann::json::array()).size(); ++i) {
-    absl::StatusOr<ResourcePtr> resource = ParseResource(type_url, request["set"][i].dump());
+    absl::StatusOr<ResourcePtr> resource = api::ParseResource(*FindResourceType(type_url), request["set"][i].dump());
     if (!resource.ok()) {
       return Error(400, absl::StrCat("set[", i, "]: ", std::string(resource.status().message())));
     }

@@ -3,7 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
-#include "config/envoy_api.h"
+#include "api/envoy_api.h"
 #include "xdsd/fetch.h"
 #include "xdsd/status_codes.h"
 #include "xdsd/resource.h"
@@ -52,7 +52,7 @@ HttpReply RestGateway::Handle(std::string_view type, std::string_view body) cons
     response.add_resources()->ParseFromString(resource->any_bytes());
   }
   // Printed through the whole API's descriptors, so that every extension inside an Any prints.
-  absl::StatusOr<std::string> json = config::EnvoyApi::Get().BinaryToJson(
+  absl::StatusOr<std::string> json = api::EnvoyApi::Get().BinaryToJson(
       response.GetDescriptor()->full_name(), response.SerializeAsString());
   if (!json.ok()) return Error(500, std::string(json.status().message()));
   return HttpReply{200, "application/json", *std::move(json)};

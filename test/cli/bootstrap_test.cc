@@ -5,7 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "config/config_loader.h"
-#include "config/envoy_api.h"
+#include "api/envoy_api.h"
 #include "envoy/config/bootstrap/v3/bootstrap.pb.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "gmock/gmock.h"
@@ -85,7 +85,7 @@ TEST(BootstrapTest, EnvoyXdsClusterIsStaticHttp2ToLocalhostByDefault) {
       cluster.typed_extension_protocol_options().at(kHttpOptionsType);
   EXPECT_EQ(any.type_url(), std::string("type.googleapis.com/") + kHttpOptionsType);
   absl::StatusOr<std::string> json =
-      config::EnvoyApi::Get().BinaryToJson(kHttpOptionsType, any.value());
+      api::EnvoyApi::Get().BinaryToJson(kHttpOptionsType, any.value());
   ASSERT_TRUE(json.ok()) << json.status();
   const nlohmann::json http_options = nlohmann::json::parse(*json);
   EXPECT_TRUE(http_options["explicit_http_config"]["http2_protocol_options"].is_object())

@@ -50,21 +50,6 @@ FleetStatus Parse(const std::string& nodes, const std::string& glob = "") {
   return status.ok() ? *status : FleetStatus{};
 }
 
-TEST(GlobMatchTest, StarAndQuestionMark) {
-  EXPECT_TRUE(GlobMatch("envoy-*", "envoy-0"));
-  EXPECT_TRUE(GlobMatch("envoy-*", "envoy-"));
-  EXPECT_FALSE(GlobMatch("envoy-*", "envoy"));
-  EXPECT_TRUE(GlobMatch("*", ""));
-  EXPECT_TRUE(GlobMatch("*-?", "edge-eu-1"));
-  EXPECT_FALSE(GlobMatch("*-?", "edge-eu-12"));
-  EXPECT_TRUE(GlobMatch("a*b*c", "aXXbYYbZc"));
-  EXPECT_FALSE(GlobMatch("a*b*c", "aXXbYYbZ"));
-  EXPECT_TRUE(GlobMatch("exact", "exact"));
-  EXPECT_FALSE(GlobMatch("exact", "exactly"));
-  EXPECT_TRUE(GlobMatch("*.svc", "a.b.svc"));
-  EXPECT_FALSE(GlobMatch("?", ""));
-}
-
 TEST(ParseFleetStatusTest, SortsByNodeThenTypesInAdsOrderThenUnknownTypes) {
   const FleetStatus status = Parse(NodesJson({
       NodeJson("b", {TypeJson("secrets", "SYNCED", "s1", "s1"),

@@ -622,18 +622,6 @@ TEST(ConfigGroupsTest, GroupErrorsNameTheGroupPath) {
                   "cluster: no cluster named \"x\""));
 }
 
-TEST(GlobTest, StarAndQuestionMark) {
-  EXPECT_TRUE(GlobMatches("*", ""));
-  EXPECT_TRUE(GlobMatches("*", "anything"));
-  EXPECT_TRUE(GlobMatches("edge-*", "edge-"));
-  EXPECT_TRUE(GlobMatches("edge-*-eu", "edge-1-2-eu"));
-  EXPECT_TRUE(GlobMatches("a?c", "abc"));
-  EXPECT_FALSE(GlobMatches("a?c", "ac"));
-  EXPECT_FALSE(GlobMatches("edge-*", "core-1"));
-  EXPECT_FALSE(GlobMatches("edge", "edge-1"));
-  EXPECT_TRUE(GlobMatches("[x]", "[x]"));  // Brackets are not special.
-}
-
 }  // namespace
 }  // namespace xdsd::config
 

@@ -1,4 +1,4 @@
-#include "config/envoy_api.h"
+#include "api/envoy_api.h"
 
 #include <string>
 
@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace xdsd::config {
+namespace xdsd::api {
 namespace {
 
 using ::testing::HasSubstr;
@@ -132,4 +132,4 @@ TEST(EnvoyApiTest, RejectsDescriptorSetThatDoesNotParse) {
 }
 
 }  // namespace
-}  // namespace xdsd::config
+}  // namespace xdsd::api

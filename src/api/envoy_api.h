@@ -10,7 +10,15 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/type_resolver.h"
 
-namespace xdsd::config {
+namespace xdsd::api {
+
+// The full name of the message type a type URL names:
+// "type.googleapis.com/envoy.config.cluster.v3.Cluster" -> "envoy.config.cluster.v3.Cluster".
+// Only the part after the last '/' counts (the prefix is free); a name without '/' is itself.
+constexpr std::string_view FullTypeName(std::string_view type_url) {
+  const size_t slash = type_url.rfind('/');
+  return slash == std::string_view::npos ? type_url : type_url.substr(slash + 1);
+}
 
 // The whole Envoy v3 API, known at run time: a DescriptorPool built from the
 // FileDescriptorSet embedded in the binary (xdsd::proto::EmbeddedApiDescriptorSet()), not
@@ -68,4 +76,4 @@ class EnvoyApi {
   std::unique_ptr<google::protobuf::util::TypeResolver> resolver_;
 };
 
-}  // namespace xdsd::config
+}  // namespace xdsd::api

@@ -1,4 +1,4 @@
-#include "config/envoy_api.h"
+#include "api/envoy_api.h"
 
 #include <cstdlib>
 #include <iostream>
@@ -9,7 +9,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver_util.h"
 
-namespace xdsd::config {
+namespace xdsd::api {
 namespace {
 
 constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com";
@@ -126,4 +126,4 @@ std::unique_ptr<google::protobuf::Message> EnvoyApi::NewMessage(
   return std::unique_ptr<google::protobuf::Message>(prototype->New());
 }
 
-}  // namespace xdsd::config
+}  // namespace xdsd::api

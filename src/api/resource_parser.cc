@@ -1,0 +1,39 @@
+#include "api/resource_parser.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "api/envoy_api.h"
+
+namespace xdsd::api {
+
+absl::StatusOr<DecodedResource> DecodeResource(const ResourceType& type, std::string_view json) {
+  const EnvoyApi& api = EnvoyApi::Get();
+  const std::string_view type_name = FullTypeName(type.type_url);
+  absl::StatusOr<std::string> bytes = api.JsonToBinary(type_name, json);
+  if (!bytes.ok()) return bytes.status();
+  DecodedResource decoded;
+  decoded.message = api.NewMessage(type_name);
+  if (decoded.message == nullptr || !decoded.message->ParseFromString(*bytes)) {
+    return absl::InternalError("internal error: the parsed resource does not decode");
+  }
+  absl::StatusOr<std::string> name = ResourceName(*decoded.message);
+  if (!name.ok()) return name.status();
+  if (name->empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a ", absl::string_view(type.noun.data(), type.noun.size()), " needs a ",
+                     absl::string_view(type.name_field.data(), type.name_field.size())));
+  }
+  decoded.name = *std::move(name);
+  return decoded;
+}
+
+absl::StatusOr<ResourcePtr> ParseResource(const ResourceType& type, std::string_view json,
+                                          std::chrono::milliseconds ttl) {
+  absl::StatusOr<DecodedResource> decoded = DecodeResource(type, json);
+  if (!decoded.ok()) return decoded.status();
+  return Resource::FromMessage(*decoded->message, ttl);
+}
+
+}  // namespace xdsd::api

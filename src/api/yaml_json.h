@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "yaml-cpp/yaml.h"
+
+namespace xdsd::api {
+
+// Envoy's YAML, read as the JSON that protobuf's JSON parser (EnvoyApi::JsonToBinary) reads.
+//
+// YAML has no schema, so a plain scalar's type is a guess. The guess is kept conservative:
+// only an untagged plain scalar that reads as a JSON number or true/false becomes one, and a
+// YAML null becomes null. Everything else, quoted scalars included, stays a string; that is
+// always safe for protobuf's JSON parser, which reads quoted numbers for numeric fields and
+// "1.5s" for durations. YAML's .inf, -.inf and .nan become "Infinity", "-Infinity", "NaN".
+//
+// Both functions are pure (thread-safe). On failure they return InvalidArgument whose message
+// is the reason alone, and store the 1-based line it refers to in `*error_line` (0 when
+// unknown); callers prefix the file and line themselves.
+
+// Parses YAML text (JSON is YAML) into a document; an empty text is a null node.
+absl::StatusOr<YAML::Node> LoadYaml(std::string_view text, int* error_line);
+
+// Converts a YAML document (or part of one) to JSON. Fails on a key that is not a plain
+// string and on a key written twice in one map.
+absl::StatusOr<nlohmann::ordered_json> YamlToJson(const YAML::Node& node, int* error_line);
+
+}  // namespace xdsd::api

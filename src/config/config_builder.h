@@ -1,0 +1,62 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "config/config_loader.h"
+#include "config/parsed_resource.h"
+#include "yaml-cpp/yaml.h"
+
+namespace xdsd::config {
+
+// Builds a Config from one or more files (config_loader.h describes the format): reads the
+// keys, groups and resources of each file, then checks each set of resources
+// (reference_checks.h) and makes its snapshot. Collects every error instead of stopping at
+// the first.
+//
+// Thread-compatible.
+class ConfigBuilder {
+ public:
+  // Adds the default resources and the groups of one file; `file_name` is only used in errors.
+  void AddFile(absl::string_view text, absl::string_view file_name);
+
+  // Validates every set and builds the snapshots. InvalidArgument with one error per line
+  // when anything added or built was wrong.
+  absl::StatusOr<Config> Build();
+
+ private:
+  // A group as written: groups of the same name (from several files) are merged.
+  struct GroupSpec {
+    std::string name;
+    std::string cluster_glob = "*";
+    std::string id_glob = "*";
+    bool has_match = false;
+    std::string file;
+    int line = 0;
+    ResourceSet set;
+  };
+
+  void AddError(absl::string_view file, int line, absl::string_view path,
+                absl::string_view message) {
+    errors_.Add(file, line, path, message);
+  }
+  void AddError(absl::string_view file, const YAML::Mark& mark, absl::string_view path,
+                absl::string_view message);
+
+  void AddResources(const YAML::Node& node, absl::string_view file, absl::string_view prefix,
+                    ResourceSet* set);
+  void AddResource(const YAML::Node& node, absl::string_view file, const ResourceType& kind,
+                   std::string path, ResourceSet* set);
+  void AddGroup(const YAML::Node& node, absl::string_view file, absl::string_view path);
+
+  // Checks names and references of `set`, then makes its snapshot; null after an error.
+  SnapshotPtr BuildSet(const ResourceSet& set);
+
+  LoadErrors errors_;
+  ResourceSet defaults_;
+  std::vector<GroupSpec> groups_;
+};
+
+}  // namespace xdsd::config
