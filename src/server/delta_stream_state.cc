@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "server/ads_order.h"
+#include "server/stream_state_common.h"
 #include "xdsd/resource.h"
 
 namespace xdsd::server {
@@ -19,16 +19,9 @@ bool DeltaStreamState::Wants(const TypeState& state, std::string_view name) cons
 
 absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
     const DeltaDiscoveryRequest& request) {
-  std::string type_url = request.type_url();
-  if (!ads()) {
-    if (type_url.empty()) type_url = stream_type_url_;
-    if (type_url != stream_type_url_) {
-      return absl::InvalidArgumentError(absl::StrCat("a request for ", type_url,
-                                                     " on a stream for ", stream_type_url_));
-    }
-  } else if (type_url.empty()) {
-    return absl::InvalidArgumentError("a request on ADS without type_url");
-  }
+  absl::StatusOr<std::string> requested_type = RequestTypeUrl(request.type_url(), stream_type_url_);
+  if (!requested_type.ok()) return requested_type.status();
+  const std::string& type_url = *requested_type;
 
   TypeState& state = types_[type_url];
   DeltaRequestOutcome outcome;
@@ -40,7 +33,7 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
   if (!nonce.empty() && nonce != state.sent_nonce) {
     outcome.kind = DeltaRequestOutcome::Kind::kStale;
   } else if (!nonce.empty() && state.in_flight) {
-    outcome.system_version = state.sent_system_version;
+    outcome.version = state.sent_system_version;
     state.in_flight = false;
     if (request.has_error_detail()) {
       // The client applied nothing of the response: keep its versions, and never send the
@@ -142,6 +135,17 @@ bool DeltaStreamState::LaterTypesBusy(std::string_view type_url) const {
   });
 }
 
+void DeltaStreamState::MarkInFlight(TypeState& state, const DeltaResponse& response,
+                                    Change sent) {
+  state.resubscribed_in_flight.clear();
+  state.renewed_at = now_;
+  state.heartbeat_due = false;
+  state.in_flight = true;
+  state.sent_nonce = response.nonce;
+  state.sent_system_version = response.system_version;
+  state.sent = std::move(sent);
+}
+
 std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
   for (const std::string& type_url : TypesInAdsOrder(types_)) {
     TypeState& state = types_[type_url];
@@ -172,13 +176,7 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     }
     std::sort(response.removed.begin(), response.removed.end());
     response.send_ttl = ttl_supported_;
-    state.resubscribed_in_flight.clear();
-    state.renewed_at = now_;
-    state.heartbeat_due = false;
-    state.in_flight = true;
-    state.sent_nonce = response.nonce;
-    state.sent_system_version = response.system_version;
-    state.sent = std::move(change);
+    MarkInFlight(state, response, std::move(change));
     return response;
   }
   // Heartbeats (PROTOCOL 28): the held TTL resources again, bodiless, at the same versions.
@@ -192,13 +190,7 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     response.resources = HeldTtlResources(type_url, state);
     response.send_ttl = true;
     response.heartbeat = true;
-    state.resubscribed_in_flight.clear();
-    state.renewed_at = now_;
-    state.heartbeat_due = false;
-    state.in_flight = true;
-    state.sent_nonce = response.nonce;
-    state.sent_system_version = response.system_version;
-    state.sent = Change{};
+    MarkInFlight(state, response, Change{});
     for (const ResourcePtr& resource : response.resources) {
       state.sent.updated.emplace(resource->name(), resource);
     }

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "envoy/service/discovery/v3/discovery.pb.h"
+#include "server/stream_state_common.h"
 #include "xdsd/snapshot.h"
 
 namespace xdsd::server {
@@ -28,23 +29,7 @@ struct DeltaResponse {
   bool heartbeat = false;  // renews the TTLs: the resources go without their body
 };
 
-// What a delta request meant, for the owner to record and log.
-struct DeltaRequestOutcome {
-  enum class Kind {
-    kSubscription,  // no answer to a response: a first request or a change of subscription
-    kAck,
-    kNack,
-    kStale,  // answered an older response; its subscription changes still count (22)
-  };
-  Kind kind = Kind::kSubscription;
-  std::string type_url;
-  std::string system_version;  // of the response ACKed or NACKed
-  std::string error;
-  std::string running_version;  // a NACK's version_info: what the client still runs
-  // For the first request of a type: the version being served when the client already holds
-  // every resource of it at the right version (a reconnect that needs nothing); else empty.
-  std::string holds_current_version;
-};
+using DeltaRequestOutcome = RequestOutcome;
 
 // The protocol state of one incremental (delta) stream, ADS or per-type: requests and
 // snapshots in, responses out; no gRPC types.
@@ -112,6 +97,8 @@ class DeltaStreamState {
   std::vector<ResourcePtr> HeldTtlResources(std::string_view type_url,
                                             const TypeState& state) const;
 
+  // Records `response` as the type's response in flight, with what it `sent`.
+  void MarkInFlight(TypeState& state, const DeltaResponse& response, Change sent);
   bool Wants(const TypeState& state, std::string_view name) const;
   Change ComputeChange(std::string_view type_url, const TypeState& state) const;
   bool LaterTypesBusy(std::string_view type_url) const;

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "server/ads_order.h"
+#include "server/stream_state_common.h"
 #include "xdsd/resource.h"
 
 namespace xdsd::server {
@@ -99,16 +99,9 @@ void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& s
 }
 
 absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryRequest& request) {
-  std::string type_url = request.type_url();
-  if (!ads()) {
-    if (type_url.empty()) type_url = stream_type_url_;
-    if (type_url != stream_type_url_) {
-      return absl::InvalidArgumentError(absl::StrCat("a request for ", type_url,
-                                                     " on a stream for ", stream_type_url_));
-    }
-  } else if (type_url.empty()) {
-    return absl::InvalidArgumentError("a request on ADS without type_url");
-  }
+  absl::StatusOr<std::string> requested_type = RequestTypeUrl(request.type_url(), stream_type_url_);
+  if (!requested_type.ok()) return requested_type.status();
+  const std::string& type_url = *requested_type;
 
   TypeState& state = types_[type_url];
   SotwRequestOutcome outcome;

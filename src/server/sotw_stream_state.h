@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "envoy/service/discovery/v3/discovery.pb.h"
+#include "server/stream_state_common.h"
 #include "xdsd/snapshot.h"
 
 namespace xdsd::server {
@@ -30,23 +31,7 @@ struct SotwResponse {
   SnapshotPtr snapshot;
 };
 
-// What a request meant, for the owner to record and log.
-struct SotwRequestOutcome {
-  enum class Kind {
-    kSubscription,  // a first request for the type, or a change of names, not answering a response
-    kAck,           // accepted the latest response
-    kNack,          // rejected the latest response (error_detail set)
-    kStale,         // answered a response older than the latest: ignored (PROTOCOL 6)
-  };
-  Kind kind = Kind::kSubscription;
-  std::string type_url;
-  std::string version;  // the version ACKed or NACKed
-  std::string error;    // the client's error text, for a NACK
-  std::string running_version;  // a NACK's version_info: what the client still runs
-  // For the first request of a type: the version being served, when the client (reconnecting)
-  // already holds it and so is sent nothing; empty otherwise.
-  std::string holds_current_version;
-};
+using SotwRequestOutcome = RequestOutcome;
 
 // The protocol state of one state-of-the-world stream, ADS or per-type: requests and snapshots
 // in, responses out. It holds no gRPC types; the stream reactor feeds it and writes what it

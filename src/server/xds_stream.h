@@ -94,7 +94,6 @@ struct SotwVariant {
   using Response = SotwResponse;
   using Outcome = SotwRequestOutcome;
   static grpc::ByteBuffer Encode(const Response& r) { return EncodeSotwResponse(r); }
-  static const std::string& VersionOf(const Outcome& o) { return o.version; }
   static absl::Status OnRequest(Callbacks& callbacks, const StreamInfo& stream,
                                 const envoy::config::core::v3::Node& node, const Request& request) {
     return callbacks.OnStreamRequest(stream, node, request);
@@ -108,7 +107,6 @@ struct DeltaVariant {
   using Response = DeltaResponse;
   using Outcome = DeltaRequestOutcome;
   static grpc::ByteBuffer Encode(const Response& r) { return EncodeDeltaResponse(r); }
-  static const std::string& VersionOf(const Outcome& o) { return o.system_version; }
   static absl::Status OnRequest(Callbacks& callbacks, const StreamInfo& stream,
                                 const envoy::config::core::v3::Node& node, const Request& request) {
     return callbacks.OnStreamDeltaRequest(stream, node, request);
@@ -243,11 +241,11 @@ class XdsStream : public RawBidiReactor {
     AnswerInfo answer{outcome->type_url, "", request.response_nonce(), sent_at, "", ""};
     switch (outcome->kind) {
       case Outcome::Kind::kAck:
-        answer.version = Variant::VersionOf(*outcome);
+        answer.version = outcome->version;
         callbacks.OnAck(info_, node_, answer);
         break;
       case Outcome::Kind::kNack:
-        answer.version = Variant::VersionOf(*outcome);
+        answer.version = outcome->version;
         answer.error = outcome->error;
         answer.running_version = outcome->running_version;
         callbacks.OnNack(info_, node_, answer);

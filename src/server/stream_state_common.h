@@ -1,0 +1,77 @@
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "xdsd/resource.h"
+
+namespace xdsd::server {
+
+// What a request meant, state of the world or delta, for the owner to record and report.
+struct RequestOutcome {
+  enum class Kind {
+    kSubscription,  // a first request for the type, or a change of names, not answering a response
+    kAck,           // accepted the latest response
+    kNack,          // rejected the latest response (error_detail set)
+    kStale,         // answered a response older than the latest: ignored (PROTOCOL 6), though
+                    // a delta stream's subscription changes still count (PROTOCOL 22)
+  };
+  Kind kind = Kind::kSubscription;
+  std::string type_url;
+  // The version ACKed or NACKed: the response's version_info (SotW) or system_version_info
+  // (delta).
+  std::string version;
+  std::string error;            // the client's error text, for a NACK
+  std::string running_version;  // a NACK's version_info: what the client still runs
+  // For the first request of a type: the version being served, when the client (reconnecting)
+  // already holds it and so is sent nothing; empty otherwise.
+  std::string holds_current_version;
+};
+
+// The type a request is for: its type_url, or on a per-type stream the stream's type when the
+// request leaves it out. InvalidArgument for another type on a per-type stream, or for no
+// type on ADS (`stream_type_url` empty).
+inline absl::StatusOr<std::string> RequestTypeUrl(std::string_view requested,
+                                                  std::string_view stream_type_url) {
+  if (stream_type_url.empty()) {
+    if (requested.empty()) return absl::InvalidArgumentError("a request on ADS without type_url");
+    return std::string(requested);
+  }
+  if (requested.empty() || requested == stream_type_url) return std::string(stream_type_url);
+  return absl::InvalidArgumentError(absl::StrCat("a request for ", std::string(requested),
+                                                 " on a stream for ",
+                                                 std::string(stream_type_url)));
+}
+
+// The type URLs of `types` (a map keyed by type URL) in the order an ADS stream answers them:
+// make before break (kAdsOrder), then any type xdsd does not know, by name.
+template <typename TypeMap>
+std::vector<std::string> TypesInAdsOrder(const TypeMap& types) {
+  std::vector<std::string> order;
+  for (std::string_view type_url : kAdsOrder) {
+    if (types.contains(type_url)) order.emplace_back(type_url);
+  }
+  for (const auto& [type_url, state] : types) {
+    if (!IsKnownType(type_url)) order.push_back(type_url);
+  }
+  return order;
+}
+
+// True when a type after `type_url` in ADS order is `busy` (has a response in flight or due):
+// a removal of `type_url`'s resources waits for them (make before break).
+template <typename TypeMap, typename Busy>
+bool LaterTypeIsBusy(const TypeMap& types, std::string_view type_url, Busy busy) {
+  const std::vector<std::string> order = TypesInAdsOrder(types);
+  auto it = std::find(order.begin(), order.end(), type_url);
+  if (it == order.end()) return false;
+  for (++it; it != order.end(); ++it) {
+    if (busy(*it, types.find(*it)->second)) return true;
+  }
+  return false;
+}
+
+}  // namespace xdsd::server
