@@ -148,16 +148,16 @@ void AdminServer::AddRoutes() {
       Send(handle(*fleet_api_, request), response);
     };
   };
-  http_->Get(R"(/v1/fleet/([a-z-]+))", fleet([](const rest::FleetApi& api, const auto& request) {
+  http_->Get(R"(/v1/fleet/([a-z_]+))", fleet([](const rest::FleetApi& api, const auto& request) {
     return api.Get(request.matches[1].str());
   }));
-  http_->Post(R"(/v1/fleet/([a-z-]+))", fleet([](const rest::FleetApi& api, const auto& request) {
+  http_->Post(R"(/v1/fleet/([a-z_]+))", fleet([](const rest::FleetApi& api, const auto& request) {
     return api.Post(request.matches[1].str(), request.body);
   }));
-  http_->Put(R"(/v1/fleet/([a-z-]+)/(.+))", fleet([](const rest::FleetApi& api, const auto& request) {
+  http_->Put(R"(/v1/fleet/([a-z_]+)/(.+))", fleet([](const rest::FleetApi& api, const auto& request) {
     return api.Put(request.matches[1].str(), request.matches[2].str(), request.body);
   }));
-  http_->Delete(R"(/v1/fleet/([a-z-]+)/(.+))",
+  http_->Delete(R"(/v1/fleet/([a-z_]+)/(.+))",
                 fleet([](const rest::FleetApi& api, const auto& request) {
                   return api.Delete(request.matches[1].str(), request.matches[2].str());
                 }));
