@@ -2,8 +2,9 @@
 # Installs what is missing, builds, and runs every test.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/setup.sh"
-"$root/scripts/build.sh"
+"$root/scripts/setup.sh" --test
+# build/ may have been configured without them by scripts/run.sh.
+"$root/scripts/build.sh" -DXDSD_BUILD_TESTS=ON -DXDSD_BUILD_BENCH=ON
 # What the integration tests drive with: @grpc/grpc-js-xds (npm), grpc-go (Go modules), and
 # playwright-core for the dashboard in Debian's Chromium.
 npm ci --prefix "$root/test/integration/node" --no-audit --no-fund --loglevel=error
