@@ -110,7 +110,7 @@ void SnapshotCache::PushNow() {
         push_->report.elapsed = absl::Now() - push_->started;
         superseded = std::move(push_->report);
       }
-      push_.emplace();
+      push_ = Push();  // not emplace(): clang (tidy) 14 misjudges Push as not constructible
       push_->report.id = next_push_id_++;
       push_->started = absl::Now();
       for (const std::string& key : dirty_keys_) {

@@ -165,7 +165,7 @@ namespace {
 // Answers a method that xdsd does not serve.
 class UnimplementedReactor : public grpc::ServerGenericBidiReactor {
  public:
-  explicit UnimplementedReactor(std::string method) {
+  explicit UnimplementedReactor(const std::string& method) {
     Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                         absl::StrCat("xdsd does not serve ", method)));
   }
@@ -494,6 +494,7 @@ class AdsService : public AggregatedDiscoveryService::WithRawCallbackMethod_Stre
 };
 
 // A per-type service with Stream<Suffix>, Delta<Suffix> and Fetch<Suffix>.
+// NOLINTBEGIN(bugprone-macro-parentheses): Svc names a class, which cannot be parenthesized.
 #define XDSD_PER_TYPE_SERVICE(Name, Svc, Suffix, TypeUrl)                                      \
   class Name : public Svc::WithRawCallbackMethod_Stream##Suffix<                              \
                    Svc::WithRawCallbackMethod_Delta##Suffix<                                  \
@@ -515,6 +516,7 @@ class AdsService : public AggregatedDiscoveryService::WithRawCallbackMethod_Stre
    private:                                                                                   \
     XdsServer::Impl* const server_;                                                           \
   }
+// NOLINTEND(bugprone-macro-parentheses)
 
 XDSD_PER_TYPE_SERVICE(ClusterService, envoy::service::cluster::v3::ClusterDiscoveryService,
                       Clusters, kClusterType);
