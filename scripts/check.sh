@@ -37,8 +37,10 @@ check_format() {
   own_sources src include test bench examples proto | xargs clang-format --dry-run -Werror
 }
 
+# Each step runs as an if-condition, where set -e does not stop a function: every command
+# whose failure should end the step says so.
 check_tidy() {
-  "$root/scripts/build.sh"
+  "$root/scripts/build.sh" || return 1
   # -Wno-unknown-warning-option: the compile commands are GCC's, with warnings clang lacks.
   own_sources src | grep '\.cc$' |
     xargs -P "$(nproc)" -n 4 clang-tidy -p "$root/build" --quiet --warnings-as-errors='*' \
