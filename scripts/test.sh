@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test.
+# Installs what is missing, builds, and runs every test. Arguments go to cmake's configure
+# step; the build dir is build/, or $XDSD_BUILD_DIR (as for scripts/build.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/setup.sh"
-"$root/scripts/build.sh"
+build_dir=${XDSD_BUILD_DIR:-$root/build}
+"$root/scripts/setup.sh" --test
+# build/ may have been configured without them by scripts/run.sh.
+"$root/scripts/build.sh" -DXDSD_BUILD_TESTS=ON -DXDSD_BUILD_BENCH=ON "$@"
 # What the integration tests drive with: @grpc/grpc-js-xds (npm), grpc-go (Go modules), and
 # playwright-core for the dashboard in Debian's Chromium.
 npm ci --prefix "$root/test/integration/node" --no-audit --no-fund --loglevel=error
 npm ci --prefix "$root/test/dashboard" --no-audit --no-fund --loglevel=error
 (cd "$root/test/integration/go" && PATH="$PATH:/usr/local/go/bin" go mod download)
-ctest --test-dir "$root/build" --output-on-failure -j 2 --timeout 600
+ctest --test-dir "$build_dir" --output-on-failure -j 2 --timeout 600

@@ -81,7 +81,7 @@ void PushBatcher::PushNow() {
           push_->report.elapsed = absl::Now() - push_->started;
           superseded = std::move(push_->report);
         }
-        push_.emplace();
+        push_ = Push();
         push_->report.id = next_push_id_++;
         push_->started = absl::Now();
         push_->report.keys = std::move(batch->keys);

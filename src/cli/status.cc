@@ -173,7 +173,7 @@ int TerminalWidth(std::FILE* file) {
 
 bool WantColor(std::FILE* file) {
   const int fd = fileno(file);
-  const char* no_color = std::getenv("NO_COLOR");
+  const char* no_color = std::getenv("NO_COLOR");  // NOLINT(concurrency-mt-unsafe): no setenv
   return fd >= 0 && isatty(fd) && (no_color == nullptr || no_color[0] == '\0');
 }
 

@@ -89,7 +89,8 @@ ResourceMap ResourceMap::With(const ResourcePtr& resource) const {
       ++next.size_;
     }
     if (chunk->size() > kMaxChunk) {
-      auto upper = std::make_shared<Chunk>(chunk->begin() + chunk->size() / 2, chunk->end());
+      auto upper = std::make_shared<Chunk>(
+          chunk->begin() + static_cast<std::ptrdiff_t>(chunk->size() / 2), chunk->end());
       chunk->resize(chunk->size() / 2);
       (*chunks)[c] = std::move(chunk);
       chunks->insert(chunks->begin() + static_cast<std::ptrdiff_t>(c) + 1, std::move(upper));
