@@ -130,7 +130,8 @@ class FloorService : public grpc::CallbackGenericService, public BenchTarget {
     return versions;
   }
 
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* context) override {
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
     if (context->method() !=
         "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources") {
       class Refuse : public grpc::ServerGenericBidiReactor {
@@ -162,9 +163,9 @@ class FloorService : public grpc::CallbackGenericService, public BenchTarget {
 
   TypeVersions PublishEndpointChange(const std::vector<int>& clusters) override {
     for (int i : clusters) {
-      endpoints_[i] = Any(kEndpointType,
-                          MakeEndpoints(i, size_.endpoints_per_cluster, ++generations_[i])
-                              .SerializeAsString());
+      endpoints_[i] =
+          Any(kEndpointType,
+              MakeEndpoints(i, size_.endpoints_per_cluster, ++generations_[i]).SerializeAsString());
     }
     auto response = BuildResponse(kTypeUrls[1], absl::StrCat("eds-", ++eds_version_), endpoints_);
     {
@@ -286,10 +287,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int value = std::atoi(argv[i + 1]);
-    if (flag == "--port") port = value;
-    else if (flag == "--clusters") size.clusters = value;
-    else if (flag == "--endpoints") size.endpoints_per_cluster = value;
-    else if (flag == "--listeners") size.listeners = value;
+    if (flag == "--port")
+      port = value;
+    else if (flag == "--clusters")
+      size.clusters = value;
+    else if (flag == "--endpoints")
+      size.endpoints_per_cluster = value;
+    else if (flag == "--listeners")
+      size.listeners = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;

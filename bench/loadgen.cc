@@ -47,7 +47,8 @@ namespace xdsd::bench {
 namespace {
 
 constexpr std::string_view kCds = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
-constexpr std::string_view kEds = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+constexpr std::string_view kEds =
+    "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
 constexpr std::string_view kLds = "type.googleapis.com/envoy.config.listener.v3.Listener";
 constexpr std::string_view kRds = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
 constexpr const char* kSotwMethod =
@@ -149,10 +150,14 @@ ScannedResponse ScanSotw(std::string_view bytes) {
   std::string_view value;
   std::vector<std::string_view> anys;
   while (scanner.Next(&field, &value)) {
-    if (field == 1) response.version = value;
-    else if (field == 2) anys.push_back(value);
-    else if (field == 4) response.type_url = value;
-    else if (field == 5) response.nonce = value;
+    if (field == 1)
+      response.version = value;
+    else if (field == 2)
+      anys.push_back(value);
+    else if (field == 4)
+      response.type_url = value;
+    else if (field == 5)
+      response.nonce = value;
   }
   response.resources.reserve(anys.size());
   for (std::string_view any : anys) {
@@ -182,18 +187,24 @@ ScannedResponse ScanDelta(std::string_view bytes) {
   int field = 0;
   std::string_view value;
   while (scanner.Next(&field, &value)) {
-    if (field == 1) response.version = value;
-    else if (field == 4) response.type_url = value;
-    else if (field == 5) response.nonce = value;
-    else if (field == 6) response.removed.emplace_back(value);
+    if (field == 1)
+      response.version = value;
+    else if (field == 4)
+      response.type_url = value;
+    else if (field == 5)
+      response.nonce = value;
+    else if (field == 6)
+      response.removed.emplace_back(value);
     else if (field == 2) {
       WireScanner resource(value);
       std::pair<std::string, std::string> entry;
       std::string_view part;
       int inner = 0;
       while (resource.Next(&inner, &part)) {
-        if (inner == 3) entry.first = part;
-        else if (inner == 1) entry.second = part;
+        if (inner == 3)
+          entry.first = part;
+        else if (inner == 1)
+          entry.second = part;
       }
       response.resources.push_back(std::move(entry));
     }
@@ -224,9 +235,9 @@ BlockInterner& Interner() {
 
 grpc::Slice SharedSlice(std::shared_ptr<const std::string> block) {
   auto* owner = new std::shared_ptr<const std::string>(std::move(block));
-  return grpc::Slice(const_cast<char*>((*owner)->data()), (*owner)->size(),
-                     [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); },
-                     owner);
+  return grpc::Slice(
+      const_cast<char*>((*owner)->data()), (*owner)->size(),
+      [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); }, owner);
 }
 
 grpc::ByteBuffer MakeBuffer(std::string head, std::shared_ptr<const std::string> middle,
@@ -341,7 +352,7 @@ class Client {
 
  private:
   struct TypeState {
-    std::string acked_version;  // SotW: the version last ACKed
+    std::string acked_version;                 // SotW: the version last ACKed
     std::shared_ptr<const std::string> names;  // encoded names block of the subscription
     bool subscribed = false;
     std::map<std::string, std::string> versions;  // delta: what the client holds
@@ -367,8 +378,10 @@ class Client {
         first.push_back(DeltaSubscribeLocked(kRds, route_block_, false));
       }
     } else {
-      first.push_back(SotwRequestLocked(kCds, Star(), types_[std::string(kCds)].acked_version, "", false));
-      first.push_back(SotwRequestLocked(kLds, Star(), types_[std::string(kLds)].acked_version, "", false));
+      first.push_back(
+          SotwRequestLocked(kCds, Star(), types_[std::string(kCds)].acked_version, "", false));
+      first.push_back(
+          SotwRequestLocked(kLds, Star(), types_[std::string(kLds)].acked_version, "", false));
     }
     stream->Begin(stub_, options_.delta ? kDeltaMethod : kSotwMethod, std::move(first),
                   kind_ != Kind::kSlow);
@@ -386,7 +399,8 @@ class Client {
     return out;
   }
 
-  grpc::ByteBuffer SotwRequestLocked(std::string_view type, std::shared_ptr<const std::string> names,
+  grpc::ByteBuffer SotwRequestLocked(std::string_view type,
+                                     std::shared_ptr<const std::string> names,
                                      const std::string& version, const std::string& nonce,
                                      bool nack) {
     std::string head;
@@ -460,8 +474,8 @@ class Client {
     std::shared_ptr<const std::string> names =
         (response.type_url == kCds || response.type_url == kLds) ? Star() : state.names;
     if (!nack) state.acked_version = response.version;
-    out.push_back(SotwRequestLocked(response.type_url, names, state.acked_version, response.nonce,
-                                    nack));
+    out.push_back(
+        SotwRequestLocked(response.type_url, names, state.acked_version, response.nonce, nack));
     (nack ? Count().nacks : Count().acks)++;
     return out;
   }
@@ -599,8 +613,8 @@ int Run(const Options& options) {
                i / (options.clients / nack) < nack) {
       kind = Client::Kind::kNack;
     }
-    clients.push_back(std::make_unique<Client>(i, kind, options,
-                                               stubs[static_cast<size_t>(i % channel_count)].get()));
+    clients.push_back(std::make_unique<Client>(
+        i, kind, options, stubs[static_cast<size_t>(i % channel_count)].get()));
   }
   std::cout << "loadgen starting clients=" << options.clients << " slow=" << slow
             << " nack=" << nack << " channels=" << channel_count << std::endl;
@@ -609,11 +623,12 @@ int Run(const Options& options) {
   auto stats = [&] {
     Counters& c = Count();
     return "loadgen clients=" + std::to_string(options.clients) +
-           " open=" + std::to_string(c.open.load()) + " streams=" + std::to_string(c.streams.load()) +
+           " open=" + std::to_string(c.open.load()) +
+           " streams=" + std::to_string(c.streams.load()) +
            " failed=" + std::to_string(c.failed.load()) +
            " responses=" + std::to_string(c.responses[0].load()) +
-           " bytes=" + std::to_string(c.bytes[0].load()) + " acks=" + std::to_string(c.acks.load()) +
-           " nacks=" + std::to_string(c.nacks.load()) +
+           " bytes=" + std::to_string(c.bytes[0].load()) +
+           " acks=" + std::to_string(c.acks.load()) + " nacks=" + std::to_string(c.nacks.load()) +
            " reconnect_responses=" + std::to_string(c.responses[1].load()) +
            " reconnect_bytes=" + std::to_string(c.bytes[1].load()) + " cpu_s=" + Fmt(CpuSeconds()) +
            " rss_mb=" + Fmt(RssMb());
@@ -664,14 +679,22 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
-    if (flag == "--target") options.target = value;
-    else if (flag == "--clients") options.clients = std::stoi(value);
-    else if (flag == "--channels") options.channels = std::stoi(value);
-    else if (flag == "--mode") options.delta = value == "delta";
-    else if (flag == "--slow-fraction") options.slow_fraction = std::stod(value);
-    else if (flag == "--nack-fraction") options.nack_fraction = std::stod(value);
-    else if (flag == "--routes") options.routes = std::stoi(value);
-    else if (flag == "--duration-s") options.duration_s = std::stoi(value);
+    if (flag == "--target")
+      options.target = value;
+    else if (flag == "--clients")
+      options.clients = std::stoi(value);
+    else if (flag == "--channels")
+      options.channels = std::stoi(value);
+    else if (flag == "--mode")
+      options.delta = value == "delta";
+    else if (flag == "--slow-fraction")
+      options.slow_fraction = std::stod(value);
+    else if (flag == "--nack-fraction")
+      options.nack_fraction = std::stod(value);
+    else if (flag == "--routes")
+      options.routes = std::stoi(value);
+    else if (flag == "--duration-s")
+      options.duration_s = std::stoi(value);
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;

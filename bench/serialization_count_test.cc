@@ -92,7 +92,8 @@ TEST(SerializationCountTest, ChangedResourceIsSerializedOncePerVersionForAnyNumb
       const auto& any = response.resources(kChanged);  // clusters come in name order
       EXPECT_EQ(any.value(), changed_resource->bytes());
     }
-    EXPECT_EQ(static_cast<int64_t>(resource::ResourcesCreated()) - before, 1) << "serializations of the changed cluster";
+    EXPECT_EQ(static_cast<int64_t>(resource::ResourcesCreated()) - before, 1)
+        << "serializations of the changed cluster";
 
     for (auto& client : fleet) client->context.TryCancel();
     (*server)->Shutdown(std::chrono::system_clock::now());

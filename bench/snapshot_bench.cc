@@ -80,9 +80,12 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int value = std::atoi(argv[i + 1]);
-    if (flag == "--clusters") clusters = value;
-    else if (flag == "--endpoints") endpoints = value;
-    else if (flag == "--repeat") repeat = value;
+    if (flag == "--clusters")
+      clusters = value;
+    else if (flag == "--endpoints")
+      endpoints = value;
+    else if (flag == "--repeat")
+      repeat = value;
   }
   return xdsd::bench::Run(clusters, endpoints, repeat);
 }

@@ -125,10 +125,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int value = std::atoi(argv[i + 1]);
-    if (flag == "--port") options.port = value;
-    else if (flag == "--clusters") options.size.clusters = value;
-    else if (flag == "--endpoints") options.size.endpoints_per_cluster = value;
-    else if (flag == "--listeners") options.size.listeners = value;
+    if (flag == "--port")
+      options.port = value;
+    else if (flag == "--clusters")
+      options.size.clusters = value;
+    else if (flag == "--endpoints")
+      options.size.endpoints_per_cluster = value;
+    else if (flag == "--listeners")
+      options.size.listeners = value;
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;

@@ -172,7 +172,8 @@ void Churn(BenchTarget& target, AckTracker& tracker, int seconds, int hz, double
   absl::Time next_sample = start;
   while (absl::Now() - start < absl::Seconds(seconds)) {
     std::vector<int> clusters;
-    for (int k = 0; k < count; ++k) clusters.push_back(ChurnCluster(tick, count, k, target.clusters()));
+    for (int k = 0; k < count; ++k)
+      clusters.push_back(ChurnCluster(tick, count, k, target.clusters()));
     const absl::Time publish_start = absl::Now();
     tracker.Publish(target.PublishEndpointChange(clusters), publish_start);
     ++tick;
@@ -189,9 +190,8 @@ void Churn(BenchTarget& target, AckTracker& tracker, int seconds, int hz, double
   const double cpu = CpuSeconds() - cpu_start;
   Reply("churn publishes=" + std::to_string(tick) + " seconds=" + std::to_string(seconds) +
         " rss_start_mb=" + Fmt(rss_start) + " rss_end_mb=" + Fmt(RssMb()) +
-        " rss_max_mb=" + Fmt(rss_max) + " converge_ms=" + Fmt(wait.ms) +
-        " converged=" + std::to_string(wait.synced) + " cpu_s=" + Fmt(cpu) +
-        " rss_samples_mb=" + samples);
+        " rss_max_mb=" + Fmt(rss_max) + " converge_ms=" + Fmt(wait.ms) + " converged=" +
+        std::to_string(wait.synced) + " cpu_s=" + Fmt(cpu) + " rss_samples_mb=" + samples);
 }
 
 }  // namespace

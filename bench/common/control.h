@@ -61,7 +61,7 @@ class AckTracker {
  private:
   struct NodeState {
     std::map<std::string, std::pair<std::string, absl::Time>> acked;  // version, when
-    uint64_t synced_epoch = 0;  // 0: none
+    uint64_t synced_epoch = 0;                                        // 0: none
   };
   bool SyncedLocked(const NodeState& node) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MarkLocked(NodeState& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

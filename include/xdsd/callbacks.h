@@ -14,11 +14,11 @@ namespace xdsd {
 
 // One xDS stream, as every callback about it sees it. Constant for the stream's life.
 struct StreamInfo {
-  int64_t id = 0;          // unique within the server
-  std::string method;      // the full gRPC method, "/envoy.service....Service/Method"
-  std::string type_url;    // the type of a per-type stream; "" for ADS
-  bool delta = false;      // incremental (delta) rather than state of the world
-  std::string peer;        // the client's address as gRPC gives it ("ipv4:10.0.0.7:53622")
+  int64_t id = 0;        // unique within the server
+  std::string method;    // the full gRPC method, "/envoy.service....Service/Method"
+  std::string type_url;  // the type of a per-type stream; "" for ADS
+  bool delta = false;    // incremental (delta) rather than state of the world
+  std::string peer;      // the client's address as gRPC gives it ("ipv4:10.0.0.7:53622")
 
   bool ads() const { return type_url.empty(); }
   // "sotw-ads", "delta-ads", "sotw" or "delta".
@@ -73,13 +73,13 @@ class Callbacks {
     return absl::OkStatus();
   }
   // A stream closed. `node` is empty when it closed before its first request.
-  virtual void OnStreamClosed(const StreamInfo& stream,
-                              const envoy::config::core::v3::Node& node) {}
+  virtual void OnStreamClosed(const StreamInfo& stream, const envoy::config::core::v3::Node& node) {
+  }
   // A request arrived on a state-of-the-world stream (an ACK, a NACK or a subscription). An
   // error ends the stream with that status.
-  virtual absl::Status OnStreamRequest(const StreamInfo& stream,
-                                       const envoy::config::core::v3::Node& node,
-                                       const envoy::service::discovery::v3::DiscoveryRequest& request) {
+  virtual absl::Status OnStreamRequest(
+      const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+      const envoy::service::discovery::v3::DiscoveryRequest& request) {
     return absl::OkStatus();
   }
   // A request arrived on a delta stream; as OnStreamRequest.
@@ -100,7 +100,8 @@ class Callbacks {
                       const AnswerInfo& answer) {}
   // A unary Fetch request (gRPC Fetch or the REST gateway) arrived; an error answers it with
   // that status.
-  virtual absl::Status OnFetchRequest(const envoy::service::discovery::v3::DiscoveryRequest& request) {
+  virtual absl::Status OnFetchRequest(
+      const envoy::service::discovery::v3::DiscoveryRequest& request) {
     return absl::OkStatus();
   }
   // A Fetch response is about to be returned.

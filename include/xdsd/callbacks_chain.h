@@ -33,7 +33,8 @@ class CallbacksChain : public Callbacks {
                             const envoy::config::core::v3::Node& node) override {
     return First([&](Callbacks* c) { return c->OnStreamNode(stream, node); });
   }
-  void OnStreamClosed(const StreamInfo& stream, const envoy::config::core::v3::Node& node) override {
+  void OnStreamClosed(const StreamInfo& stream,
+                      const envoy::config::core::v3::Node& node) override {
     for (Callbacks* c : callbacks_) c->OnStreamClosed(stream, node);
   }
   absl::Status OnStreamRequest(

@@ -27,9 +27,9 @@ struct FetchResult {
 //   Unavailable         no snapshot for the node's key yet
 //   the status of Callbacks::OnFetchRequest when it refuses (`callbacks` may be null).
 // OnFetchResponse is called with what is returned.
-absl::StatusOr<FetchResult> Fetch(
-    const Cache& cache, Callbacks* callbacks, std::string_view type_url,
-    const envoy::service::discovery::v3::DiscoveryRequest& request);
+absl::StatusOr<FetchResult> Fetch(const Cache& cache, Callbacks* callbacks,
+                                  std::string_view type_url,
+                                  const envoy::service::discovery::v3::DiscoveryRequest& request);
 
 // True for the status Fetch returns for a version the client already has.
 bool IsNotModified(const absl::Status& status);

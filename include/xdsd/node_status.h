@@ -32,8 +32,9 @@ class NodeStatusTracker : public Callbacks {
   absl::Status OnStreamNode(const StreamInfo& stream,
                             const envoy::config::core::v3::Node& node) override;
   void OnStreamClosed(const StreamInfo& stream, const envoy::config::core::v3::Node& node) override;
-  absl::Status OnStreamRequest(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
-                               const envoy::service::discovery::v3::DiscoveryRequest& request) override;
+  absl::Status OnStreamRequest(
+      const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+      const envoy::service::discovery::v3::DiscoveryRequest& request) override;
   absl::Status OnStreamDeltaRequest(
       const StreamInfo& stream, const envoy::config::core::v3::Node& node,
       const envoy::service::discovery::v3::DeltaDiscoveryRequest& request) override;

@@ -7,7 +7,8 @@
 namespace xdsd {
 
 // Type URLs of the resource types xdsd serves.
-inline constexpr std::string_view kClusterType = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+inline constexpr std::string_view kClusterType =
+    "type.googleapis.com/envoy.config.cluster.v3.Cluster";
 inline constexpr std::string_view kEndpointType =
     "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
 inline constexpr std::string_view kListenerType =
@@ -74,8 +75,8 @@ inline constexpr std::array<ResourceType, 9> kResourceTypes = {{
     {kRuntimeType, "runtimes", "runtime", "name", "runtime",
      "envoy.service.runtime.v3.RuntimeDiscoveryService", "Runtime", true, false, true},
     {kExtensionConfigType, "extension_configs", "extension config", "name", "extension_configs",
-     "envoy.service.extension.v3.ExtensionConfigDiscoveryService", "ExtensionConfigs", true,
-     false, true},
+     "envoy.service.extension.v3.ExtensionConfigDiscoveryService", "ExtensionConfigs", true, false,
+     true},
 }};
 
 // The type URLs of kResourceTypes, in the same (ADS) order.

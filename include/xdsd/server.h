@@ -9,8 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "xdsd/callbacks.h"
 #include "xdsd/cache.h"
+#include "xdsd/callbacks.h"
 
 namespace grpc {
 class Server;

@@ -34,8 +34,7 @@ class Snapshot {
   // A snapshot like `base` (null for an empty one) whose resources of `type_url` are
   // `resources`; the other types are shared with `base`, not copied. O(number of types).
   static std::shared_ptr<const Snapshot> WithType(const std::shared_ptr<const Snapshot>& base,
-                                                  std::string_view type_url,
-                                                  ResourceMap resources);
+                                                  std::string_view type_url, ResourceMap resources);
 
   // The resources of one type, by name; an empty map for a type the snapshot has none of.
   const ResourceMap& Resources(std::string_view type_url) const;

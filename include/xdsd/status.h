@@ -42,7 +42,7 @@ struct NodeStatus {
   std::string peer;     // the latest stream's remote address, as gRPC gives it
   std::string variant;  // the latest stream's protocol: "sotw-ads", "delta-ads", "sotw", "delta"
   int open_streams = 0;
-  int open_watches = 0;  // streams waiting for the snapshot of this node's key
+  int open_watches = 0;           // streams waiting for the snapshot of this node's key
   std::vector<TypeStatus> types;  // in the order the node first asked for them
 };
 

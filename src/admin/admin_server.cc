@@ -9,13 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "admin/dashboard/dashboard.h"
 #include "admin/config_dump_json.h"
-#include "xdsd/status_codes.h"
+#include "admin/dashboard/dashboard.h"
 #include "admin/node_status_json.h"
 #include "admin/prometheus_text.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "xdsd/status_codes.h"
 
 namespace xdsd::admin {
 namespace {
@@ -94,35 +94,35 @@ void AdminServer::AddRoutes() {
     WriteSnapshotMetrics(*cache_, text);
     response.set_content(text.Take(), PrometheusText::kContentType);
   });
-  http_->Get("/v1/config_dump", [this](const httplib::Request& request,
-                                       httplib::Response& response) {
-    if (!request.has_param("node")) {
-      SendError(absl::InvalidArgumentError("give the node: /v1/config_dump?node=ID"), response);
-      return;
-    }
-    absl::StatusOr<nlohmann::json> dump = ConfigDumpToJson(*cache_, request.get_param_value("node"));
-    if (!dump.ok()) {
-      SendError(dump.status(), response);
-      return;
-    }
-    response.set_content(dump->dump(2) + "\n", kJson);
-  });
+  http_->Get(
+      "/v1/config_dump", [this](const httplib::Request& request, httplib::Response& response) {
+        if (!request.has_param("node")) {
+          SendError(absl::InvalidArgumentError("give the node: /v1/config_dump?node=ID"), response);
+          return;
+        }
+        absl::StatusOr<nlohmann::json> dump =
+            ConfigDumpToJson(*cache_, request.get_param_value("node"));
+        if (!dump.ok()) {
+          SendError(dump.status(), response);
+          return;
+        }
+        response.set_content(dump->dump(2) + "\n", kJson);
+      });
   http_->Get("/v1/nodes", [this](const httplib::Request& request, httplib::Response& response) {
     const bool connected_only = request.get_param_value("connected") == "true";
     response.set_content(NodeStatusesToJson(cache_->NodeStatuses(connected_only)).dump(2) + "\n",
                          kJson);
   });
-  http_->Get(R"(/v1/nodes/(.+))",
-             [this](const httplib::Request& request, httplib::Response& response) {
-               const std::string id = request.matches[1];
-               std::optional<NodeStatus> status = cache_->GetNodeStatus(id);
-               if (!status.has_value()) {
-                 SendError(absl::NotFoundError(absl::StrCat("no node \"", id, "\" was seen")),
-                           response);
-                 return;
-               }
-               response.set_content(NodeStatusToJson(*status).dump(2) + "\n", kJson);
-             });
+  http_->Get(
+      R"(/v1/nodes/(.+))", [this](const httplib::Request& request, httplib::Response& response) {
+        const std::string id = request.matches[1];
+        std::optional<NodeStatus> status = cache_->GetNodeStatus(id);
+        if (!status.has_value()) {
+          SendError(absl::NotFoundError(absl::StrCat("no node \"", id, "\" was seen")), response);
+          return;
+        }
+        response.set_content(NodeStatusToJson(*status).dump(2) + "\n", kJson);
+      });
   http_->Get("/v1/config", [this](const httplib::Request&, httplib::Response& response) {
     if (!config_status_) {
       SendError(absl::NotFoundError("no config source"), response);
@@ -149,14 +149,15 @@ void AdminServer::AddRoutes() {
     };
   };
   http_->Get(R"(/v1/fleet/([a-z_]+))", fleet([](const rest::FleetApi& api, const auto& request) {
-    return api.Get(request.matches[1].str());
-  }));
+               return api.Get(request.matches[1].str());
+             }));
   http_->Post(R"(/v1/fleet/([a-z_]+))", fleet([](const rest::FleetApi& api, const auto& request) {
-    return api.Post(request.matches[1].str(), request.body);
-  }));
-  http_->Put(R"(/v1/fleet/([a-z_]+)/(.+))", fleet([](const rest::FleetApi& api, const auto& request) {
-    return api.Put(request.matches[1].str(), request.matches[2].str(), request.body);
-  }));
+                return api.Post(request.matches[1].str(), request.body);
+              }));
+  http_->Put(R"(/v1/fleet/([a-z_]+)/(.+))",
+             fleet([](const rest::FleetApi& api, const auto& request) {
+               return api.Put(request.matches[1].str(), request.matches[2].str(), request.body);
+             }));
   http_->Delete(R"(/v1/fleet/([a-z_]+)/(.+))",
                 fleet([](const rest::FleetApi& api, const auto& request) {
                   return api.Delete(request.matches[1].str(), request.matches[2].str());

@@ -20,8 +20,7 @@ nlohmann::json TimeToJson(absl::Time time) {
 std::string UserAgentVersion(const envoy::config::core::v3::Node& node) {
   if (node.has_user_agent_build_version()) {
     const auto& version = node.user_agent_build_version().version();
-    return absl::StrCat(version.major_number(), ".", version.minor_number(), ".",
-                        version.patch());
+    return absl::StrCat(version.major_number(), ".", version.minor_number(), ".", version.patch());
   }
   return node.user_agent_version();
 }
@@ -53,7 +52,9 @@ nlohmann::json NodeStatusToJson(const NodeStatus& status) {
       {"id", status.node.id()},
       {"cluster", status.node.cluster()},
       {"locality",
-       {{"region", locality.region()}, {"zone", locality.zone()}, {"sub_zone", locality.sub_zone()}}},
+       {{"region", locality.region()},
+        {"zone", locality.zone()},
+        {"sub_zone", locality.sub_zone()}}},
       {"user_agent_name", status.node.user_agent_name()},
       {"user_agent_version", UserAgentVersion(status.node)},
       {"peer", status.peer},

@@ -115,8 +115,7 @@ void XdsMetrics::WriteTo(PrometheusText& out) const {
   out.Family("xdsd_bytes_sent_total", "counter", "Bytes of the xDS responses written to streams.");
   out.Sample("xdsd_bytes_sent_total", {}, bytes_sent_.load(std::memory_order_relaxed));
 
-  out.Family("xdsd_nacks_total", "counter",
-             "xDS responses the client rejected (NACK), by type.");
+  out.Family("xdsd_nacks_total", "counter", "xDS responses the client rejected (NACK), by type.");
   for (size_t type = 0; type < kTypes; ++type) {
     const uint64_t nacks = nacks_[type].load(std::memory_order_relaxed);
     if (nacks > 0) out.Sample("xdsd_nacks_total", {{"type", TypeLabel(type)}}, nacks);
@@ -144,8 +143,9 @@ void XdsMetrics::WriteTo(PrometheusText& out) const {
     }
   }
 
-  out.Family("xdsd_config_reloads_total", "counter",
-             "Reloads of the config source, by result (a failed reload keeps the last good config).");
+  out.Family(
+      "xdsd_config_reloads_total", "counter",
+      "Reloads of the config source, by result (a failed reload keeps the last good config).");
   out.Sample("xdsd_config_reloads_total", {{"result", "success"}},
              reloads_succeeded_.load(std::memory_order_relaxed));
   out.Sample("xdsd_config_reloads_total", {{"result", "failure"}},

@@ -14,8 +14,8 @@
 #include "admin/prometheus_text.h"
 #include "xdsd/callbacks.h"
 #include "xdsd/resource.h"
-#include "xdsd/snapshot_cache.h"
 #include "xdsd/resource_types.h"
+#include "xdsd/snapshot_cache.h"
 
 namespace xdsd::admin {
 
@@ -50,7 +50,7 @@ class XdsMetrics : public Callbacks {
 
   // The upper bounds of the latency histogram's buckets, in seconds (+Inf is implied).
   static constexpr std::array<double, 9> kLatencyBuckets = {0.001, 0.005, 0.01, 0.05, 0.1,
-                                                           0.5,   1,     5,    10};
+                                                            0.5,   1,     5,    10};
 
   // A config reload finished (the daemon calls this from its reload listener).
   void RecordConfigReload(bool success);
@@ -84,7 +84,9 @@ class XdsMetrics : public Callbacks {
     double sum = 0;
   };
 
-  Shard& ShardOf(int64_t stream_id) const { return shards_[static_cast<uint64_t>(stream_id) % kShards]; }
+  Shard& ShardOf(int64_t stream_id) const {
+    return shards_[static_cast<uint64_t>(stream_id) % kShards];
+  }
   const std::function<absl::Time()> now_;
 
   mutable std::array<Shard, kShards> shards_;

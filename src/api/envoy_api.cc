@@ -62,9 +62,8 @@ absl::StatusOr<std::unique_ptr<EnvoyApi>> EnvoyApi::FromDescriptorSet(
           absl::StrCat("the Envoy API file ", file.name(), " does not build: ", errors.errors()));
     }
   }
-  api->resolver_.reset(
-      google::protobuf::util::NewTypeResolverForDescriptorPool(std::string(kTypeUrlPrefix),
-                                                               &api->pool_));
+  api->resolver_.reset(google::protobuf::util::NewTypeResolverForDescriptorPool(
+      std::string(kTypeUrlPrefix), &api->pool_));
   return api;
 }
 

@@ -143,7 +143,7 @@ std::vector<std::string> SnapshotCache::Keys() const {
 }
 
 WatchStart SnapshotCache::Watch(const envoy::config::core::v3::Node& node,
-                                               std::shared_ptr<SnapshotWatcher> watcher) {
+                                std::shared_ptr<SnapshotWatcher> watcher) {
   WatchStart start;
   start.key = node_hash_(node);  // outside mu_: the hash may take locks of its own
   absl::MutexLock lock(&mu_);

@@ -18,16 +18,14 @@ namespace xdsd::cli {
 namespace {
 
 absl::Status AddressError(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("invalid value \"", text,
-                                                 "\" for --xds-address: ", why,
-                                                 " (HOST:PORT, [IPV6]:PORT, :PORT or HOST)"));
+  return absl::InvalidArgumentError(absl::StrCat("invalid value \"", text, "\" for --xds-address: ",
+                                                 why, " (HOST:PORT, [IPV6]:PORT, :PORT or HOST)"));
 }
 
 bool IsHostName(absl::string_view host) {
   if (host.empty()) return false;
   for (char c : host) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' &&
-        c != '_') {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
       return false;
     }
   }
@@ -37,8 +35,8 @@ bool IsHostName(absl::string_view host) {
 // `text` as a YAML (and JSON) double-quoted string, so that any node id or host stays a string
 // ("1", "yes", "null" included). Bytes that are not UTF-8 become U+FFFD rather than failing.
 std::string Quoted(absl::string_view text) {
-  return nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(std::string(text))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // HOST:PORT as gRPC dials it: an IPv6 address in brackets.

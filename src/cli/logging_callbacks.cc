@@ -68,21 +68,19 @@ void LoggingCallbacks::OnStreamResponse(const StreamInfo& stream,
   spdlog::info("stream {} response to node {}: {} version \"{}\" nonce \"{}\" {} resource(s)",
                stream.id, NodeLabel(node), TypeShortName(response.type_url), response.version,
                response.nonce, response.resource_names.size());
-  spdlog::debug("stream {} response resources: {}", stream.id,
-                NameList(response.resource_names));
+  spdlog::debug("stream {} response resources: {}", stream.id, NameList(response.resource_names));
 }
 
 absl::Status LoggingCallbacks::OnFetchRequest(
     const envoy::service::discovery::v3::DiscoveryRequest& request) {
-  spdlog::info("fetch request from node {}: {} version \"{}\" names {}",
-               NodeLabel(request.node()), TypeShortName(request.type_url()),
-               request.version_info(), NameList(request.resource_names()));
+  spdlog::info("fetch request from node {}: {} version \"{}\" names {}", NodeLabel(request.node()),
+               TypeShortName(request.type_url()), request.version_info(),
+               NameList(request.resource_names()));
   return absl::OkStatus();
 }
 
 void LoggingCallbacks::OnFetchResponse(
-    const envoy::service::discovery::v3::DiscoveryRequest& request,
-    const ResponseInfo& response) {
+    const envoy::service::discovery::v3::DiscoveryRequest& request, const ResponseInfo& response) {
   spdlog::info("fetch response to node {}: {} version \"{}\" {} resource(s)",
                NodeLabel(request.node()), TypeShortName(response.type_url), response.version,
                response.resource_names.size());

@@ -17,11 +17,11 @@
 #include "cli/logging_callbacks.h"
 #include "config/config_loader.h"
 #include "config/config_publisher.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/server.h"
 #include "nlohmann/json.hpp"
 #include "rest/fleet_api.h"
 #include "rest/rest_gateway.h"
-#include "grpcpp/health_check_service_interface.h"
-#include "grpcpp/server.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 #include "status/client_status_service.h"
@@ -94,14 +94,14 @@ nlohmann::json ConfigStatusToJson(const config::ConfigStatus& status) {
 void LogPush(const PushReport& report) {
   std::vector<std::string> keys;
   for (const std::string& key : report.keys) keys.push_back(key.empty() ? "default" : key);
-  const std::string what = absl::StrCat("push ", report.id, " (", absl::StrJoin(keys, ", "),
-                                        "): ", report.nodes_reached, " nodes reached, ",
-                                        report.responses, " responses");
+  const std::string what =
+      absl::StrCat("push ", report.id, " (", absl::StrJoin(keys, ", "), "): ", report.nodes_reached,
+                   " nodes reached, ", report.responses, " responses");
   const std::string answers =
-      absl::StrCat(report.acked, " ACKed", report.nacked > 0 ? absl::StrCat(", ", report.nacked,
-                                                                            " NACKed")
-                                                             : "");
-  const std::string elapsed = absl::FormatDuration(absl::Trunc(report.elapsed, absl::Microseconds(100)));
+      absl::StrCat(report.acked, " ACKed",
+                   report.nacked > 0 ? absl::StrCat(", ", report.nacked, " NACKed") : "");
+  const std::string elapsed =
+      absl::FormatDuration(absl::Trunc(report.elapsed, absl::Microseconds(100)));
   if (report.responses == 0) {
     spdlog::debug("{}: nothing changed for the {} streams watching", what, report.streams);
   } else if (report.complete) {

@@ -1,5 +1,4 @@
 #include "cli/status.h"
-#include "xdsd/resource_types.h"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -7,8 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <tuple>
 #include <cstdlib>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -19,6 +18,7 @@
 #include "config/glob.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "xdsd/resource_types.h"
 
 namespace xdsd::cli {
 namespace {
@@ -95,10 +95,10 @@ std::string ShortVersion(const std::string& version) {
 }
 
 absl::string_view StateColor(std::string_view state) {
-  if (state == "SYNCED") return "\033[32m";     // green
-  if (state == "PENDING") return "\033[33m";    // yellow
-  if (state == "NACKED") return "\033[1;31m";   // bold red
-  if (state == "NOT_SENT") return "\033[35m";   // magenta
+  if (state == "SYNCED") return "\033[32m";    // green
+  if (state == "PENDING") return "\033[33m";   // yellow
+  if (state == "NACKED") return "\033[1;31m";  // bold red
+  if (state == "NOT_SENT") return "\033[35m";  // magenta
   return "";
 }
 
@@ -140,9 +140,9 @@ absl::StatusOr<FleetStatus> FetchFleetStatus(const StatusOptions& options) {
   absl::StatusOr<httplib::Result> nodes = get("/v1/nodes?connected=true");
   if (!nodes.ok()) return nodes.status();
   if ((*nodes)->status != 200) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(options.http_url, "/v1/nodes answered HTTP ", (*nodes)->status,
-                     ": is it xdsd's admin HTTP port?"));
+    return absl::InvalidArgumentError(absl::StrCat(options.http_url, "/v1/nodes answered HTTP ",
+                                                   (*nodes)->status,
+                                                   ": is it xdsd's admin HTTP port?"));
   }
   absl::StatusOr<httplib::Result> config = get("/v1/config");
   if (!config.ok()) return config.status();
@@ -150,14 +150,14 @@ absl::StatusOr<FleetStatus> FetchFleetStatus(const StatusOptions& options) {
   if ((*config)->status == 200) {
     config_body = (*config)->body;
   } else if ((*config)->status != 404) {  // 404: an xdsd without a config source
-    return absl::InvalidArgumentError(absl::StrCat(
-        options.http_url, "/v1/config answered HTTP ", (*config)->status));
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.http_url, "/v1/config answered HTTP ", (*config)->status));
   }
   absl::StatusOr<FleetStatus> status =
       ParseFleetStatus((*nodes)->body, config_body, options.node_glob);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(options.http_url, " does not answer as xdsd: ",
-                                                   status.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.http_url, " does not answer as xdsd: ", status.status().message()));
   }
   return status;
 }
@@ -305,15 +305,14 @@ std::string RenderFleetStatus(const FleetStatus& status, const RenderOptions& op
   // The summary: how many nodes lag behind.
   size_t behind = 0;
   for (const std::string& node : status.nodes) {
-    const bool node_in_sync = std::all_of(status.rows.begin(), status.rows.end(),
-                                          [&](const TypeRow& row) {
-                                            return row.node != node || TypeInSync(row);
-                                          });
+    const bool node_in_sync =
+        std::all_of(status.rows.begin(), status.rows.end(),
+                    [&](const TypeRow& row) { return row.node != node || TypeInSync(row); });
     if (!node_in_sync) ++behind;
   }
   const size_t count = status.nodes.size();
-  const std::string nodes = absl::StrCat(count, count == 1 ? " connected node" : " connected nodes",
-                                         filter);
+  const std::string nodes =
+      absl::StrCat(count, count == 1 ? " connected node" : " connected nodes", filter);
   if (behind == 0) {
     absl::StrAppend(&text, nodes, ": all in sync\n");
   } else {

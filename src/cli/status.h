@@ -15,8 +15,8 @@
 namespace xdsd::cli {
 
 // Exit codes of `xdsd status` (2, a command-line error, is main's).
-inline constexpr int kStatusInSync = 0;      // every connected node ACKed what it was sent
-inline constexpr int kStatusNotInSync = 1;   // some node has not (the table shows which)
+inline constexpr int kStatusInSync = 0;       // every connected node ACKed what it was sent
+inline constexpr int kStatusNotInSync = 1;    // some node has not (the table shows which)
 inline constexpr int kStatusUnreachable = 3;  // xdsd could not be reached, or answered garbage
 
 // One resource type of one node, as GET /v1/nodes reports it.
@@ -31,9 +31,9 @@ struct TypeRow {
 
 // The configuration being served, as GET /v1/config reports it.
 struct ConfigInfo {
-  std::string source;     // a path, or "<built-in demo>"
+  std::string source;  // a path, or "<built-in demo>"
   std::string version;
-  std::string loaded_at;  // RFC 3339, empty when unknown
+  std::string loaded_at;                  // RFC 3339, empty when unknown
   std::optional<std::string> last_error;  // set when the latest reload failed
 };
 
@@ -62,8 +62,8 @@ bool TypeInSync(const TypeRow& row);
 bool InSync(const FleetStatus& status);
 
 struct RenderOptions {
-  bool color = false;       // ANSI colours on the STATE column
-  int terminal_width = 0;   // columns of the terminal; 0 when not a terminal
+  bool color = false;      // ANSI colours on the STATE column
+  int terminal_width = 0;  // columns of the terminal; 0 when not a terminal
 };
 
 // The text `xdsd status` prints: the config line, the failed-reload line when the last reload

@@ -22,8 +22,8 @@ absl::StatusOr<std::string> ValidateConfig(const ValidateOptions& options) {
   // one.
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
-    return absl::NotFoundError(absl::StrCat(
-        path, ": ", error ? error.message() : "no such file or directory"));
+    return absl::NotFoundError(
+        absl::StrCat(path, ": ", error ? error.message() : "no such file or directory"));
   }
   absl::StatusOr<config::Config> config = config::LoadConfigFile(path);
   if (!config.ok()) return config.status();

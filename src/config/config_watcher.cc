@@ -65,8 +65,8 @@ absl::Status ConfigWatcher::Start() {
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (stop_fd_ < 0) return absl::InternalError("eventfd failed");
   // Watch the directory that holds the files: a file replaced by rename keeps being seen.
-  const fs::path dir = fs::is_directory(path_, error) ? fs::path(path_)
-                                                      : fs::absolute(path_).parent_path();
+  const fs::path dir =
+      fs::is_directory(path_, error) ? fs::path(path_) : fs::absolute(path_).parent_path();
   inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd_ >= 0 &&
       ::inotify_add_watch(inotify_fd_, dir.c_str(),

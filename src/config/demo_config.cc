@@ -7,7 +7,8 @@ namespace xdsd::config {
 // Kept identical to examples/demo.yaml (a test compares them), so that the file a user copies
 // is the configuration the binary serves.
 std::string_view DemoConfigYaml() {
-  static constexpr std::string_view kDemo = R"yaml(# The built-in demo of xdsd (what `xdsd` serves when started with no config file).
+  static constexpr std::string_view kDemo =
+      R"yaml(# The built-in demo of xdsd (what `xdsd` serves when started with no config file).
 #
 # Envoy listens on port 10000 and sends every request to https://www.bbc.com, rewriting the
 # Host header to www.bbc.com and the path to /robots.txt:

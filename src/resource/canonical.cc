@@ -1,8 +1,7 @@
 #include "resource/canonical.h"
 
-#include <string>
-
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"

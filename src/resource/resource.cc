@@ -41,14 +41,13 @@ absl::StatusOr<std::string> ResourceName(const google::protobuf::Message& messag
   if (descriptor != last_descriptor) {
     field = descriptor->FindFieldByName(
         descriptor->full_name() == "envoy.config.endpoint.v3.ClusterLoadAssignment" ? "cluster_name"
-                                                                                      : "name");
+                                                                                    : "name");
     last_descriptor = descriptor;
     last_field = field;
   }
   if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
       field->is_repeated()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(descriptor->full_name(), " has no name field"));
+    return absl::InvalidArgumentError(absl::StrCat(descriptor->full_name(), " has no name field"));
   }
   return message.GetReflection()->GetString(message, field);
 }
@@ -116,9 +115,8 @@ absl::StatusOr<std::shared_ptr<const Resource>> Resource::FromMessage(
   coded.SetSerializationDeterministic(true);
   source.SerializeWithCachedSizes(&coded);
   if (coded.HadError() || static_cast<size_t>(coded.ByteCount()) != size) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot serialize ",
-                                                   message.GetDescriptor()->full_name(), " ",
-                                                   resource->name()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot serialize ", message.GetDescriptor()->full_name(), " ", resource->name()));
   }
   resource->Seal();
   return std::shared_ptr<const Resource>(std::move(resource));
@@ -130,8 +128,10 @@ std::shared_ptr<const Resource> Resource::FromBytes(std::string_view type_url, s
                                                     std::vector<std::string> aliases) {
   std::shared_ptr<Resource> resource(
       new Resource(type_url, std::move(name), ttl, std::move(aliases)));
-  if (!bytes.empty()) std::memcpy(resource->ReserveValue(bytes.size()), bytes.data(), bytes.size());
-  else resource->ReserveValue(0);
+  if (!bytes.empty())
+    std::memcpy(resource->ReserveValue(bytes.size()), bytes.data(), bytes.size());
+  else
+    resource->ReserveValue(0);
   resource->Seal();
   return resource;
 }

@@ -30,12 +30,12 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Create(
   for (ResourcePtr& resource : resources) {
     if (resource == nullptr) return absl::InvalidArgumentError("null resource");
     if (!IsKnownType(resource->type_url())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("resource \"", resource->name(), "\" has unknown type ", resource->type_url()));
+      return absl::InvalidArgumentError(absl::StrCat("resource \"", resource->name(),
+                                                     "\" has unknown type ", resource->type_url()));
     }
     if (resource->name().empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a resource of ", std::string(TypeShortName(resource->type_url())), " has no name"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a resource of ", std::string(TypeShortName(resource->type_url())), " has no name"));
     }
     by_type[resource->type_url()].push_back(std::move(resource));
   }
@@ -67,8 +67,8 @@ Snapshot::TypeResources Snapshot::MakeTypeResources(ResourceMap resources) {
     for (const std::string& alias : resource->aliases()) aliases.emplace(alias, name);
   }
   if (!aliases.empty()) {
-    type.aliases = std::make_shared<const std::map<std::string, std::string, std::less<>>>(
-        std::move(aliases));
+    type.aliases =
+        std::make_shared<const std::map<std::string, std::string, std::less<>>>(std::move(aliases));
   }
   return type;
 }
@@ -89,9 +89,9 @@ std::shared_ptr<const void> Snapshot::MemoizeShared(
 
 std::shared_ptr<const std::string> Snapshot::Memoize(
     const std::string& key, const std::function<std::string()>& make) const {
-  return std::static_pointer_cast<const std::string>(MemoizeShared(
-      key, [&make] { return std::static_pointer_cast<const void>(
-                         std::make_shared<const std::string>(make())); }));
+  return std::static_pointer_cast<const std::string>(MemoizeShared(key, [&make] {
+    return std::static_pointer_cast<const void>(std::make_shared<const std::string>(make()));
+  }));
 }
 
 ResourcePtr Snapshot::FindByNameOrAlias(std::string_view type_url, std::string_view name) const {

@@ -29,8 +29,7 @@ HttpReply FleetApi::Get(std::string_view type) const {
   return Json(200, {{"type_url", std::string(type_url)}, {"resources", resources}});
 }
 
-HttpReply FleetApi::Put(std::string_view type, std::string_view name,
-                        std::string_view body) const {
+HttpReply FleetApi::Put(std::string_view type, std::string_view name, std::string_view body) const {
   const std::string_view type_url = TypeUrlFromShortName(type);
   if (type_url.empty()) return Error(404, absl::StrCat("unknown type \"", std::string(type), "\""));
   absl::StatusOr<ResourcePtr> resource = api::ParseResource(*FindResourceType(type_url), body);
@@ -68,7 +67,8 @@ HttpReply FleetApi::Post(std::string_view type, std::string_view body) const {
   }
   std::vector<ResourcePtr> upserts;
   for (size_t i = 0; i < request.value("set", nlohmann::json::array()).size(); ++i) {
-    absl::StatusOr<ResourcePtr> resource = api::ParseResource(*FindResourceType(type_url), request["set"][i].dump());
+    absl::StatusOr<ResourcePtr> resource =
+        api::ParseResource(*FindResourceType(type_url), request["set"][i].dump());
     if (!resource.ok()) {
       return Error(400, absl::StrCat("set[", i, "]: ", std::string(resource.status().message())));
     }

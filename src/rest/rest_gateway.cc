@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "api/envoy_api.h"
 #include "xdsd/fetch.h"
-#include "xdsd/status_codes.h"
 #include "xdsd/resource.h"
+#include "xdsd/status_codes.h"
 
 namespace xdsd::rest {
 namespace {

@@ -26,8 +26,8 @@ struct HttpReply {
 //     503  no configuration for the node yet
 //
 // <type> is a ResourceType::rest_path (clusters, endpoints, listeners, routes, scoped-routes,
-// secrets, runtime, extension_configs), as Envoy's API names its REST paths. Resources are printed as
-// Envoy JSON, extensions inside Any included.
+// secrets, runtime, extension_configs), as Envoy's API names its REST paths. Resources are printed
+// as Envoy JSON, extensions inside Any included.
 //
 // Thread-safe. The cache and the callbacks must outlive it.
 class RestGateway {

@@ -130,13 +130,13 @@ DeltaStreamState::Change DeltaStreamState::ComputeChange(std::string_view type_u
 }
 
 bool DeltaStreamState::LaterTypesBusy(std::string_view type_url) const {
-  return LaterTypeIsBusy(types_, type_url, [this](std::string_view type_url, const TypeState& later) {
-    return later.in_flight || !ComputeChange(type_url, later).empty();
-  });
+  return LaterTypeIsBusy(types_, type_url,
+                         [this](std::string_view type_url, const TypeState& later) {
+                           return later.in_flight || !ComputeChange(type_url, later).empty();
+                         });
 }
 
-void DeltaStreamState::MarkInFlight(TypeState& state, const DeltaResponse& response,
-                                    Change sent) {
+void DeltaStreamState::MarkInFlight(TypeState& state, const DeltaResponse& response, Change sent) {
   state.resubscribed_in_flight.clear();
   state.renewed_at = now_;
   state.heartbeat_due = false;
@@ -153,8 +153,7 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     Change change = ComputeChange(type_url, state);
     if (change.empty()) continue;
     // PROTOCOL 18: listeners and clusters are removed after the later types moved off them.
-    if (ads() && IsFullStateType(type_url) && !change.removed.empty() &&
-        LaterTypesBusy(type_url)) {
+    if (ads() && IsFullStateType(type_url) && !change.removed.empty() && LaterTypesBusy(type_url)) {
       change.removed.clear();
       if (change.empty()) continue;
     }

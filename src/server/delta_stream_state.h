@@ -72,8 +72,8 @@ class DeltaStreamState {
  private:
   struct Change {
     std::map<std::string, ResourcePtr, std::less<>> updated;
-    std::set<std::string, std::less<>> removed;           // held by the client, gone now
-    std::set<std::string, std::less<>> newly_missing;     // subscribed, never existed here
+    std::set<std::string, std::less<>> removed;        // held by the client, gone now
+    std::set<std::string, std::less<>> newly_missing;  // subscribed, never existed here
     bool empty() const { return updated.empty() && removed.empty() && newly_missing.empty(); }
   };
   struct TypeState {

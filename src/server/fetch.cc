@@ -39,14 +39,16 @@ absl::StatusOr<FetchResult> Fetch(const Cache& cache, Callbacks* callbacks,
   } else {
     const std::set<std::string, std::less<>> wanted(names.begin(), names.end());
     for (const std::string& name : wanted) {
-      if (ResourcePtr resource = snapshot->Find(type_url, name)) result.resources.push_back(resource);
+      if (ResourcePtr resource = snapshot->Find(type_url, name))
+        result.resources.push_back(resource);
     }
   }
   if (callbacks != nullptr) {
     ResponseInfo info;
     info.type_url = result.type_url;
     info.version = result.version;
-    for (const ResourcePtr& resource : result.resources) info.resource_names.push_back(resource->name());
+    for (const ResourcePtr& resource : result.resources)
+      info.resource_names.push_back(resource->name());
     callbacks->OnFetchResponse(request, info);
   }
   return result;

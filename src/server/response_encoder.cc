@@ -1,13 +1,12 @@
 #include "server/response_encoder.h"
 
-#include "server/snapshot_memo.h"
+#include <grpcpp/support/slice.h>
 
 #include <algorithm>
 #include <vector>
 
-#include <grpcpp/support/slice.h>
-
 #include "absl/strings/str_cat.h"
+#include "server/snapshot_memo.h"
 #include "xdsd/resource_map.h"
 
 namespace xdsd::server {
@@ -43,8 +42,9 @@ void AppendStringField(std::string& out, char tag, std::string_view value) {
 // A slice over a resource's Any bytes that keeps the resource alive while gRPC holds it.
 grpc::Slice SharedSlice(const ResourcePtr& resource) {
   auto* owner = new ResourcePtr(resource);
-  return grpc::Slice(const_cast<char*>(resource->any_bytes().data()), resource->any_bytes().size(),
-                     [](void* p) { delete static_cast<ResourcePtr*>(p); }, owner);
+  return grpc::Slice(
+      const_cast<char*>(resource->any_bytes().data()), resource->any_bytes().size(),
+      [](void* p) { delete static_cast<ResourcePtr*>(p); }, owner);
 }
 
 constexpr std::string_view kResourceWrapperType =
@@ -132,9 +132,9 @@ namespace {
 // A slice over a buffer shared by the streams, kept alive while gRPC holds it.
 grpc::Slice SharedSlice(std::shared_ptr<const std::string> bytes) {
   auto* owner = new std::shared_ptr<const std::string>(std::move(bytes));
-  return grpc::Slice(const_cast<char*>((*owner)->data()), (*owner)->size(),
-                     [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); },
-                     owner);
+  return grpc::Slice(
+      const_cast<char*>((*owner)->data()), (*owner)->size(),
+      [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); }, owner);
 }
 
 // The `resources` fields of a plain response: each resource's tag, length and Any bytes.

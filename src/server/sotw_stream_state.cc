@@ -1,13 +1,12 @@
 #include "server/sotw_stream_state.h"
 
-#include "server/snapshot_memo.h"
-
 #include <xxhash.h>
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "server/snapshot_memo.h"
 #include "server/stream_state_common.h"
 #include "xdsd/resource.h"
 
@@ -23,9 +22,8 @@ bool SameContents(const std::map<std::string, ResourcePtr, std::less<>>& a,
 }
 
 std::shared_ptr<const std::set<std::string, std::less<>>> SotwStreamState::EmptyNames() {
-  static const auto* const kEmpty =
-      new std::shared_ptr<const std::set<std::string, std::less<>>>(
-          std::make_shared<const std::set<std::string, std::less<>>>());
+  static const auto* const kEmpty = new std::shared_ptr<const std::set<std::string, std::less<>>>(
+      std::make_shared<const std::set<std::string, std::less<>>>());
   return *kEmpty;
 }
 
@@ -77,8 +75,8 @@ void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& s
     }
   }
 
-  const bool added_names =
-      std::any_of(names.begin(), names.end(), [&](const std::string& n) { return !state.names->contains(n); });
+  const bool added_names = std::any_of(
+      names.begin(), names.end(), [&](const std::string& n) { return !state.names->contains(n); });
   const bool changed = first || added_names || wildcard != state.wildcard || names != *state.names;
   // PROTOCOL 11: names asked for anew are sent even when sent before. PROTOCOL 13: a full-state
   // type answers a changed subscription, so the client learns which names do not exist.
@@ -194,8 +192,7 @@ bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& 
     if (state.force) return true;
     const bool differs = std::any_of(desired.begin(), desired.end(), [&](const auto& entry) {
       auto known = state.known->find(entry.first);
-      return known == state.known->end() ||
-             known->second->version() != entry.second->version();
+      return known == state.known->end() || known->second->version() != entry.second->version();
     });
     if (differs) return true;
   }
@@ -208,9 +205,10 @@ bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& 
 }
 
 bool SotwStreamState::LaterTypesBusy(std::string_view type_url) const {
-  return LaterTypeIsBusy(types_, type_url, [this](std::string_view type_url, const TypeState& later) {
-    return later.in_flight || NeedsResponse(type_url, later);
-  });
+  return LaterTypeIsBusy(types_, type_url,
+                         [this](std::string_view type_url, const TypeState& later) {
+                           return later.in_flight || NeedsResponse(type_url, later);
+                         });
 }
 
 SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState& state,
@@ -236,8 +234,7 @@ SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState&
     const std::string key = absl::StrCat("sotw-contents|", response.type_url, "|",
                                          state.wildcard ? "*" : absl::StrCat(state.names_digest));
     contents = std::static_pointer_cast<const Contents>(SnapshotMemo::MemoizeShared(
-        *snapshot_,
-        key, [&contents] { return std::static_pointer_cast<const void>(contents); }));
+        *snapshot_, key, [&contents] { return std::static_pointer_cast<const void>(contents); }));
   }
   state.sent = std::move(contents);
   return response;
@@ -306,8 +303,8 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
     TypeState& state = types_[type_url];
     if (state.in_flight || !state.heartbeat_due) continue;
     const std::string type_version = state.known_type_version;
-    SotwResponse response =
-        MakeResponse(type_url, state, state.known, state.known_version, /*whole_subscription=*/false);
+    SotwResponse response = MakeResponse(type_url, state, state.known, state.known_version,
+                                         /*whole_subscription=*/false);
     state.sent_type_version = type_version;  // a heartbeat changes nothing the client holds
     response.heartbeat = true;
     return response;

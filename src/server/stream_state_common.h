@@ -42,9 +42,8 @@ inline absl::StatusOr<std::string> RequestTypeUrl(std::string_view requested,
     return std::string(requested);
   }
   if (requested.empty() || requested == stream_type_url) return std::string(stream_type_url);
-  return absl::InvalidArgumentError(absl::StrCat("a request for ", std::string(requested),
-                                                 " on a stream for ",
-                                                 std::string(stream_type_url)));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "a request for ", std::string(requested), " on a stream for ", std::string(stream_type_url)));
 }
 
 // The type URLs of `types` (a map keyed by type URL) in the order an ADS stream answers them:

@@ -1,5 +1,3 @@
-#include "xdsd/server.h"
-
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/server_callback.h>
 
@@ -17,6 +15,7 @@
 #include "envoy/service/secret/v3/sds.grpc.pb.h"
 #include "server/xds_stream.h"
 #include "xdsd/fetch.h"
+#include "xdsd/server.h"
 #include "xdsd/status_codes.h"
 
 namespace xdsd {
@@ -77,9 +76,10 @@ grpc::ServerUnaryReactor* AnswerFetch(StreamContext* context,
 // server reflection lists them and grpcurl can describe them from the descriptors linked into
 // xdsd, and any method they lack is UNIMPLEMENTED by gRPC itself.
 using envoy::service::discovery::v3::AggregatedDiscoveryService;
-class AdsService : public AggregatedDiscoveryService::WithRawCallbackMethod_StreamAggregatedResources<
-                       AggregatedDiscoveryService::WithRawCallbackMethod_DeltaAggregatedResources<
-                           AggregatedDiscoveryService::Service>> {
+class AdsService
+    : public AggregatedDiscoveryService::WithRawCallbackMethod_StreamAggregatedResources<
+          AggregatedDiscoveryService::WithRawCallbackMethod_DeltaAggregatedResources<
+              AggregatedDiscoveryService::Service>> {
  public:
   explicit AdsService(StreamContext* context) : context_(context) {}
   RawBidiReactor* StreamAggregatedResources(grpc::CallbackServerContext* context) override {
@@ -97,26 +97,26 @@ class AdsService : public AggregatedDiscoveryService::WithRawCallbackMethod_Stre
 
 // A per-type service with Stream<Suffix>, Delta<Suffix> and Fetch<Suffix> (the suffixes are
 // ResourceType::method_suffix).
-#define XDSD_PER_TYPE_SERVICE(Name, Svc, Suffix, TypeUrl)                                      \
-  class Name : public Svc::WithRawCallbackMethod_Stream##Suffix<                              \
-                   Svc::WithRawCallbackMethod_Delta##Suffix<                                  \
-                       Svc::WithRawCallbackMethod_Fetch##Suffix<Svc::Service>>> {            \
-   public:                                                                                    \
-    explicit Name(StreamContext* context) : context_(context) {}                             \
-    RawBidiReactor* Stream##Suffix(grpc::CallbackServerContext* context) override {          \
-      return NewStream<SotwVariant, Svc>(context_, context, "Stream" #Suffix, TypeUrl);       \
-    }                                                                                         \
-    RawBidiReactor* Delta##Suffix(grpc::CallbackServerContext* context) override {           \
-      return NewStream<DeltaVariant, Svc>(context_, context, "Delta" #Suffix, TypeUrl);       \
-    }                                                                                         \
-    grpc::ServerUnaryReactor* Fetch##Suffix(grpc::CallbackServerContext* context,            \
-                                            const grpc::ByteBuffer* request,                   \
-                                            grpc::ByteBuffer* response) override {            \
-      return AnswerFetch(context_, context, TypeUrl, request, response);                      \
-    }                                                                                         \
-                                                                                              \
-   private:                                                                                   \
-    StreamContext* const context_;                                                            \
+#define XDSD_PER_TYPE_SERVICE(Name, Svc, Suffix, TypeUrl)                                          \
+  class Name                                                                                       \
+      : public Svc::WithRawCallbackMethod_Stream##Suffix<Svc::WithRawCallbackMethod_Delta##Suffix< \
+            Svc::WithRawCallbackMethod_Fetch##Suffix<Svc::Service>>> {                             \
+   public:                                                                                         \
+    explicit Name(StreamContext* context) : context_(context) {}                                   \
+    RawBidiReactor* Stream##Suffix(grpc::CallbackServerContext* context) override {                \
+      return NewStream<SotwVariant, Svc>(context_, context, "Stream" #Suffix, TypeUrl);            \
+    }                                                                                              \
+    RawBidiReactor* Delta##Suffix(grpc::CallbackServerContext* context) override {                 \
+      return NewStream<DeltaVariant, Svc>(context_, context, "Delta" #Suffix, TypeUrl);            \
+    }                                                                                              \
+    grpc::ServerUnaryReactor* Fetch##Suffix(grpc::CallbackServerContext* context,                  \
+                                            const grpc::ByteBuffer* request,                       \
+                                            grpc::ByteBuffer* response) override {                 \
+      return AnswerFetch(context_, context, TypeUrl, request, response);                           \
+    }                                                                                              \
+                                                                                                   \
+   private:                                                                                        \
+    StreamContext* const context_;                                                                 \
   }
 
 XDSD_PER_TYPE_SERVICE(ClusterService, envoy::service::cluster::v3::ClusterDiscoveryService,
@@ -131,16 +131,17 @@ XDSD_PER_TYPE_SERVICE(ScopedRouteService, envoy::service::route::v3::ScopedRoute
                       ScopedRoutes, kScopedRouteType);
 XDSD_PER_TYPE_SERVICE(SecretService, envoy::service::secret::v3::SecretDiscoveryService, Secrets,
                       kSecretType);
-XDSD_PER_TYPE_SERVICE(RuntimeService, envoy::service::runtime::v3::RuntimeDiscoveryService,
-                      Runtime, kRuntimeType);
+XDSD_PER_TYPE_SERVICE(RuntimeService, envoy::service::runtime::v3::RuntimeDiscoveryService, Runtime,
+                      kRuntimeType);
 XDSD_PER_TYPE_SERVICE(ExtensionConfigService,
                       envoy::service::extension::v3::ExtensionConfigDiscoveryService,
                       ExtensionConfigs, kExtensionConfigType);
 #undef XDSD_PER_TYPE_SERVICE
 
 using envoy::service::route::v3::VirtualHostDiscoveryService;
-class VirtualHostService : public VirtualHostDiscoveryService::WithRawCallbackMethod_DeltaVirtualHosts<
-                               VirtualHostDiscoveryService::Service> {
+class VirtualHostService
+    : public VirtualHostDiscoveryService::WithRawCallbackMethod_DeltaVirtualHosts<
+          VirtualHostDiscoveryService::Service> {
  public:
   explicit VirtualHostService(StreamContext* context) : context_(context) {}
   RawBidiReactor* DeltaVirtualHosts(grpc::CallbackServerContext* context) override {

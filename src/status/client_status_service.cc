@@ -1,5 +1,4 @@
 #include "status/client_status_service.h"
-#include "xdsd/status_codes.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -14,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "xdsd/status_codes.h"
 
 namespace xdsd::status {
 namespace {
@@ -135,10 +135,10 @@ ClientConfig NodeConfig(const NodeStatus& status, const SnapshotPtr& snapshot,
 
 // One StreamClientStatus call: read a request, write its answer, read the next; one operation
 // at a time, so no lock is needed. Deletes itself when gRPC is done with it.
-class StatusStream final : public grpc::ServerBidiReactor<ClientStatusRequest, ClientStatusResponse> {
+class StatusStream final
+    : public grpc::ServerBidiReactor<ClientStatusRequest, ClientStatusResponse> {
  public:
-  StatusStream(const SnapshotCache* cache, const SentResources* sent)
-      : cache_(cache), sent_(sent) {
+  StatusStream(const SnapshotCache* cache, const SentResources* sent) : cache_(cache), sent_(sent) {
     StartRead(&request_);
   }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 namespace xdsd::status {
 
 std::vector<std::string> SentResources::Names(std::string_view node_id,

@@ -27,8 +27,8 @@ class AdminServerTest : public ::testing::Test {
 };
 
 // Tells the cache that an ADS stream of `node` opened, as the server does.
-void OpenStreamOn(SnapshotCache& cache, const envoy::config::core::v3::Node& node,
-                  std::string peer, bool delta) {
+void OpenStreamOn(SnapshotCache& cache, const envoy::config::core::v3::Node& node, std::string peer,
+                  bool delta) {
   StreamInfo stream;
   stream.id = 1;
   stream.peer = std::move(peer);

@@ -49,7 +49,8 @@ grpc::Status RawCall(grpc::Channel* channel, const std::string& method, const st
   grpc::CompletionQueue cq;
   grpc::ClientContext context;
   context.set_deadline(Deadline());
-  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(&context, method, &cq);
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+      stub.PrepareCall(&context, method, &cq);
   void* tag = nullptr;
   bool ok = false;
   auto step = [&](intptr_t expected) {
@@ -97,9 +98,8 @@ class ClientStatusServiceTest : public ::testing::Test {
                                                      *Resource::FromMessage(listener)}));
     EnableServerReflection();
     xds_ = std::make_unique<XdsServer>(&cache_, &callbacks_);
-    auto server = StartGrpcServer(*xds_, "127.0.0.1:0", &port_, [this](grpc::ServerBuilder& b) {
-      AddStatusServices(b, &csds_);
-    });
+    auto server = StartGrpcServer(*xds_, "127.0.0.1:0", &port_,
+                                  [this](grpc::ServerBuilder& b) { AddStatusServices(b, &csds_); });
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
@@ -238,9 +238,9 @@ TEST_F(ClientStatusServiceTest, HealthCheckSaysServing) {
 TEST_F(ClientStatusServiceTest, ReflectionListsTheTypedServices) {
   std::string response;
   // ServerReflectionRequest{list_services: ""}: field 7, length-delimited, empty.
-  grpc::Status status = RawCall(channel_.get(),
-                                "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-                                std::string("\x3a\x00", 2), &response);
+  grpc::Status status =
+      RawCall(channel_.get(), "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+              std::string("\x3a\x00", 2), &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   google::protobuf::UnknownFieldSet fields;
   ASSERT_TRUE(fields.ParseFromString(response));

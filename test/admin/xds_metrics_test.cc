@@ -13,7 +13,6 @@
 namespace xdsd::admin {
 namespace {
 
-
 StreamInfo Stream(int64_t id, std::string type_url, bool delta) {
   StreamInfo stream;
   stream.id = id;
@@ -76,7 +75,8 @@ TEST(XdsMetricsTest, ScriptedStreamEventsGiveExactSeries) {
   ASSERT_TRUE(metrics.OnStreamOpen(delta_cds).ok());
   // Clusters: sent, ACKed 30 ms later.
   const absl::Time sent = now;
-  metrics.OnStreamResponse(ads, node, Response(kClusterType, "1", "a", cluster->any_bytes().size()));
+  metrics.OnStreamResponse(ads, node,
+                           Response(kClusterType, "1", "a", cluster->any_bytes().size()));
   now += absl::Milliseconds(30);
   metrics.OnAck(ads, node, Answer(kClusterType, "1", sent));
   // A reconnecting client's claim to hold a version is no measurement.

@@ -1,8 +1,7 @@
-#include "xdsd/status_codes.h"
-#include "admin/node_status_json.h"
-
 #include "absl/time/time.h"
+#include "admin/node_status_json.h"
 #include "gtest/gtest.h"
+#include "xdsd/status_codes.h"
 
 namespace xdsd::admin {
 namespace {

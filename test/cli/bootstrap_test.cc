@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "config/config_loader.h"
 #include "api/envoy_api.h"
+#include "config/config_loader.h"
 #include "envoy/config/bootstrap/v3/bootstrap.pb.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "gmock/gmock.h"
@@ -41,7 +41,11 @@ envoy::config::bootstrap::v3::Bootstrap ParseEnvoyBootstrap(const BootstrapOptio
 
 const envoy::config::core::v3::SocketAddress& XdsClusterAddress(
     const envoy::config::cluster::v3::Cluster& cluster) {
-  return cluster.load_assignment().endpoints(0).lb_endpoints(0).endpoint().address()
+  return cluster.load_assignment()
+      .endpoints(0)
+      .lb_endpoints(0)
+      .endpoint()
+      .address()
       .socket_address();
 }
 
@@ -60,8 +64,8 @@ TEST(BootstrapTest, EnvoyBootstrapGetsEverythingOverAdsFromXdsd) {
   ASSERT_EQ(ads.grpc_services_size(), 1);
   EXPECT_EQ(ads.grpc_services(0).envoy_grpc().cluster_name(), "xds_cluster");
   EXPECT_TRUE(ads.set_node_on_first_message_only());
-  for (const auto* source : {&bootstrap.dynamic_resources().cds_config(),
-                             &bootstrap.dynamic_resources().lds_config()}) {
+  for (const auto* source :
+       {&bootstrap.dynamic_resources().cds_config(), &bootstrap.dynamic_resources().lds_config()}) {
     EXPECT_TRUE(source->has_ads());
     EXPECT_EQ(source->resource_api_version(), envoy::config::core::v3::V3);
   }
@@ -88,8 +92,7 @@ TEST(BootstrapTest, EnvoyXdsClusterIsStaticHttp2ToLocalhostByDefault) {
       api::EnvoyApi::Get().BinaryToJson(kHttpOptionsType, any.value());
   ASSERT_TRUE(json.ok()) << json.status();
   const nlohmann::json http_options = nlohmann::json::parse(*json);
-  EXPECT_TRUE(http_options["explicit_http_config"]["http2_protocol_options"].is_object())
-      << *json;
+  EXPECT_TRUE(http_options["explicit_http_config"]["http2_protocol_options"].is_object()) << *json;
 }
 
 TEST(BootstrapTest, EnvoyXdsClusterOnDockerHostIsStrictDns) {
@@ -184,10 +187,10 @@ TEST(XdsAddressTest, EveryFormTakesWhatItGives) {
     const char* host;
     int port;
   };
-  for (const Case& c : {Case{"xdsd.internal:18001", "xdsd.internal", 18001},
-                        Case{"10.0.0.1:5", "10.0.0.1", 5}, Case{"[::1]:6", "::1", 6},
-                        Case{"[fe80::1]", "fe80::1", 7}, Case{":8", "d", 8},
-                        Case{"my_host", "my_host", 7}}) {
+  for (const Case& c :
+       {Case{"xdsd.internal:18001", "xdsd.internal", 18001}, Case{"10.0.0.1:5", "10.0.0.1", 5},
+        Case{"[::1]:6", "::1", 6}, Case{"[fe80::1]", "fe80::1", 7}, Case{":8", "d", 8},
+        Case{"my_host", "my_host", 7}}) {
     absl::StatusOr<XdsAddress> address = ParseXdsAddress(c.text, {"d", 7});
     ASSERT_TRUE(address.ok()) << c.text << ": " << address.status();
     EXPECT_EQ(address->host, c.host) << c.text;
@@ -196,8 +199,8 @@ TEST(XdsAddressTest, EveryFormTakesWhatItGives) {
 }
 
 TEST(XdsAddressTest, MalformedAddressIsRejectedNamingTheFlag) {
-  for (const char* text : {"::1", "[::1", "[::1]x", "[10.0.0.1]:5", "host:", "host:0",
-                           "host:65536", "host:http", "a b:1", "http://host:1"}) {
+  for (const char* text : {"::1", "[::1", "[::1]x", "[10.0.0.1]:5", "host:", "host:0", "host:65536",
+                           "host:http", "a b:1", "http://host:1"}) {
     absl::StatusOr<XdsAddress> address = ParseXdsAddress(text, {"d", 7});
     ASSERT_FALSE(address.ok()) << text;
     EXPECT_EQ(address.status().code(), absl::StatusCode::kInvalidArgument) << text;

@@ -260,8 +260,8 @@ TEST(CommandLineTest, UnknownFlagOnNewCommandsIsRejectedByName) {
 }
 
 TEST(CommandLineTest, BootstrapParseStartsFromTheDefaults) {
-  ASSERT_TRUE(Parse({"bootstrap", "--node-id=a", "--node-cluster=c", "--docker",
-                     "--format=grpc", "--xds-address=h:1"})
+  ASSERT_TRUE(Parse({"bootstrap", "--node-id=a", "--node-cluster=c", "--docker", "--format=grpc",
+                     "--xds-address=h:1"})
                   .ok());
   absl::StatusOr<Command> command = Parse({"bootstrap", "--node-id=b"});
   ASSERT_TRUE(command.ok()) << command.status();
@@ -272,8 +272,8 @@ TEST(CommandLineTest, BootstrapParseStartsFromTheDefaults) {
 }
 
 TEST(CommandLineTest, HelpWinsOnNewCommands) {
-  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"validate", "--help"}, {"bootstrap", "-h"}}) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"validate", "--help"}, {"bootstrap", "-h"}}) {
     absl::StatusOr<Command> command = Parse(args);
     ASSERT_TRUE(command.ok()) << command.status();
     EXPECT_EQ(command->kind, Command::Kind::kHelp);
@@ -282,13 +282,28 @@ TEST(CommandLineTest, HelpWinsOnNewCommands) {
 
 TEST(CommandLineTest, HelpTextListsEveryFlagWithItsDefault) {
   const std::string help = HelpText();
-  for (const char* text : {"--config=PATH", "--xds-port=PORT", "(default: 18000)",
-                           "--http-port=PORT", "(default: 19001)", "--log-level=LEVEL",
-                           "(default: info)", "--help", "/healthz", "/v1/nodes",
-                           "xdsd validate PATH", "xdsd bootstrap", "--node-id=ID", "(required)",
-                           "--node-cluster=CLUSTER", "(default: xdsd)", "--xds-address=HOST:PORT",
-                           "127.0.0.1:18000", "host.docker.internal:18000", "--format=FORMAT",
-                           "(default: envoy)", "  --docker\n"}) {
+  for (const char* text : {"--config=PATH",
+                           "--xds-port=PORT",
+                           "(default: 18000)",
+                           "--http-port=PORT",
+                           "(default: 19001)",
+                           "--log-level=LEVEL",
+                           "(default: info)",
+                           "--help",
+                           "/healthz",
+                           "/v1/nodes",
+                           "xdsd validate PATH",
+                           "xdsd bootstrap",
+                           "--node-id=ID",
+                           "(required)",
+                           "--node-cluster=CLUSTER",
+                           "(default: xdsd)",
+                           "--xds-address=HOST:PORT",
+                           "127.0.0.1:18000",
+                           "host.docker.internal:18000",
+                           "--format=FORMAT",
+                           "(default: envoy)",
+                           "  --docker\n"}) {
     EXPECT_NE(help.find(text), std::string::npos) << text << " missing from:\n" << help;
   }
 }
@@ -305,9 +320,8 @@ TEST(CommandLineTest, StatusDefaultsToLocalhostOnce) {
 }
 
 TEST(CommandLineTest, StatusTakesEveryFlag) {
-  absl::StatusOr<Command> command =
-      Parse({"status", "--http", "http://xdsd.internal:19005", "--wait=1m30s", "--node",
-             "envoy-*"});
+  absl::StatusOr<Command> command = Parse(
+      {"status", "--http", "http://xdsd.internal:19005", "--wait=1m30s", "--node", "envoy-*"});
   ASSERT_TRUE(command.ok()) << command.status();
   EXPECT_EQ(command->kind, Command::Kind::kStatus);
   EXPECT_EQ(command->status.http_host, "xdsd.internal");
@@ -345,9 +359,9 @@ TEST(CommandLineTest, StatusHttpForms) {
 }
 
 TEST(CommandLineTest, StatusBadHttpIsRejected) {
-  for (const char* text : {"", "http://", "https://xdsd:19001", "ftp://x", "http://x:0",
-                           "http://x:70000", "http://x:port", "http://x:1/v1/nodes", ":19001",
-                           "http://::1:19001", "a b"}) {
+  for (const char* text :
+       {"", "http://", "https://xdsd:19001", "ftp://x", "http://x:0", "http://x:70000",
+        "http://x:port", "http://x:1/v1/nodes", ":19001", "http://::1:19001", "a b"}) {
     absl::StatusOr<Command> command = Parse({"status", std::string("--http=") + text});
     ASSERT_FALSE(command.ok()) << text;
     EXPECT_NE(command.status().message().find("for --http"), absl::string_view::npos)
@@ -373,8 +387,7 @@ TEST(CommandLineTest, StatusFlagsBelongToStatusOnly) {
     const char* message;
   };
   for (const Case& c : std::vector<Case>{
-           {{"status", "--http-port=1"},
-            "--http-port is a flag of xdsd serve, not of xdsd status"},
+           {{"status", "--http-port=1"}, "--http-port is a flag of xdsd serve, not of xdsd status"},
            {{"status", "--node-id=n1"},
             "--node-id is a flag of xdsd bootstrap, not of xdsd status"},
            {{"status", "--config=a.yaml"}, "--config is a flag of xdsd serve, not of xdsd status"},
@@ -401,11 +414,11 @@ TEST(CommandLineTest, StatusFlagsBelongToStatusOnly) {
 TEST(CommandLineTest, HelpTextDocumentsStatus) {
   // The help of a flag is wrapped: read it as one line.
   const std::string help = absl::StrReplaceAll(HelpText(), {{"\n      ", " "}});
-  for (const char* text : {"xdsd status [--http=URL] [--wait=DURATION] [--node=GLOB]",
-                           "Flags of status:", "--http=URL", "(default: http://127.0.0.1:19001)",
-                           "--wait=DURATION", "(default: 0, ask once)", "--node=GLOB",
-                           "(default: every node)", "xdsd status exits 0", "3 when xdsd cannot",
-                           "GET /v1/config"}) {
+  for (const char* text :
+       {"xdsd status [--http=URL] [--wait=DURATION] [--node=GLOB]",
+        "Flags of status:", "--http=URL", "(default: http://127.0.0.1:19001)", "--wait=DURATION",
+        "(default: 0, ask once)", "--node=GLOB", "(default: every node)", "xdsd status exits 0",
+        "3 when xdsd cannot", "GET /v1/config"}) {
     EXPECT_NE(help.find(text), std::string::npos) << text << " missing from:\n" << help;
   }
 }

@@ -52,13 +52,12 @@ FleetStatus Parse(const std::string& nodes, const std::string& glob = "") {
 
 TEST(ParseFleetStatusTest, SortsByNodeThenTypesInAdsOrderThenUnknownTypes) {
   const FleetStatus status = Parse(NodesJson({
-      NodeJson("b", {TypeJson("secrets", "SYNCED", "s1", "s1"),
-                     TypeJson("routes", "SYNCED", "r1", "r1"),
-                     TypeJson("clusters", "SYNCED", "c1", "c1"),
-                     TypeJson("listeners", "SYNCED", "l1", "l1"),
-                     TypeJson("endpoints", "SYNCED", "e1", "e1"),
-                     TypeJson("runtimes", "SYNCED", "t1", "t1"),
-                     TypeJson("made-up", "SYNCED", "m1", "m1")}),
+      NodeJson(
+          "b",
+          {TypeJson("secrets", "SYNCED", "s1", "s1"), TypeJson("routes", "SYNCED", "r1", "r1"),
+           TypeJson("clusters", "SYNCED", "c1", "c1"), TypeJson("listeners", "SYNCED", "l1", "l1"),
+           TypeJson("endpoints", "SYNCED", "e1", "e1"), TypeJson("runtimes", "SYNCED", "t1", "t1"),
+           TypeJson("made-up", "SYNCED", "m1", "m1")}),
       NodeJson("a", {TypeJson("listeners", "PENDING", "l2", "l1")}),
   }));
   std::vector<std::string> order;
@@ -103,10 +102,10 @@ TEST(InSyncTest, EveryTypeSyncedOnTheVersionSent) {
   auto in_sync = [](const std::vector<std::string>& types) {
     return InSync(Parse(NodesJson({NodeJson("n", types)})));
   };
-  EXPECT_TRUE(in_sync({TypeJson("clusters", "SYNCED", "v2", "v2"),
-                       TypeJson("listeners", "SYNCED", "v9", "v9")}));
-  EXPECT_FALSE(in_sync({TypeJson("clusters", "SYNCED", "v2", "v2"),
-                        TypeJson("listeners", "PENDING", "v9", "v8")}));
+  EXPECT_TRUE(in_sync(
+      {TypeJson("clusters", "SYNCED", "v2", "v2"), TypeJson("listeners", "SYNCED", "v9", "v9")}));
+  EXPECT_FALSE(in_sync(
+      {TypeJson("clusters", "SYNCED", "v2", "v2"), TypeJson("listeners", "PENDING", "v9", "v8")}));
   EXPECT_FALSE(in_sync({TypeJson("clusters", "NACKED", "v3", "v2", "bad")}));
   EXPECT_FALSE(in_sync({TypeJson("clusters", "NOT_SENT", "", "")}));
   // SYNCED but on another version than the one sent: not what xdsd serves.
@@ -145,12 +144,11 @@ TEST(RenderFleetStatusTest, AllInSyncAndNoNodes) {
 }
 
 TEST(RenderFleetStatusTest, FailedReloadShowsItsFirstLine) {
-  absl::StatusOr<FleetStatus> status = ParseFleetStatus(
-      "[]",
-      std::string(R"({"source": "x.yaml", "version": "v1", "loaded_at": null,
+  absl::StatusOr<FleetStatus> status =
+      ParseFleetStatus("[]", std::string(R"({"source": "x.yaml", "version": "v1", "loaded_at": null,
                       "last_error": {"message": "x.yaml:4: clusters[0]: bad\nx.yaml:9: more",
                                      "at": "2024-05-01T10:00:00.000Z"}})"),
-      "");
+                       "");
   ASSERT_TRUE(status.ok()) << status.status();
   const std::string text = RenderFleetStatus(*status, {});
   EXPECT_THAT(text, HasSubstr("config x.yaml version v1 (loaded never)\n"
@@ -160,8 +158,8 @@ TEST(RenderFleetStatusTest, FailedReloadShowsItsFirstLine) {
 
 TEST(RenderFleetStatusTest, LongNackErrorIsCutToSixtyOrToTheTerminal) {
   const std::string error(200, 'e');
-  const FleetStatus status = Parse(
-      NodesJson({NodeJson("n", {TypeJson("clusters", "NACKED", "v2", "v1", error)})}));
+  const FleetStatus status =
+      Parse(NodesJson({NodeJson("n", {TypeJson("clusters", "NACKED", "v2", "v1", error)})}));
   const std::string cut_60 = std::string(57, 'e') + "...\n";
   EXPECT_THAT(RenderFleetStatus(status, {}), HasSubstr("NACKED  " + cut_60));
   // On a terminal of 100 columns the line fills it exactly.

@@ -49,8 +49,8 @@ std::string ShellQuoted(const std::string& text) {
 // A path under the test's temporary directory, unique to this test and process.
 std::string TempPath(const std::string& name) {
   return absl::StrCat(testing::TempDir(), "/",
-                      testing::UnitTest::GetInstance()->current_test_info()->name(), "_",
-                      getpid(), "_", name);
+                      testing::UnitTest::GetInstance()->current_test_info()->name(), "_", getpid(),
+                      "_", name);
 }
 
 std::string ReadFile(const std::string& path) {
@@ -133,13 +133,13 @@ TEST(XdsdCommandsTest, ValidateMissingPathExitsOneSayingSo) {
 }
 
 TEST(XdsdCommandsTest, CommandLineErrorsExitTwo) {
-  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"validate"},
-           {"validate", "a.yaml", "b.yaml"},
-           {"bootstrap"},
-           {"bootstrap", "--node-id=n1", "--config=x.yaml"},
-           {"serve", "--node-id=n1"},
-           {"bootstrap", "--node-id=n1", "--format=xml"}}) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"validate"},
+                                             {"validate", "a.yaml", "b.yaml"},
+                                             {"bootstrap"},
+                                             {"bootstrap", "--node-id=n1", "--config=x.yaml"},
+                                             {"serve", "--node-id=n1"},
+                                             {"bootstrap", "--node-id=n1", "--format=xml"}}) {
     const Result result = RunXdsd(args);
     EXPECT_EQ(result.exit_code, 2) << args.back();
     EXPECT_THAT(result.err, StartsWith("xdsd: ")) << args.back();
@@ -171,8 +171,10 @@ TEST(XdsdCommandsTest, BootstrapForDockerDialsTheDockerHost) {
        std::vector<std::tuple<std::vector<std::string>, std::string, uint32_t>>{
            {{"bootstrap", "--node-id=n1", "--docker"}, "host.docker.internal", 18000},
            {{"bootstrap", "--docker", "--node-id=n1", "--xds-address=:18005"},
-            "host.docker.internal", 18005},
-           {{"bootstrap", "--node-id=n1", "--docker", "--xds-address=xdsd:18006"}, "xdsd",
+            "host.docker.internal",
+            18005},
+           {{"bootstrap", "--node-id=n1", "--docker", "--xds-address=xdsd:18006"},
+            "xdsd",
             18006}}) {
     const Result result = RunXdsd(args);
     EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -184,8 +186,12 @@ TEST(XdsdCommandsTest, BootstrapForDockerDialsTheDockerHost) {
     ASSERT_EQ(bootstrap.static_resources().clusters_size(), 1);
     const auto& cluster = bootstrap.static_resources().clusters(0);
     EXPECT_EQ(cluster.type(), envoy::config::cluster::v3::Cluster::STRICT_DNS) << host;
-    const auto& address = cluster.load_assignment().endpoints(0).lb_endpoints(0).endpoint()
-                              .address().socket_address();
+    const auto& address = cluster.load_assignment()
+                              .endpoints(0)
+                              .lb_endpoints(0)
+                              .endpoint()
+                              .address()
+                              .socket_address();
     EXPECT_EQ(address.address(), host);
     EXPECT_EQ(address.port_value(), port);
   }

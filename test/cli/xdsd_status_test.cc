@@ -71,10 +71,13 @@ StatusRun RunStatusCommand(const std::string& scratch, const std::vector<std::st
 StatusRun PollStatus(const std::string& scratch, const std::vector<std::string>& flags,
                      int exit_code, const std::string& text) {
   StatusRun run;
-  PollUntil(kTimeout, [&] {
-    run = RunStatusCommand(scratch, flags);
-    return run.exit_code == exit_code && run.out.find(text) != std::string::npos;
-  }, kIntegrationPollInterval);
+  PollUntil(
+      kTimeout,
+      [&] {
+        run = RunStatusCommand(scratch, flags);
+        return run.exit_code == exit_code && run.out.find(text) != std::string::npos;
+      },
+      kIntegrationPollInterval);
   return run;
 }
 
@@ -170,9 +173,9 @@ TEST(XdsdStatusTest, ExitCodeFollowsAcksAndNacksOfARealClient) {
   EXPECT_THAT(run.out, HasSubstr("1 connected node: 1 not in sync\n"));
 
   // `--wait` started before the ACK returns 0 once the node has ACKed.
-  absl::StatusOr<std::unique_ptr<Subprocess>> waiting = Subprocess::Start(
-      {XdsdBinary(), "status", http[0], http[1], "--wait", "30s"}, dir.path() + "/wait.out",
-      dir.path() + "/wait.err");
+  absl::StatusOr<std::unique_ptr<Subprocess>> waiting =
+      Subprocess::Start({XdsdBinary(), "status", http[0], http[1], "--wait", "30s"},
+                        dir.path() + "/wait.out", dir.path() + "/wait.err");
   ASSERT_TRUE(waiting.ok()) << waiting.status();
   ASSERT_TRUE(client.Send(kClusterType, clusters.version_info(), clusters.nonce()));
   absl::StatusOr<int> waited = (*waiting)->Wait(absl::Seconds(30));
@@ -186,8 +189,8 @@ TEST(XdsdStatusTest, ExitCodeFollowsAcksAndNacksOfARealClient) {
   run = RunStatusCommand(dir.path(), http);
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_THAT(Row(run.out, "clusters"),
-              MatchesRegex(absl::StrCat(kNodeId, " +clusters +", short_version, " +",
-                                        short_version, " +SYNCED")))
+              MatchesRegex(absl::StrCat(kNodeId, " +clusters +", short_version, " +", short_version,
+                                        " +SYNCED")))
       << run.out;
   EXPECT_THAT(run.out, HasSubstr("1 connected node: all in sync\n"));
 
@@ -200,11 +203,11 @@ TEST(XdsdStatusTest, ExitCodeFollowsAcksAndNacksOfARealClient) {
                           "listener 'demo' port 10000:\nAddress already in use"));
   run = PollStatus(dir.path(), http, 1, "NACKED");
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
-  EXPECT_THAT(Row(run.out, "listeners"),
-              MatchesRegex(absl::StrCat(kNodeId, " +listeners +",
-                                        listeners.version_info().substr(0, 8),
-                                        " +- +NACKED +listener 'demo' port 10000: Address "
-                                        "already in use")))
+  EXPECT_THAT(
+      Row(run.out, "listeners"),
+      MatchesRegex(absl::StrCat(kNodeId, " +listeners +", listeners.version_info().substr(0, 8),
+                                " +- +NACKED +listener 'demo' port 10000: Address "
+                                "already in use")))
       << run.out;
   EXPECT_THAT(Row(run.out, "clusters"), HasSubstr("SYNCED")) << run.out;
   // Clusters come before listeners.

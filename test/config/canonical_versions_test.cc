@@ -26,8 +26,7 @@ struct EquivalenceCase {
   std::vector<Spelling> spellings;  // all the same content
 };
 
-ResourcePtr LoadOne(const std::string& text, const std::string& type_url,
-                    const std::string& name) {
+ResourcePtr LoadOne(const std::string& text, const std::string& type_url, const std::string& name) {
   absl::StatusOr<Config> config = ParseConfig(text, "equivalence.yaml");
   EXPECT_TRUE(config.ok()) << config.status();
   if (!config.ok()) return nullptr;
@@ -53,7 +52,8 @@ const std::vector<EquivalenceCase>& Cases() {
             "      cluster_name: backend\n"
             "      endpoints:\n"
             "      - lb_endpoints:\n"
-            "        - endpoint: {address: {socket_address: {address: 10.0.0.1, port_value: 80}}}\n"},
+            "        - endpoint: {address: {socket_address: {address: 10.0.0.1, port_value: "
+            "80}}}\n"},
            {"keys in another order",
             "resources:\n"
             "  clusters:\n"
@@ -214,8 +214,8 @@ TEST(CanonicalVersionsTest, FromMessageAgreesWithTheLoader) {
   ResourcePtr loaded = LoadOne(c.spellings[0].text, c.type_url, c.resource_name);
   ASSERT_NE(loaded, nullptr);
   envoy::config::listener::v3::Listener listener;
-  ASSERT_TRUE(listener.ParseFromArray(loaded->bytes().data(),
-                                      static_cast<int>(loaded->bytes().size())));
+  ASSERT_TRUE(
+      listener.ParseFromArray(loaded->bytes().data(), static_cast<int>(loaded->bytes().size())));
   // Re-pack the connection manager with its fields set in another order.
   envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager hcm;
   ASSERT_TRUE(listener.filter_chains(0).filters(0).typed_config().UnpackTo(&hcm));

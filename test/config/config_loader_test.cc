@@ -104,8 +104,8 @@ TEST(ConfigLoaderTest, DemoServesOneListenerRouteAndCluster) {
   EXPECT_EQ(snapshot.size(), 3u);
   EXPECT_TRUE(config->groups.empty());
 
-  auto listener = Decode<envoy::config::listener::v3::Listener>(
-      snapshot.Find(kListenerType, "listener_0"));
+  auto listener =
+      Decode<envoy::config::listener::v3::Listener>(snapshot.Find(kListenerType, "listener_0"));
   EXPECT_EQ(listener.address().socket_address().address(), "0.0.0.0");
   EXPECT_EQ(listener.address().socket_address().port_value(), 10000u);
   envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager hcm;
@@ -131,8 +131,8 @@ TEST(ConfigLoaderTest, DemoServesOneListenerRouteAndCluster) {
   EXPECT_EQ(route.route().host_rewrite_literal(), "www.bbc.com");
   EXPECT_EQ(route.route().prefix_rewrite(), "/robots.txt");
 
-  auto cluster = Decode<envoy::config::cluster::v3::Cluster>(
-      snapshot.Find(kClusterType, "service_bbc"));
+  auto cluster =
+      Decode<envoy::config::cluster::v3::Cluster>(snapshot.Find(kClusterType, "service_bbc"));
   EXPECT_EQ(cluster.type(), envoy::config::cluster::v3::Cluster::LOGICAL_DNS);
   EXPECT_EQ(cluster.dns_lookup_family(), envoy::config::cluster::v3::Cluster::V4_ONLY);
   EXPECT_EQ(cluster.connect_timeout().seconds(), 5);
@@ -180,8 +180,12 @@ TEST(ConfigLoaderTest, EnvoyBootstrapExampleIsAValidBootstrap) {
   const auto& xds_cluster = bootstrap.static_resources().clusters(0);
   EXPECT_EQ(xds_cluster.name(), "xds_cluster");
   EXPECT_EQ(xds_cluster.type(), envoy::config::cluster::v3::Cluster::STRICT_DNS);
-  const auto& address = xds_cluster.load_assignment().endpoints(0).lb_endpoints(0).endpoint()
-                            .address().socket_address();
+  const auto& address = xds_cluster.load_assignment()
+                            .endpoints(0)
+                            .lb_endpoints(0)
+                            .endpoint()
+                            .address()
+                            .socket_address();
   EXPECT_EQ(address.address(), "host.docker.internal");
   EXPECT_EQ(address.port_value(), 18000u);
   // xDS is gRPC: the cluster must speak HTTP/2.
@@ -194,8 +198,8 @@ TEST(ConfigLoaderTest, EnvoyBootstrapExampleIsAValidBootstrap) {
 
   // The same parser rejects an unknown field in a bootstrap, so the check above means
   // something.
-  absl::StatusOr<std::string> bad = ParseYamlAs("envoy.config.bootstrap.v3.Bootstrap",
-                                                text + "\nstatic_resoures: {}\n", path);
+  absl::StatusOr<std::string> bad =
+      ParseYamlAs("envoy.config.bootstrap.v3.Bootstrap", text + "\nstatic_resoures: {}\n", path);
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(Message(bad.status()), HasSubstr("static_resoures"));
 }
@@ -207,9 +211,9 @@ TEST(ConfigLoaderTest, ValidConfigBuildsSnapshot) {
   auto endpoints = Decode<envoy::config::endpoint::v3::ClusterLoadAssignment>(
       config->default_snapshot->Find(kEndpointType, "payments"));
   // A quoted number is still a number for a numeric field.
-  EXPECT_EQ(endpoints.endpoints(0).lb_endpoints(0).endpoint().address().socket_address()
-                .port_value(),
-            9000u);
+  EXPECT_EQ(
+      endpoints.endpoints(0).lb_endpoints(0).endpoint().address().socket_address().port_value(),
+      9000u);
   auto cluster = Decode<envoy::config::cluster::v3::Cluster>(
       config->default_snapshot->Find(kClusterType, "payments"));
   EXPECT_EQ(cluster.connect_timeout().nanos(), 250'000'000);
@@ -227,9 +231,8 @@ resources:
 )yaml",
                                               "quoted.yaml");
   ASSERT_TRUE(config.ok()) << config.status();
-  auto cluster =
-      Decode<envoy::config::cluster::v3::Cluster>(
-          config->default_snapshot->Find(kClusterType, "123"));
+  auto cluster = Decode<envoy::config::cluster::v3::Cluster>(
+      config->default_snapshot->Find(kClusterType, "123"));
   EXPECT_EQ(cluster.alt_stat_name(), "true");
 }
 
@@ -400,9 +403,9 @@ TEST(ConfigLoaderTest, EdsClusterNeedsItsEndpoints) {
   text.replace(text.find("cluster_name: payments"), 22, "cluster_name: paymentz");
   absl::StatusOr<Config> config = ParseConfig(text, "eds.yaml");
   ASSERT_FALSE(config.ok());
-  EXPECT_THAT(ErrorLines(config.status()),
-              ElementsAre(HasSubstr(
-                  "clusters[0].name: EDS cluster \"payments\" has no endpoints")));
+  EXPECT_THAT(
+      ErrorLines(config.status()),
+      ElementsAre(HasSubstr("clusters[0].name: EDS cluster \"payments\" has no endpoints")));
 }
 
 TEST(ConfigLoaderTest, EdsServiceNameFindsEndpoints) {
@@ -493,8 +496,8 @@ class ConfigDirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           (std::string("xdsd_config_") + info->name());
+    dir_ =
+        std::filesystem::path(::testing::TempDir()) / (std::string("xdsd_config_") + info->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -636,7 +639,8 @@ TEST(ConfigTtlTest, ATtlBesideAResourceMakesItExpire) {
     connect_timeout: 1s
   - name: plain
     connect_timeout: 1s
-)", "ttl.yaml");
+)",
+                            "ttl.yaml");
   ASSERT_TRUE(config.ok()) << config.status();
   const Snapshot& snapshot = *config->default_snapshot;
   EXPECT_EQ(snapshot.Find(kClusterType, "short-lived")->ttl(), std::chrono::seconds(30));
@@ -648,7 +652,8 @@ TEST(ConfigTtlTest, ABadTtlIsAnErrorWithItsLine) {
   clusters:
   - name: c
     ttl: soon
-)", "ttl.yaml");
+)",
+                            "ttl.yaml");
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.status().message().find("ttl.yaml:4: clusters[0].ttl: must be a positive"),
             std::string::npos)

@@ -108,7 +108,10 @@ TEST_F(ConfigPublisherTest, BrokenConfigKeepsTheLastGoodOne) {
   ConfigStatus after = publisher.status();
   EXPECT_EQ(after.version, good_version);
   ASSERT_TRUE(after.last_error.has_value());
-  EXPECT_NE(after.last_error->find("xdsd.yaml:22: routes[0].virtual_hosts[0].routes[0].route.cluster:"), std::string::npos) << *after.last_error;
+  EXPECT_NE(
+      after.last_error->find("xdsd.yaml:22: routes[0].virtual_hosts[0].routes[0].route.cluster:"),
+      std::string::npos)
+      << *after.last_error;
   EXPECT_NE(after.last_error->find("no cluster named \"paymnts\""), std::string::npos);
   EXPECT_EQ(after.reloads_failed, 1);
 

@@ -215,14 +215,19 @@ TEST(ExamplesTest, TlsUpstreamClusterVerifiesWithTheSdsSecret) {
   ASSERT_TRUE(cluster.transport_socket().typed_config().UnpackTo(&tls));
   EXPECT_EQ(tls.sni(), "www.example.com");
   // The SNI is the host the cluster connects to, and the name its certificate must carry.
-  EXPECT_EQ(cluster.load_assignment().endpoints(0).lb_endpoints(0).endpoint().address()
-                .socket_address().address(),
+  EXPECT_EQ(cluster.load_assignment()
+                .endpoints(0)
+                .lb_endpoints(0)
+                .endpoint()
+                .address()
+                .socket_address()
+                .address(),
             tls.sni());
   const auto& validation = tls.common_tls_context().combined_validation_context();
   ASSERT_EQ(validation.default_validation_context().match_typed_subject_alt_names_size(), 1);
-  EXPECT_EQ(validation.default_validation_context().match_typed_subject_alt_names(0)
-                .matcher().exact(),
-            tls.sni());
+  EXPECT_EQ(
+      validation.default_validation_context().match_typed_subject_alt_names(0).matcher().exact(),
+      tls.sni());
 
   const auto& sds = validation.validation_context_sds_secret_config();
   EXPECT_EQ(sds.name(), "system-ca");

@@ -145,10 +145,10 @@ TEST(ScopedRoutesConfigTest, ScopeToMissingRouteConfigurationNamesFileLineAndPat
   absl::StatusOr<Config> config = ParseConfig(text, "scopes.yaml");
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(ErrorLines(config.status()),
-              ElementsAre(absl::StrCat("scopes.yaml:",
-                                       LineContaining(text, "route_configuration_name: mian"),
-                                       ": scoped_routes[1].route_configuration_name: no route "
-                                       "configuration named \"mian\"")));
+              ElementsAre(absl::StrCat(
+                  "scopes.yaml:", LineContaining(text, "route_configuration_name: mian"),
+                  ": scoped_routes[1].route_configuration_name: no route "
+                  "configuration named \"mian\"")));
 }
 
 TEST(ScopedRoutesConfigTest, ScopeWithNeitherNameNorInlineRoutesIsAnError) {
@@ -231,13 +231,12 @@ TEST(ScopedRoutesConfigTest, InlineScopesOfAnHcmAreChecked) {
 )yaml");
   absl::StatusOr<Config> config = ParseConfig(text, "srds.yaml");
   ASSERT_FALSE(config.ok());
-  EXPECT_THAT(
-      ErrorLines(config.status()),
-      ElementsAre(absl::StrCat(
-          "srds.yaml:", LineContaining(text, "route_configuration_name: missing"),
-          ": listeners[0].filter_chains[0].filters[0].typed_config.scoped_routes."
-          "scoped_route_configurations_list.scoped_route_configurations[1]."
-          "route_configuration_name: no route configuration named \"missing\"")));
+  EXPECT_THAT(ErrorLines(config.status()),
+              ElementsAre(absl::StrCat(
+                  "srds.yaml:", LineContaining(text, "route_configuration_name: missing"),
+                  ": listeners[0].filter_chains[0].filters[0].typed_config.scoped_routes."
+                  "scoped_route_configurations_list.scoped_route_configurations[1]."
+                  "route_configuration_name: no route configuration named \"missing\"")));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -308,14 +307,15 @@ TEST(ExtensionConfigsTest, NetworkAndListenerFiltersFromEcdsAreCheckedToo) {
 )yaml");
   absl::StatusOr<Config> config = ParseConfig(text, "ecds.yaml");
   ASSERT_FALSE(config.ok());
-  EXPECT_THAT(ErrorLines(config.status()),
-              ElementsAre(absl::StrCat("ecds.yaml:", LineContaining(text, "- name: tls-inspector") + 2,
-                                       ": listeners[0].listener_filters[0].config_discovery: no "
-                                       "extension config named \"tls-inspector\""),
-                          absl::StrCat("ecds.yaml:", LineContaining(text, "- name: tcp-proxy") + 2,
-                                       ": listeners[0].filter_chains[0].filters[0]."
-                                       "config_discovery: no extension config named "
-                                       "\"tcp-proxy\"")));
+  EXPECT_THAT(
+      ErrorLines(config.status()),
+      ElementsAre(absl::StrCat("ecds.yaml:", LineContaining(text, "- name: tls-inspector") + 2,
+                               ": listeners[0].listener_filters[0].config_discovery: no "
+                               "extension config named \"tls-inspector\""),
+                  absl::StrCat("ecds.yaml:", LineContaining(text, "- name: tcp-proxy") + 2,
+                               ": listeners[0].filter_chains[0].filters[0]."
+                               "config_discovery: no extension config named "
+                               "\"tcp-proxy\"")));
 }
 
 TEST(ExtensionConfigsTest, ExtensionConfigNeedsATypedConfig) {
@@ -376,14 +376,17 @@ TEST(VhdsConfigTest, VhdsRouteConfigurationSplitsIntoVirtualHosts) {
   auto trimmed = Decode<RouteConfiguration>(route_resource);
   EXPECT_EQ(trimmed.name(), "on_demand");
   EXPECT_TRUE(trimmed.has_vhds());
-  EXPECT_EQ(trimmed.vhds().config_source().api_config_source().grpc_services(0)
-                .envoy_grpc().cluster_name(),
+  EXPECT_EQ(trimmed.vhds()
+                .config_source()
+                .api_config_source()
+                .grpc_services(0)
+                .envoy_grpc()
+                .cluster_name(),
             "xds_cluster");
   EXPECT_EQ(trimmed.virtual_hosts_size(), 0);
 
   // A route configuration without vhds is served whole.
-  EXPECT_EQ(Decode<RouteConfiguration>(snapshot.Find(kRouteType, "plain")).virtual_hosts_size(),
-            1);
+  EXPECT_EQ(Decode<RouteConfiguration>(snapshot.Find(kRouteType, "plain")).virtual_hosts_size(), 1);
 
   // One VirtualHost per virtual host, named "<route config>/<virtual host>".
   ASSERT_EQ(snapshot.Resources(kVirtualHostType).size(), 2u);
@@ -411,8 +414,7 @@ TEST(VhdsConfigTest, VhdsRouteConfigurationSplitsIntoVirtualHosts) {
   absl::StatusOr<Config> again = ParseConfig(kVhdsConfig, "vhds.yaml");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->default_snapshot->Version(kRouteType), snapshot.Version(kRouteType));
-  EXPECT_EQ(again->default_snapshot->Version(kVirtualHostType),
-            snapshot.Version(kVirtualHostType));
+  EXPECT_EQ(again->default_snapshot->Version(kVirtualHostType), snapshot.Version(kVirtualHostType));
 }
 
 TEST(VhdsConfigTest, RouteToMissingClusterInsideAVhdsVirtualHostIsCaught) {
@@ -471,8 +473,8 @@ TEST(OnDemandExampleTest, ServesVirtualHostsExtensionConfigAndScopes) {
   EXPECT_NE(snapshot.FindByNameOrAlias(kVirtualHostType, "shop_routes/blog.example.com:10000"),
             nullptr);
 
-  auto extension = Decode<TypedExtensionConfig>(
-      snapshot.Find(kExtensionConfigType, "add-served-by"));
+  auto extension =
+      Decode<TypedExtensionConfig>(snapshot.Find(kExtensionConfigType, "add-served-by"));
   EXPECT_EQ(extension.typed_config().type_url(), kLuaType);
 
   EXPECT_EQ(Decode<ScopedRouteConfiguration>(snapshot.Find(kScopedRouteType, "tenant-a"))

@@ -29,7 +29,6 @@ class DeltaProtocolTest : public XdsdFixture {
           << "nonce " << response.nonce << " twice on stream " << response.stream;
     }
   }
-
 };
 
 ConfigText ThreeClusters(int port_a = 8001, int port_b = 8002, int port_c = 8003) {
@@ -71,7 +70,9 @@ TEST_F(DeltaProtocolTest, Line20_EveryResponseHasANonce) {
   const size_t before = client->ResponseCount();
   EditConfig(Chain("svc", 8101, "/v2", "edge", "2s", {"a"}).Yaml());
   ASSERT_TRUE(client->WaitUntil(
-      [&](const DeltaClientState& state) { return state.ResponsesOf(kRouteType, before).size() >= 1; },
+      [&](const DeltaClientState& state) {
+        return state.ResponsesOf(kRouteType, before).size() >= 1;
+      },
       kResponseTimeout));
 
   const DeltaClientState state = client->State();
@@ -96,7 +97,8 @@ TEST_F(DeltaProtocolTest, Line21_TracksPerResourceVersionsAckedAndNacked) {
   // One change: only it goes out.
   size_t from = client->ResponseCount();
   EditConfig(ThreeClusters(8001, 8012).Yaml());
-  std::optional<ReceivedResponse> response = client->WaitForResponse(kClusterType, from, kResponseTimeout);
+  std::optional<ReceivedResponse> response =
+      client->WaitForResponse(kClusterType, from, kResponseTimeout);
   ASSERT_TRUE(response.has_value());
   EXPECT_THAT(response->names, ElementsAre("b"));
   EXPECT_THAT(response->removed, IsEmpty());
@@ -148,8 +150,7 @@ TEST_F(DeltaProtocolTest, Line21_23_ReconnectSendsOnlyTheDifference) {
   // While the client is away: a stays, b changes, c goes, d comes.
   client->Disconnect();
   ConfigText changed;
-  changed.clusters = {StaticCluster("a", 8001), StaticCluster("b", 8012),
-                      StaticCluster("d", 8004)};
+  changed.clusters = {StaticCluster("a", 8001), StaticCluster("b", 8012), StaticCluster("d", 8004)};
   EditConfig(changed.Yaml());
 
   const size_t from = client->ResponseCount();
@@ -197,7 +198,8 @@ TEST_F(DeltaProtocolTest, Line22_SubscriptionChangeWithStaleNonceCounts) {
   StartXdsd(ThreeClusters().Yaml());
   auto client = NewClient("line22");
   ASSERT_TRUE(client->Subscribe(kClusterType, {"a"}).ok());
-  std::optional<ReceivedResponse> first = client->WaitForResponse(kClusterType, 0, kResponseTimeout);
+  std::optional<ReceivedResponse> first =
+      client->WaitForResponse(kClusterType, 0, kResponseTimeout);
   ASSERT_TRUE(first.has_value());
   ASSERT_THAT(first->names, ElementsAre("a"));
 
@@ -286,7 +288,8 @@ TEST_F(DeltaProtocolTest, Line25_ResubscribingResends) {
   StartXdsd(ThreeClusters().Yaml());
   auto client = NewClient("line25");
   ASSERT_TRUE(client->Subscribe(kClusterType, {"a"}).ok());
-  std::optional<ReceivedResponse> first = client->WaitForResponse(kClusterType, 0, kResponseTimeout);
+  std::optional<ReceivedResponse> first =
+      client->WaitForResponse(kClusterType, 0, kResponseTimeout);
   ASSERT_TRUE(first.has_value());
   ASSERT_THAT(first->names, ElementsAre("a"));
   const std::string version = client->Held(kClusterType).at("a").version;
@@ -400,9 +403,7 @@ TEST_F(DeltaProtocolTest, Line18_AdsOrderWhenEverythingChanges) {
   const size_t from = client->ResponseCount();
   EditConfig(Chain("svc", 8101, "/v2", "edge", "2s", {}).Yaml());
   ASSERT_TRUE(client->WaitUntil(
-      [&](const DeltaClientState& state) {
-        return state.ResponsesOf("", from).size() >= 4;
-      },
+      [&](const DeltaClientState& state) { return state.ResponsesOf("", from).size() >= 4; },
       kResponseTimeout))
       << Describe(client->State(), from);
   const DeltaClientState state = client->State();

@@ -145,8 +145,8 @@ inline std::string Describe(const DeltaClientState& state, size_t from = 0) {
     const ReceivedResponse& r = state.responses[i];
     absl::StrAppend(&text, "  #", r.index, " stream ", r.stream, " ", TypeShort(r.type_url),
                     " nonce=", r.nonce, " version=", r.system_version, " [",
-                    absl::StrJoin(r.names, ","), "] removed=[", absl::StrJoin(r.removed, ","),
-                    "]", r.nacked ? " NACKED" : "", "\n");
+                    absl::StrJoin(r.names, ","), "] removed=[", absl::StrJoin(r.removed, ","), "]",
+                    r.nacked ? " NACKED" : "", "\n");
   }
   return text;
 }
@@ -181,10 +181,14 @@ class XdsdFixture : public ::testing::Test {
   void EditConfig(const std::string& yaml) {
     const std::string before = ConfigVersion();
     ASSERT_TRUE(ReplaceFile(config_path(), yaml).ok());
-    ASSERT_TRUE(PollUntil(kResponseTimeout, [&] {
-      const std::string now = ConfigVersion();
-      return !now.empty() && now != before;
-    }, kIntegrationPollInterval)) << "xdsd did not reload " << config_path() << "; its log:\n"
+    ASSERT_TRUE(PollUntil(
+        kResponseTimeout,
+        [&] {
+          const std::string now = ConfigVersion();
+          return !now.empty() && now != before;
+        },
+        kIntegrationPollInterval))
+        << "xdsd did not reload " << config_path() << "; its log:\n"
         << xdsd_->Log();
   }
 

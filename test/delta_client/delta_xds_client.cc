@@ -82,9 +82,8 @@ std::unique_ptr<DeltaXdsClient::Stream> DeltaXdsClient::OpenStream(grpc::ClientC
 absl::Status DeltaXdsClient::Connect(absl::Duration timeout) {
   if (reader_.joinable()) return absl::FailedPreconditionError("already connected");
   if (!channel_->WaitForConnected(absl::ToChronoTime(absl::Now() + timeout))) {
-    return absl::DeadlineExceededError(
-        absl::StrCat("could not connect to ", options_.address, " within ",
-                     absl::FormatDuration(timeout)));
+    return absl::DeadlineExceededError(absl::StrCat("could not connect to ", options_.address,
+                                                    " within ", absl::FormatDuration(timeout)));
   }
   auto context = std::make_unique<grpc::ClientContext>();
   std::unique_ptr<Stream> stream = OpenStream(context.get());
@@ -216,9 +215,8 @@ absl::Status DeltaXdsClient::SubscribeLegacyWildcard(const std::string& type_url
     absl::MutexLock lock(&mu_);
     Interest& interest = interest_[type_url];
     if (interest.requested) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the legacy wildcard is a first request, and ", type_url,
-                       " had one on this stream"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the legacy wildcard is a first request, and ", type_url, " had one on this stream"));
     }
     interest.wildcard = true;
     interest.legacy_wildcard = true;
@@ -255,8 +253,8 @@ absl::Status DeltaXdsClient::Ack(const std::string& nonce) {
     if (it == unanswered_.end()) {
       return absl::NotFoundError(absl::StrCat("no unanswered response with nonce ", nonce));
     }
-    const std::string type_url = it->second.type_url().empty() ? options_.stream_type_url
-                                                                : it->second.type_url();
+    const std::string type_url =
+        it->second.type_url().empty() ? options_.stream_type_url : it->second.type_url();
     ApplyLocked(it->second, type_url);
     unanswered_.erase(it);
     ack.set_type_url(type_url);
@@ -361,8 +359,7 @@ void DeltaXdsClient::OnResponse(const DeltaDiscoveryResponse& response, int stre
       record.resource_bytes += resource.ByteSizeLong();
     }
     record.resource_count = record.names.size();
-    record.removed.assign(response.removed_resources().begin(),
-                          response.removed_resources().end());
+    record.removed.assign(response.removed_resources().begin(), response.removed_resources().end());
     record.message_bytes = response.ByteSizeLong();
     record.received_at = absl::Now();
     record.nacked = error.has_value();

@@ -28,8 +28,7 @@ inline constexpr char kClusterType[] = "type.googleapis.com/envoy.config.cluster
 inline constexpr char kEndpointType[] =
     "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
 inline constexpr char kListenerType[] = "type.googleapis.com/envoy.config.listener.v3.Listener";
-inline constexpr char kRouteType[] =
-    "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+inline constexpr char kRouteType[] = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
 inline constexpr char kSecretType[] =
     "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
 
@@ -41,9 +40,9 @@ struct HeldResource {
 
 // One DeltaDiscoveryResponse as it came off the wire, and what the client did with it.
 struct ReceivedResponse {
-  size_t index = 0;       // 0-based, over the client's whole life (all streams)
-  int stream = 0;         // which stream it came on: 1 for the first Connect, +1 per reconnect
-  std::string type_url;   // the response's type URL (the stream's type when it left it empty)
+  size_t index = 0;      // 0-based, over the client's whole life (all streams)
+  int stream = 0;        // which stream it came on: 1 for the first Connect, +1 per reconnect
+  std::string type_url;  // the response's type URL (the stream's type when it left it empty)
   std::string nonce;
   std::string system_version;
   std::vector<std::string> names;    // resources added or changed, in wire order
@@ -70,8 +69,8 @@ struct DeltaClientState {
   std::map<std::string, std::map<std::string, HeldResource>> held;
   // type URL → names the server said do not exist (removed_resources for a name not held).
   std::map<std::string, std::set<std::string>> reported_missing;
-  int stream = 0;            // the number of the current (or last) stream
-  bool stream_open = false;  // the current stream has not ended
+  int stream = 0;                   // the number of the current (or last) stream
+  bool stream_open = false;         // the current stream has not ended
   grpc::Status last_stream_status;  // how the last stream ended
 
   // The responses of `type_url` received at index `from` or later.

@@ -50,11 +50,15 @@ TEST(EmbedExampleTest, PublishesOneMoreListenerPerLineOfInput) {
 
   int port = 0;
   static const std::regex kServing(R"(serving xDS on [0-9.]+:(\d+))");
-  ASSERT_TRUE(PollUntil(absl::Seconds(20), [&] {
-    std::smatch match;
-    const std::string text = ReadFileOrEmpty(out_path);
-    return std::regex_search(text, match, kServing) && absl::SimpleAtoi(match[1].str(), &port);
-  }, kIntegrationPollInterval)) << output();
+  ASSERT_TRUE(PollUntil(
+      absl::Seconds(20),
+      [&] {
+        std::smatch match;
+        const std::string text = ReadFileOrEmpty(out_path);
+        return std::regex_search(text, match, kServing) && absl::SimpleAtoi(match[1].str(), &port);
+      },
+      kIntegrationPollInterval))
+      << output();
 
   auto channel =
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
@@ -71,9 +75,14 @@ TEST(EmbedExampleTest, PublishesOneMoreListenerPerLineOfInput) {
   ASSERT_TRUE(stream->Read(&first)) << output();
   EXPECT_EQ(ListenerNames(first), (std::set<std::string>{"listener_0"}));
 
-  ASSERT_TRUE(PollUntil(absl::Seconds(10), [&] {
-    return ReadFileOrEmpty(out_path).find("node \"embed-probe\" connected") != std::string::npos;
-  }, kIntegrationPollInterval)) << output();
+  ASSERT_TRUE(PollUntil(
+      absl::Seconds(10),
+      [&] {
+        return ReadFileOrEmpty(out_path).find("node \"embed-probe\" connected") !=
+               std::string::npos;
+      },
+      kIntegrationPollInterval))
+      << output();
 
   // ACK, then ask for one more listener.
   request.clear_node();
@@ -85,9 +94,13 @@ TEST(EmbedExampleTest, PublishesOneMoreListenerPerLineOfInput) {
   ASSERT_TRUE(stream->Read(&second)) << output();
   EXPECT_EQ(ListenerNames(second), (std::set<std::string>{"listener_0", "listener_1"}));
   EXPECT_NE(second.version_info(), first.version_info());
-  EXPECT_TRUE(PollUntil(absl::Seconds(10), [&] {
-    return ReadFileOrEmpty(out_path).find("published configuration 2") != std::string::npos;
-  }, kIntegrationPollInterval)) << output();
+  EXPECT_TRUE(PollUntil(
+      absl::Seconds(10),
+      [&] {
+        return ReadFileOrEmpty(out_path).find("published configuration 2") != std::string::npos;
+      },
+      kIntegrationPollInterval))
+      << output();
 
   context.TryCancel();
   stream->Finish();

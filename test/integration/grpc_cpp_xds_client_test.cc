@@ -230,8 +230,7 @@ absl::StatusOr<envoy::service::discovery::v3::DiscoveryResponse> FirstAdsRespons
   const grpc::Status status = stream->Finish();
   if (!received) {
     return absl::UnavailableError(absl::StrCat("no response on the ADS stream: grpc error ",
-                                               status.error_code(), ": ",
-                                               status.error_message()));
+                                               status.error_code(), ": ", status.error_message()));
   }
   return response;
 }
@@ -423,9 +422,9 @@ class ContinuousCaller {
         } else {
           ++tally_.failures;
           if (tally_.errors.size() < kErrorsKept) {
-            tally_.errors.push_back(absl::StrCat(
-                absl::FormatTime("%H:%M:%E3S", absl::Now(), absl::LocalTimeZone()), " ",
-                answer.status().ToString()));
+            tally_.errors.push_back(
+                absl::StrCat(absl::FormatTime("%H:%M:%E3S", absl::Now(), absl::LocalTimeZone()),
+                             " ", answer.status().ToString()));
           }
         }
       }
@@ -469,9 +468,8 @@ TEST(GrpcCppXdsClientTest, ProxylessChannelReachesBackendThroughXdsd) {
 
   const std::string config_path = dir.path() + "/echo.yaml";
   ASSERT_TRUE(WriteFile(config_path, EchoConfigYaml(backend.port())).ok());
-  absl::StatusOr<std::unique_ptr<XdsdProcess>> xdsd =
-      XdsdProcess::Start({"--config=" + config_path, "--log-level=debug"}, dir.path(),
-                         kStartTimeout);
+  absl::StatusOr<std::unique_ptr<XdsdProcess>> xdsd = XdsdProcess::Start(
+      {"--config=" + config_path, "--log-level=debug"}, dir.path(), kStartTimeout);
   ASSERT_TRUE(xdsd.ok()) << xdsd.status();
 
   ASSERT_TRUE(WriteFile(bootstrap_path, BootstrapJson((*xdsd)->xds_port(), "grpc-cpp-test")).ok());
@@ -480,10 +478,13 @@ TEST(GrpcCppXdsClientTest, ProxylessChannelReachesBackendThroughXdsd) {
   grpc::GenericStub stub(channel);
 
   absl::StatusOr<std::string> answer;
-  const bool reached = PollUntil(absl::Seconds(30), [&] {
-    answer = CallWho(stub, absl::Seconds(2));
-    return answer.ok();
-  }, absl::Milliseconds(200));
+  const bool reached = PollUntil(
+      absl::Seconds(30),
+      [&] {
+        answer = CallWho(stub, absl::Seconds(2));
+        return answer.ok();
+      },
+      absl::Milliseconds(200));
   ASSERT_TRUE(reached) << "last error: " << answer.status() << "\nxdsd log:\n" << (*xdsd)->Log();
   EXPECT_EQ(*answer, backend.name());
 
@@ -501,15 +502,18 @@ TEST(GrpcCppXdsClientTest, ProxylessChannelReachesBackendThroughXdsd) {
       "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
   };
   std::string nodes;
-  const bool synced = PollUntil(absl::Seconds(10), [&] {
-    absl::StatusOr<std::string> body = (*xdsd)->HttpGet("/v1/nodes");
-    if (!body.ok()) return false;
-    nodes = *body;
-    for (const std::string& type : types) {
-      if (SyncState(nodes, "grpc-cpp-test", type) != "SYNCED") return false;
-    }
-    return true;
-  }, kIntegrationPollInterval);
+  const bool synced = PollUntil(
+      absl::Seconds(10),
+      [&] {
+        absl::StatusOr<std::string> body = (*xdsd)->HttpGet("/v1/nodes");
+        if (!body.ok()) return false;
+        nodes = *body;
+        for (const std::string& type : types) {
+          if (SyncState(nodes, "grpc-cpp-test", type) != "SYNCED") return false;
+        }
+        return true;
+      },
+      kIntegrationPollInterval);
   EXPECT_TRUE(synced) << "/v1/nodes:\n" << nodes;
 
   const std::string log = (*xdsd)->Log();
@@ -541,15 +545,15 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
   EchoBackend backend_b("backend-b");
   ASSERT_GT(backend_a.port(), 0);
   ASSERT_GT(backend_b.port(), 0);
-  const std::string to_a = TwoBackendConfigYaml(backend_a.port(), backend_b.port(),
-                                                "{cluster: echo-a}");
-  const std::string to_b = TwoBackendConfigYaml(backend_a.port(), backend_b.port(),
-                                                "{cluster: echo-b}");
+  const std::string to_a =
+      TwoBackendConfigYaml(backend_a.port(), backend_b.port(), "{cluster: echo-a}");
+  const std::string to_b =
+      TwoBackendConfigYaml(backend_a.port(), backend_b.port(), "{cluster: echo-b}");
   const std::string split = TwoBackendConfigYaml(
       backend_a.port(), backend_b.port(),
       "{weighted_clusters: {clusters: [{name: echo-a, weight: 80}, {name: echo-b, weight: 20}]}}");
-  const std::string broken = TwoBackendConfigYaml(backend_a.port(), backend_b.port(),
-                                                  "{cluster: no-such-cluster}");
+  const std::string broken =
+      TwoBackendConfigYaml(backend_a.port(), backend_b.port(), "{cluster: no-such-cluster}");
 
   // 1. Routed to A.
   const std::string config_path = dir.path() + "/echo.yaml";
@@ -564,14 +568,16 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
   grpc::GenericStub stub(channel);
   absl::StatusOr<std::string> answer;
   const absl::Time first_call = absl::Now();
-  const bool reached_a = PollUntil(absl::Seconds(30), [&] {
-    answer = CallWho(stub, absl::Seconds(2));
-    return answer.ok();
-  }, absl::Milliseconds(100));
+  const bool reached_a = PollUntil(
+      absl::Seconds(30),
+      [&] {
+        answer = CallWho(stub, absl::Seconds(2));
+        return answer.ok();
+      },
+      absl::Milliseconds(100));
   ASSERT_TRUE(reached_a) << "last error: " << answer.status() << "\nxdsd log:\n" << xdsd.Log();
   EXPECT_EQ(*answer, backend_a.name());
-  std::cout << "[scenario] first call answered after " << MillisecondsSince(first_call)
-            << " ms\n";
+  std::cout << "[scenario] first call answered after " << MillisecondsSince(first_call) << " ms\n";
 
   // From here on, calls run without a pause through every change: none may fail.
   ContinuousCaller caller(channel);
@@ -586,15 +592,18 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
   const absl::Time saved_b = absl::Now();
   ASSERT_TRUE(ReplaceFile(config_path, to_b).ok());
   int main_failures = 0;
-  const bool reached_b = PollUntil(absl::Seconds(5), [&] {
-    answer = CallWho(stub, absl::Seconds(2));
-    if (!answer.ok()) ++main_failures;
-    return answer.ok() && *answer == backend_b.name();
-  }, absl::Milliseconds(10));
+  const bool reached_b = PollUntil(
+      absl::Seconds(5),
+      [&] {
+        answer = CallWho(stub, absl::Seconds(2));
+        if (!answer.ok()) ++main_failures;
+        return answer.ok() && *answer == backend_b.name();
+      },
+      absl::Milliseconds(10));
   const int64_t switch_ms = MillisecondsSince(saved_b);
   ASSERT_TRUE(reached_b) << "last answer: " << answer.status() << " " << answer.value_or("")
-                         << "\n/v1/config: " << ConfigStatus(xdsd).dump()
-                         << "\nxdsd log:\n" << xdsd.Log();
+                         << "\n/v1/config: " << ConfigStatus(xdsd).dump() << "\nxdsd log:\n"
+                         << xdsd.Log();
   EXPECT_EQ(main_failures, 0);
   EXPECT_EQ(caller.tally().failures, 0) << Describe(caller.tally());
   const nlohmann::json after_b = ConfigStatus(xdsd);
@@ -612,11 +621,16 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
   // 3. 80/20 between A and B, picked per call.
   const absl::Time saved_split = absl::Now();
   ASSERT_TRUE(ReplaceFile(config_path, split).ok());
-  ASSERT_TRUE(PollUntil(absl::Seconds(5), [&] {
-    answer = CallWho(stub, absl::Seconds(2));
-    if (!answer.ok()) ++main_failures;
-    return answer.ok() && *answer == backend_a.name();
-  }, absl::Milliseconds(10))) << "A never answered after the split; xdsd log:\n" << xdsd.Log();
+  ASSERT_TRUE(PollUntil(
+      absl::Seconds(5),
+      [&] {
+        answer = CallWho(stub, absl::Seconds(2));
+        if (!answer.ok()) ++main_failures;
+        return answer.ok() && *answer == backend_a.name();
+      },
+      absl::Milliseconds(10)))
+      << "A never answered after the split; xdsd log:\n"
+      << xdsd.Log();
   const int64_t split_ms = MillisecondsSince(saved_split);
   EXPECT_EQ(main_failures, 0);
   constexpr int kSplitCalls = 400;
@@ -629,8 +643,8 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
   const double a_share = static_cast<double>(shares[backend_a.name()]) / kSplitCalls;
   EXPECT_EQ(shares[backend_a.name()] + shares[backend_b.name()], kSplitCalls);
   // 400 calls at p = 0.8: a standard deviation of 0.02, so ± 0.08 is four of them.
-  EXPECT_NEAR(a_share, 0.80, 0.08) << "A answered " << shares[backend_a.name()] << ", B "
-                                   << shares[backend_b.name()];
+  EXPECT_NEAR(a_share, 0.80, 0.08)
+      << "A answered " << shares[backend_a.name()] << ", B " << shares[backend_b.name()];
   EXPECT_EQ(caller.tally().failures, 0) << Describe(caller.tally());
   std::cout << "[scenario] split: A first answered " << split_ms << " ms after the save; A share "
             << a_share << " of " << kSplitCalls << " calls\n";
@@ -642,12 +656,16 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
   const absl::Time saved_broken = absl::Now();
   ASSERT_TRUE(ReplaceFile(config_path, broken).ok());
   nlohmann::json refused;
-  ASSERT_TRUE(PollUntil(absl::Seconds(5), [&] {
-    refused = ConfigStatus(xdsd);
-    return refused.is_object() &&
-           refused.value("reloads_failed", 0) > before_broken.value("reloads_failed", 0);
-  }, kIntegrationPollInterval))
-      << "/v1/config: " << refused.dump() << "\nxdsd log:\n" << xdsd.Log();
+  ASSERT_TRUE(PollUntil(
+      absl::Seconds(5),
+      [&] {
+        refused = ConfigStatus(xdsd);
+        return refused.is_object() &&
+               refused.value("reloads_failed", 0) > before_broken.value("reloads_failed", 0);
+      },
+      kIntegrationPollInterval))
+      << "/v1/config: " << refused.dump() << "\nxdsd log:\n"
+      << xdsd.Log();
   const int64_t refused_ms = MillisecondsSince(saved_broken);
   EXPECT_EQ(refused.value("version", ""), before_broken.value("version", ""));
   ASSERT_TRUE(refused["last_error"].is_object()) << refused.dump();
@@ -668,19 +686,24 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
   EXPECT_GT(after_refusal[backend_b.name()], 0);
   EXPECT_EQ(after_refusal[backend_a.name()] + after_refusal[backend_b.name()], 100);
   EXPECT_EQ(caller.tally().failures, 0) << Describe(caller.tally());
-  std::cout << "[scenario] broken config refused " << refused_ms << " ms after the save: "
-            << message << "\n";
+  std::cout << "[scenario] broken config refused " << refused_ms
+            << " ms after the save: " << message << "\n";
 
   // 5. xdsd restarts with the last good config, on the ports the client knows. The client keeps
   // calling meanwhile, on the config it holds; once back, it names the versions it holds and
   // xdsd, serving the same content, has nothing to send.
   std::map<std::string, nlohmann::json> held;
   std::string nodes;
-  ASSERT_TRUE(PollUntil(absl::Seconds(10), [&] {
-    nodes = xdsd.HttpGet("/v1/nodes").value_or("");
-    held = NodeTypes(nodes, kNodeId);
-    return AllTypesSynced(held);
-  }, kIntegrationPollInterval)) << "/v1/nodes before the restart:\n" << nodes;
+  ASSERT_TRUE(PollUntil(
+      absl::Seconds(10),
+      [&] {
+        nodes = xdsd.HttpGet("/v1/nodes").value_or("");
+        held = NodeTypes(nodes, kNodeId);
+        return AllTypesSynced(held);
+      },
+      kIntegrationPollInterval))
+      << "/v1/nodes before the restart:\n"
+      << nodes;
   const std::string served_version = ConfigStatus(xdsd).value("version", "");
 
   const absl::Time stopping = absl::Now();
@@ -708,25 +731,31 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
 
   std::map<std::string, nlohmann::json> after_restart;
   const absl::Time reconnecting = absl::Now();
-  const bool resynced = PollUntil(absl::Seconds(30), [&] {
-    nodes = xdsd.HttpGet("/v1/nodes").value_or("");
-    after_restart = NodeTypes(nodes, kNodeId);
-    return after_restart.size() == GrpcClientTypes().size() && AllTypesSynced(after_restart);
-  }, absl::Milliseconds(100));
+  const bool resynced = PollUntil(
+      absl::Seconds(30),
+      [&] {
+        nodes = xdsd.HttpGet("/v1/nodes").value_or("");
+        after_restart = NodeTypes(nodes, kNodeId);
+        return after_restart.size() == GrpcClientTypes().size() && AllTypesSynced(after_restart);
+      },
+      absl::Milliseconds(100));
   const int64_t resync_ms = MillisecondsSince(reconnecting);
   const std::string log_since_restart = xdsd.Log().substr(log_before_restart);
-  ASSERT_TRUE(resynced) << "/v1/nodes after the restart:\n" << nodes
-                        << "\nxdsd log since the restart:\n" << log_since_restart;
+  ASSERT_TRUE(resynced) << "/v1/nodes after the restart:\n"
+                        << nodes << "\nxdsd log since the restart:\n"
+                        << log_since_restart;
   for (const std::string& type_url : GrpcClientTypes()) {
     const nlohmann::json& type = after_restart[type_url];
     EXPECT_EQ(type.value("version_sent", "?"), "")
-        << type_url << " was sent again after the restart:\n" << type.dump(2)
-        << "\nxdsd log since the restart:\n" << log_since_restart;
+        << type_url << " was sent again after the restart:\n"
+        << type.dump(2) << "\nxdsd log since the restart:\n"
+        << log_since_restart;
     EXPECT_EQ(type.value("version_acked", ""), held[type_url].value("version_acked", "?"))
         << type_url << ": the client holds another version than it acked before the restart";
   }
   EXPECT_EQ(log_since_restart.find("response to node"), std::string::npos)
-      << "xdsd responded to the client after the restart:\n" << log_since_restart;
+      << "xdsd responded to the client after the restart:\n"
+      << log_since_restart;
 
   for (int i = 0; i < 50; ++i) {
     absl::StatusOr<std::string> who = CallWho(stub, absl::Seconds(5));
@@ -798,19 +827,27 @@ TEST(XdsdDemoTest, NackIsLoggedAndReportedWithTheClientsError) {
     ASSERT_TRUE(stream->Write(request));
 
     std::string nodes;
-    EXPECT_TRUE(PollUntil(absl::Seconds(10), [&] {
-      absl::StatusOr<std::string> body = (*xdsd)->HttpGet("/v1/nodes/nacker");
-      if (!body.ok()) return false;
-      nodes = *body;
-      return nodes.find("NACKED") != std::string::npos;
-    }, kIntegrationPollInterval)) << nodes;
+    EXPECT_TRUE(PollUntil(
+        absl::Seconds(10),
+        [&] {
+          absl::StatusOr<std::string> body = (*xdsd)->HttpGet("/v1/nodes/nacker");
+          if (!body.ok()) return false;
+          nodes = *body;
+          return nodes.find("NACKED") != std::string::npos;
+        },
+        kIntegrationPollInterval))
+        << nodes;
     EXPECT_NE(nodes.find("port 10000 is taken"), std::string::npos) << nodes;
-    EXPECT_TRUE(PollUntil(absl::Seconds(10), [&] {
-      const std::string log = (*xdsd)->Log();
-      return log.find("warn") != std::string::npos &&
-             log.find("NACK from node nacker") != std::string::npos &&
-             log.find("port 10000 is taken") != std::string::npos;
-    }, kIntegrationPollInterval)) << (*xdsd)->Log();
+    EXPECT_TRUE(PollUntil(
+        absl::Seconds(10),
+        [&] {
+          const std::string log = (*xdsd)->Log();
+          return log.find("warn") != std::string::npos &&
+                 log.find("NACK from node nacker") != std::string::npos &&
+                 log.find("port 10000 is taken") != std::string::npos;
+        },
+        kIntegrationPollInterval))
+        << (*xdsd)->Log();
     context.TryCancel();
     stream->Finish();
   }
@@ -826,13 +863,13 @@ TEST(XdsdCommandLineTest, HelpDocumentsEveryFlag) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_TRUE(WIFEXITED(result->wait_status) && WEXITSTATUS(result->wait_status) == 0);
   for (const char* flag : {"--xds-port", "--http-port", "--log-level", "--config", "--help"}) {
-    EXPECT_NE(result->stdout_text.find(flag), std::string::npos)
-        << flag << " missing from:\n" << result->stdout_text;
+    EXPECT_NE(result->stdout_text.find(flag), std::string::npos) << flag << " missing from:\n"
+                                                                 << result->stdout_text;
   }
   for (const char* detail :
        {"18000", "19001", "trace", "error", "serve", "/healthz", "/v1/nodes"}) {
-    EXPECT_NE(result->stdout_text.find(detail), std::string::npos)
-        << detail << " missing from:\n" << result->stdout_text;
+    EXPECT_NE(result->stdout_text.find(detail), std::string::npos) << detail << " missing from:\n"
+                                                                   << result->stdout_text;
   }
 }
 

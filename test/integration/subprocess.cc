@@ -19,9 +19,10 @@ extern char** environ;
 
 namespace xdsd::testing {
 
-absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
-    const std::vector<std::string>& argv, const std::string& stdout_path,
-    const std::string& stderr_path, bool pipe_stdin) {
+absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<std::string>& argv,
+                                                              const std::string& stdout_path,
+                                                              const std::string& stderr_path,
+                                                              bool pipe_stdin) {
   if (argv.empty()) return absl::InvalidArgumentError("no command");
   int stdin_pipe[2] = {-1, -1};
   if (pipe_stdin && pipe2(stdin_pipe, O_CLOEXEC) != 0) {
@@ -34,10 +35,10 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
   } else {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   }
-  posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   sigset_t no_signals;

@@ -59,19 +59,22 @@ absl::Status XdsdProcess::Launch(int xds_port, int http_port, size_t log_offset,
   // log of an earlier run comes before `log_offset`).
   static const std::regex kServing(
       R"(serving xDS \(gRPC\) on [0-9.]+:(\d+), admin HTTP on http://[0-9.]+:(\d+))");
-  const bool serving = PollUntil(timeout, [&] {
-    std::smatch match;
-    const std::string log = Log();
-    const std::string this_run = log.size() > log_offset ? log.substr(log_offset) : "";
-    if (!std::regex_search(this_run, match, kServing)) return !process_->Running();
-    return absl::SimpleAtoi(match[1].str(), &xds_port_) &&
-           absl::SimpleAtoi(match[2].str(), &http_port_);
-  }, kIntegrationPollInterval);
+  const bool serving = PollUntil(
+      timeout,
+      [&] {
+        std::smatch match;
+        const std::string log = Log();
+        const std::string this_run = log.size() > log_offset ? log.substr(log_offset) : "";
+        if (!std::regex_search(this_run, match, kServing)) return !process_->Running();
+        return absl::SimpleAtoi(match[1].str(), &xds_port_) &&
+               absl::SimpleAtoi(match[2].str(), &http_port_);
+      },
+      kIntegrationPollInterval);
   if (!serving || xds_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("xdsd did not start serving; its log:\n", Log()));
   }
-  const bool healthy =
-      PollUntil(timeout, [&] { return HttpGet("/healthz").ok(); }, kIntegrationPollInterval);
+  const bool healthy = PollUntil(
+      timeout, [&] { return HttpGet("/healthz").ok(); }, kIntegrationPollInterval);
   if (!healthy) {
     return absl::UnavailableError(
         absl::StrCat("xdsd's /healthz did not answer; its log:\n", Log()));
@@ -123,8 +126,8 @@ absl::Status ReplaceFile(const std::string& path, const std::string& text) {
   std::error_code error;
   std::filesystem::rename(staged, path, error);
   if (error) {
-    return absl::InternalError(absl::StrCat("cannot rename ", staged, " to ", path, ": ",
-                                            error.message()));
+    return absl::InternalError(
+        absl::StrCat("cannot rename ", staged, " to ", path, ": ", error.message()));
   }
   return absl::OkStatus();
 }

@@ -56,8 +56,8 @@ TEST(ResourceTest, TypeNames) {
 }
 
 TEST(SnapshotTest, GroupsByTypeWithContentVersions) {
-  auto snapshot = Snapshot::Create({Resource::FromBytes(kClusterType, "a", "1"),
-                                    Resource::FromBytes(kListenerType, "a", "2")});
+  auto snapshot = Snapshot::Create(
+      {Resource::FromBytes(kClusterType, "a", "1"), Resource::FromBytes(kListenerType, "a", "2")});
   ASSERT_TRUE(snapshot.ok());
   EXPECT_EQ((*snapshot)->size(), 2u);
   EXPECT_EQ((*snapshot)->Resources(kClusterType).size(), 1u);
@@ -68,14 +68,14 @@ TEST(SnapshotTest, GroupsByTypeWithContentVersions) {
   EXPECT_EQ((*snapshot)->Version(kRouteType), (*snapshot)->Version(kSecretType));
   EXPECT_NE((*snapshot)->Version(kRouteType), (*snapshot)->Version(kClusterType));
 
-  auto again = Snapshot::Create({Resource::FromBytes(kListenerType, "a", "2"),
-                                 Resource::FromBytes(kClusterType, "a", "1")});
+  auto again = Snapshot::Create(
+      {Resource::FromBytes(kListenerType, "a", "2"), Resource::FromBytes(kClusterType, "a", "1")});
   EXPECT_EQ((*again)->Version(kClusterType), (*snapshot)->Version(kClusterType));
 }
 
 TEST(SnapshotTest, RejectsDuplicatesUnknownTypesAndEmptyNames) {
-  auto twice = Snapshot::Create({Resource::FromBytes(kClusterType, "a", "1"),
-                                 Resource::FromBytes(kClusterType, "a", "2")});
+  auto twice = Snapshot::Create(
+      {Resource::FromBytes(kClusterType, "a", "1"), Resource::FromBytes(kClusterType, "a", "2")});
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.status().message(), "clusters: the name \"a\" is defined twice");
   EXPECT_FALSE(Snapshot::Create({Resource::FromBytes("type.googleapis.com/x.Y", "a", "")}).ok());

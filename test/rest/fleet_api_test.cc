@@ -52,8 +52,7 @@ TEST_F(FleetApiTest, PostAppliesABatchAsOneChange) {
 }
 
 TEST_F(FleetApiTest, BadRequestsChangeNothing) {
-  EXPECT_EQ(api_.Put("endpoints", "payments", R"({"cluster_name": "payments", "bogus": 1})")
-                .status,
+  EXPECT_EQ(api_.Put("endpoints", "payments", R"({"cluster_name": "payments", "bogus": 1})").status,
             400);
   HttpReply mismatch = api_.Put("endpoints", "other", kAssignment);
   EXPECT_EQ(mismatch.status, 400);

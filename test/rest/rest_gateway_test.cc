@@ -53,9 +53,9 @@ TEST_F(RestGatewayTest, CurrentVersionIsNotModified) {
   const std::string body = R"({"node": {"id": "envoy-1"}, "version_info": ")" +
                            snapshot_->Version(kClusterType) + R"("})";
   EXPECT_EQ(gateway_.Handle("clusters", body).status, 304);
-  EXPECT_EQ(gateway_.Handle("clusters", R"({"node": {"id": "envoy-1"}, "version_info": "old"})")
-                .status,
-            200);
+  EXPECT_EQ(
+      gateway_.Handle("clusters", R"({"node": {"id": "envoy-1"}, "version_info": "old"})").status,
+      200);
 }
 
 TEST_F(RestGatewayTest, BadRequests) {

@@ -134,7 +134,8 @@ TEST(DeltaStreamStateTest, ReconnectSendsOnlyDifferences) {
   DeltaStreamState state("");
   state.OnSnapshot(kBase);
   const std::string c1 = kBase->Find(kClusterType, "c1")->version();
-  auto outcome = Feed(state, {kClusterType, {"*"}, {}, "", {{"c1", c1}, {"c2", "old"}, {"gone", "x"}}});
+  auto outcome =
+      Feed(state, {kClusterType, {"*"}, {}, "", {{"c1", c1}, {"c2", "old"}, {"gone", "x"}}});
   EXPECT_EQ(outcome.holds_current_version, "");
   auto response = state.NextResponse();
   ASSERT_TRUE(response.has_value());
@@ -146,7 +147,8 @@ TEST(DeltaStreamStateTest, ReconnectWithEverythingCurrentSendsNothing) {
   DeltaStreamState state("");
   state.OnSnapshot(kBase);
   std::map<std::string, std::string> held;
-  for (const auto& [name, resource] : kBase->Resources(kClusterType)) held[name] = resource->version();
+  for (const auto& [name, resource] : kBase->Resources(kClusterType))
+    held[name] = resource->version();
   auto outcome = Feed(state, {kClusterType, {"*"}, {}, "", held});
   EXPECT_EQ(outcome.holds_current_version, kBase->Version(kClusterType));
   EXPECT_FALSE(state.NextResponse().has_value());
@@ -253,9 +255,9 @@ TEST(DeltaStreamStateTest, TtlHeartbeatsCarryHeldTtlResourcesWithoutBodies) {
   state.set_ttl_supported(true);
   const absl::Time start = absl::FromUnixSeconds(1000);
   state.OnTick(start);
-  state.OnSnapshot(*Snapshot::Create(
-      {Resource::FromBytes(kClusterType, "c1", "v1", std::chrono::seconds(2)),
-       Resource::FromBytes(kClusterType, "c2", "plain")}));
+  state.OnSnapshot(
+      *Snapshot::Create({Resource::FromBytes(kClusterType, "c1", "v1", std::chrono::seconds(2)),
+                         Resource::FromBytes(kClusterType, "c2", "plain")}));
   Feed(state, {kClusterType, {"*"}});
   auto first = state.NextResponse();
   ASSERT_TRUE(first.has_value());

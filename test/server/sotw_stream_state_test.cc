@@ -39,7 +39,8 @@ SotwRequestOutcome Feed(SotwStreamState& state, const DiscoveryRequest& request)
 // ACKs `response`.
 SotwRequestOutcome Ack(SotwStreamState& state, const SotwResponse& response,
                        std::vector<std::string> names) {
-  return Feed(state, Request(response.type_url, std::move(names), response.nonce, response.version));
+  return Feed(state,
+              Request(response.type_url, std::move(names), response.nonce, response.version));
 }
 
 const SnapshotPtr kBase = MakeSnapshot({{kClusterType, "c1"},
@@ -452,7 +453,7 @@ TEST(SotwStreamStateTest, TtlHeartbeatsForClientsThatSupportThem) {
   EXPECT_TRUE(heartbeat->heartbeat);
   EXPECT_EQ(heartbeat->version, first->version);
   EXPECT_THAT(Names(*heartbeat), ElementsAre("c1", "c2"));  // the full set, as SotW needs
-  EXPECT_FALSE(state.NextResponse().has_value());  // one in flight
+  EXPECT_FALSE(state.NextResponse().has_value());           // one in flight
   Ack(state, *heartbeat, {"*"});
   state.OnTick(start + absl::Milliseconds(1500));
   EXPECT_FALSE(state.NextResponse().has_value());  // renewed at 1 s

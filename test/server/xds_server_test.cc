@@ -1,5 +1,3 @@
-#include "xdsd/server.h"
-
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -11,9 +9,10 @@
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/route/v3/route_components.pb.h"
 #include "envoy/service/cluster/v3/cds.grpc.pb.h"
-#include "envoy/service/route/v3/rds.grpc.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "envoy/service/route/v3/rds.grpc.pb.h"
 #include "support/poll.h"
+#include "xdsd/server.h"
 #include "xdsd/snapshot_cache.h"
 
 namespace xdsd {
@@ -271,12 +270,11 @@ grpc::Status CallGenerically(const std::shared_ptr<grpc::Channel>& channel,
   absl::Mutex mu;
   bool done = false;
   grpc::Status status;
-  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   absl::MutexLock lock(&mu);
-                   status = std::move(s);
-                   done = true;
-                 });
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+    absl::MutexLock lock(&mu);
+    status = std::move(s);
+    done = true;
+  });
   absl::MutexLock lock(&mu);
   mu.Await(absl::Condition(&done));
   return status;
@@ -422,8 +420,8 @@ TEST(XdsServerCacheTest, ServesFromAProgramsOwnCache) {
   int port = 0;
   auto server = StartGrpcServer(xds, "127.0.0.1:0", &port);
   ASSERT_TRUE(server.ok()) << server.status();
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
   auto stub = AggregatedDiscoveryService::NewStub(channel);
   {
     grpc::ClientContext context;
@@ -536,9 +534,9 @@ TEST_F(XdsServerTest, OnDemandVirtualHostsCarryAliasesAndEmptyEntries) {
   envoy::config::route::v3::VirtualHost host;
   host.set_name("shop");
   host.add_domains("shop.example.com");
-  cache_.SetSnapshot("vhds", *Snapshot::Create({Resource::FromBytes(
-                                 kVirtualHostType, "rc/shop", host.SerializeAsString(), {},
-                                 {"rc/shop.example.com"})}));
+  cache_.SetSnapshot("vhds", *Snapshot::Create({Resource::FromBytes(kVirtualHostType, "rc/shop",
+                                                                    host.SerializeAsString(), {},
+                                                                    {"rc/shop.example.com"})}));
   auto stub = envoy::service::route::v3::VirtualHostDiscoveryService::NewStub(channel_);
   grpc::ClientContext context;
   SetDeadline(context);
