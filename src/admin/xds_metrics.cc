@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "xdsd/refusals.h"
 
 namespace xdsd::admin {
 namespace {
@@ -141,6 +142,12 @@ void XdsMetrics::WriteTo(PrometheusText& out) const {
       out.Sample("xdsd_push_ack_latency_seconds_sum", {{"type", label}}, histogram.sum);
       out.Sample("xdsd_push_ack_latency_seconds_count", {{"type", label}}, histogram.count);
     }
+  }
+
+  out.Family("xdsd_refused_total", "counter",
+             "Input refused from outside (over a limit, malformed, stalled), by reason.");
+  for (const auto& [reason, count] : RefusalCounts()) {
+    out.Sample("xdsd_refused_total", {{"reason", reason}}, count);
   }
 
   out.Family(

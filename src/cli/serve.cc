@@ -27,6 +27,7 @@
 #include "status/client_status_service.h"
 #include "status/sent_resources.h"
 #include "xdsd/callbacks_chain.h"
+#include "xdsd/refusals.h"
 #include "xdsd/resource.h"
 #include "xdsd/server.h"
 #include "xdsd/snapshot_cache.h"
@@ -39,6 +40,8 @@ namespace {
 // responses and Fetch calls under way complete; the clients reconnect, to a replica or to the
 // next xdsd.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(1);
+// At most this many refusals are logged a second (all are counted in xdsd_refused_total).
+constexpr int kRefusalLogsPerSecond = 10;
 
 void SetUpLogging(spdlog::level::level_enum level) {
   auto logger = std::make_shared<spdlog::logger>(
@@ -47,6 +50,29 @@ void SetUpLogging(spdlog::level::level_enum level) {
   logger->set_level(level);
   logger->flush_on(spdlog::level::trace);  // stderr: every line is visible at once
   spdlog::set_default_logger(std::move(logger));
+  // One line per refusal, at most kRefusalLogsPerSecond a second: a flood of hostile input
+  // must not become a flood of log.
+  SetRefusalLogSink([](std::string_view reason, std::string_view detail) {
+    static absl::Mutex mu(absl::kConstInit);
+    static absl::Time window = absl::InfinitePast();
+    static int in_window = 0;
+    static int suppressed = 0;
+    {
+      absl::MutexLock lock(&mu);
+      const absl::Time now = absl::Now();
+      if (now - window >= absl::Seconds(1)) {
+        if (suppressed > 0) spdlog::warn("refused: {} more refusals not logged", suppressed);
+        window = now;
+        in_window = 0;
+        suppressed = 0;
+      }
+      if (++in_window > kRefusalLogsPerSecond) {
+        ++suppressed;
+        return;
+      }
+    }
+    spdlog::warn("refused ({}): {}", reason, detail);
+  });
 }
 
 // "clusters: 1 (version 0123456789abcdef), listeners: 1 (...)"; "no resources" when empty.

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_split.h"
 #include "admin/prometheus_text.h"
+#include "xdsd/refusals.h"
 #include "xdsd/snapshot.h"
 
 namespace xdsd::admin {
@@ -141,6 +142,22 @@ TEST(XdsMetricsTest, ScriptedStreamEventsGiveExactSeries) {
     EXPECT_FALSE(line.starts_with(R"(xdsd_nacks_total{type="clusters"})"));
     EXPECT_FALSE(line.starts_with(R"(xdsd_served_version_info{type="routes")"));
   }
+}
+
+}  // namespace
+}  // namespace xdsd::admin
+
+namespace xdsd::admin {
+namespace {
+
+TEST(XdsMetricsTest, RefusalsAreCountedByReason) {
+  CountRefusal("metrics_test_reason", "first");
+  CountRefusal("metrics_test_reason", "second");
+  XdsMetrics metrics;
+  PrometheusText text;
+  metrics.WriteTo(text);
+  EXPECT_TRUE(Lines(text.text()).contains(R"(xdsd_refused_total{reason="metrics_test_reason"} 2)"))
+      << text.text();
 }
 
 }  // namespace
