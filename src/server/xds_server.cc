@@ -97,6 +97,7 @@ class AdsService
 
 // A per-type service with Stream<Suffix>, Delta<Suffix> and Fetch<Suffix> (the suffixes are
 // ResourceType::method_suffix).
+// NOLINTBEGIN(bugprone-macro-parentheses): Svc names a class, which cannot be parenthesized.
 #define XDSD_PER_TYPE_SERVICE(Name, Svc, Suffix, TypeUrl)                                          \
   class Name                                                                                       \
       : public Svc::WithRawCallbackMethod_Stream##Suffix<Svc::WithRawCallbackMethod_Delta##Suffix< \
@@ -118,6 +119,8 @@ class AdsService
    private:                                                                                        \
     StreamContext* const context_;                                                                 \
   }
+// NOLINTEND(bugprone-macro-parentheses)
+
 
 XDSD_PER_TYPE_SERVICE(ClusterService, envoy::service::cluster::v3::ClusterDiscoveryService,
                       Clusters, kClusterType);
