@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,6 +43,10 @@ class XdsServer {
   // Adds the xDS services to `builder`.
   void RegisterOn(grpc::ServerBuilder& builder);
 
+  // The most resource names one stream may subscribe to, over all its types (default 100,000):
+  // a request past it ends the stream with RESOURCE_EXHAUSTED. Before serving.
+  void SetMaxNamesPerStream(size_t max_names);
+
   // Streams open now.
   int64_t open_streams() const;
 
@@ -50,6 +55,10 @@ class XdsServer {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// The largest message a gRPC server of StartGrpcServer receives by default, as grpc-go and
+// istiod: a larger one fails its call with RESOURCE_EXHAUSTED. `configure` may set another.
+inline constexpr int kDefaultMaxGrpcMessageBytes = 4 << 20;
 
 // Starts a gRPC server on `address` ("0.0.0.0:18000", "127.0.0.1:0") serving `xds`, with
 // keepalive settings fit for long-lived xDS streams. `*bound_port` gets the port (useful with

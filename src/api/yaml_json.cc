@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -10,7 +11,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "api/input_limits.h"
 #include "api/yaml_location.h"
+#include "xdsd/refusals.h"
 
 namespace xdsd::api {
 namespace {
@@ -89,48 +92,88 @@ struct ConversionError {
   std::string message;
 };
 
-// Converts `node` to JSON; on failure fills `error` and returns false.
-bool ConvertNode(const YAML::Node& node, Json* out, ConversionError* error) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      *out = nullptr;
-      return true;
-    case YAML::NodeType::Scalar:
-      // "?" is the tag of an untagged plain scalar; a quoted one has "!", an explicitly
-      // tagged one its tag. Only the first kind is typed by guessing.
-      *out = node.Tag() == "?" ? PlainScalarToJson(node.Scalar()) : Json(node.Scalar());
-      return true;
-    case YAML::NodeType::Sequence: {
-      *out = Json::array();
-      for (const YAML::Node& item : node) {
-        Json value;
-        if (!ConvertNode(item, &value, error)) return false;
-        out->push_back(std::move(value));
-      }
-      return true;
+// One conversion: its bounds, and what it has built so far.
+class Converter {
+ public:
+  Converter(size_t* values_left, ConversionError* error)
+      : values_left_(*values_left), error_(error) {}
+
+  // Converts `node` to JSON; on failure fills the error and returns false.
+  bool Convert(const YAML::Node& node, Json* out, int depth = 0) {
+    if (values_left_ == 0) {
+      CountRefusal("yaml_too_many_nodes");
+      return Fail(node.Mark(),
+                  "the document expands to too many values (aliases repeated too often?)");
     }
-    case YAML::NodeType::Map: {
-      *out = Json::object();
-      for (const auto& entry : node) {
-        if (!entry.first.IsScalar()) {
-          *error = {entry.first.Mark(), "a key must be a plain string"};
-          return false;
+    --values_left_;
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        *out = nullptr;
+        return true;
+      case YAML::NodeType::Scalar:
+        if (!CheckUtf8(node)) return false;
+        // "?" is the tag of an untagged plain scalar; a quoted one has "!", an explicitly
+        // tagged one its tag. Only the first kind is typed by guessing.
+        *out = node.Tag() == "?" ? PlainScalarToJson(node.Scalar()) : Json(node.Scalar());
+        return true;
+      case YAML::NodeType::Sequence:
+      case YAML::NodeType::Map:
+        if (depth >= kMaxNestingDepth) {
+          CountRefusal("yaml_too_deep");
+          return Fail(node.Mark(),
+                      absl::StrCat("maps and lists nest more than ", kMaxNestingDepth, " deep"));
         }
-        const std::string& key = entry.first.Scalar();
-        if (out->contains(key)) {
-          *error = {entry.first.Mark(), absl::StrCat("duplicate key \"", key, "\"")};
-          return false;
-        }
-        Json value;
-        if (!ConvertNode(entry.second, &value, error)) return false;
-        (*out)[key] = std::move(value);
-      }
-      return true;
+        return node.IsSequence() ? ConvertSequence(node, out, depth) : ConvertMap(node, out, depth);
     }
+    return false;
   }
-  return false;
-}
+
+ private:
+  bool ConvertSequence(const YAML::Node& node, Json* out, int depth) {
+    *out = Json::array();
+    for (const YAML::Node& item : node) {
+      Json value;
+      if (!Convert(item, &value, depth + 1)) return false;
+      out->push_back(std::move(value));
+    }
+    return true;
+  }
+
+  bool ConvertMap(const YAML::Node& node, Json* out, int depth) {
+    *out = Json::object();
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar()) return Fail(entry.first.Mark(), "a key must be a plain string");
+      if (!CheckUtf8(entry.first)) return false;
+      const std::string& key = entry.first.Scalar();
+      if (out->contains(key)) {
+        return Fail(entry.first.Mark(), absl::StrCat("duplicate key \"", key, "\""));
+      }
+      Json value;
+      if (!Convert(entry.second, &value, depth + 1)) return false;
+      (*out)[key] = std::move(value);
+    }
+    return true;
+  }
+
+  // JSON (and protobuf) strings are UTF-8: anything else is refused here, with its line.
+  bool CheckUtf8(const YAML::Node& scalar) {
+    const std::string& text = scalar.Scalar();
+    const size_t bad = FirstInvalidUtf8(text);
+    if (bad == std::string::npos) return true;
+    return Fail(scalar.Mark(),
+                absl::StrCat("not valid UTF-8 (byte ", bad + 1, " of the text is 0x",
+                             absl::Hex(static_cast<uint8_t>(text[bad]), absl::kZeroPad2), ")"));
+  }
+
+  bool Fail(const YAML::Mark& mark, std::string message) {
+    *error_ = {mark, std::move(message)};
+    return false;
+  }
+
+  size_t& values_left_;
+  ConversionError* error_;
+};
 
 }  // namespace
 
@@ -140,17 +183,25 @@ absl::StatusOr<YAML::Node> LoadYaml(std::string_view text, int* error_line) {
   } catch (const YAML::Exception& e) {
     *error_line = LineOf(e.mark);
     return absl::InvalidArgumentError(e.msg);
+  } catch (const std::exception& e) {
+    *error_line = 0;
+    return absl::InvalidArgumentError(absl::StrCat("cannot read the YAML: ", e.what()));
   }
 }
 
-absl::StatusOr<nlohmann::ordered_json> YamlToJson(const YAML::Node& node, int* error_line) {
+absl::StatusOr<nlohmann::ordered_json> YamlToJson(const YAML::Node& node, int* error_line,
+                                                  size_t* values_left) {
   Json json;
   ConversionError error;
-  if (!ConvertNode(node, &json, &error)) {
-    *error_line = LineOf(error.mark);
-    return absl::InvalidArgumentError(error.message);
+  try {
+    if (Converter(values_left, &error).Convert(node, &json)) return json;
+  } catch (const YAML::Exception& e) {
+    error = {e.mark, e.msg};
+  } catch (const std::exception& e) {  // nlohmann's, or memory
+    error = {node.Mark(), absl::StrCat("cannot convert to JSON: ", e.what())};
   }
-  return json;
+  *error_line = LineOf(error.mark);
+  return absl::InvalidArgumentError(error.message);
 }
 
 }  // namespace xdsd::api

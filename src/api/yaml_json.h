@@ -20,11 +20,17 @@ namespace xdsd::api {
 // is the reason alone, and store the 1-based line it refers to in `*error_line` (0 when
 // unknown); callers prefix the file and line themselves.
 
-// Parses YAML text (JSON is YAML) into a document; an empty text is a null node.
+// Parses YAML text (JSON is YAML) into a document; an empty text is a null node. Aliases are
+// not expanded here (they share nodes): YamlToJson bounds what they expand to. Never throws.
 absl::StatusOr<YAML::Node> LoadYaml(std::string_view text, int* error_line);
 
 // Converts a YAML document (or part of one) to JSON. Fails on a key that is not a plain
-// string and on a key written twice in one map.
-absl::StatusOr<nlohmann::ordered_json> YamlToJson(const YAML::Node& node, int* error_line);
+// string, on a key written twice in one map, on text that is not UTF-8, on maps and lists
+// nested deeper than kMaxNestingDepth (api/input_limits.h), and when the document expands
+// (through aliases) to more than `*values_left` values, which it lowers by the number it
+// converts: start it at MaxYamlValues of the text's size and share it across the parts of one
+// document. Never throws.
+absl::StatusOr<nlohmann::ordered_json> YamlToJson(const YAML::Node& node, int* error_line,
+                                                  size_t* values_left);
 
 }  // namespace xdsd::api

@@ -96,6 +96,36 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
               "push goes out at least this often.",
       .default_value = "1s"},
      ParseInto<&ServeOptions::push_max_delay, ParseDuration>},
+    // Limits on what outside input may cost; docs/hardening.md lists them all.
+    {{.name = "max-config-bytes",
+      .value_name = "SIZE",
+      .help = "The most the configuration (all its files together) may hold; a larger one is "
+              "refused, and on a reload the last good config keeps being served. Only regular "
+              "files are read.",
+      .default_value = "64MiB"},
+     ParseInto<&ServeOptions::max_config_bytes, ParseByteSize>},
+    {{.name = "max-grpc-message-bytes",
+      .value_name = "SIZE",
+      .help = "The largest gRPC message xdsd accepts (a larger one fails with "
+              "RESOURCE_EXHAUSTED), as istiod and grpc-go default to.",
+      .default_value = "4MiB"},
+     ParseInto<&ServeOptions::max_grpc_message_bytes, ParseByteSize>},
+    {{.name = "max-names-per-stream",
+      .value_name = "N",
+      .help = "The most resource names one xDS stream may subscribe to, over all types; a "
+              "request past it fails the stream with RESOURCE_EXHAUSTED.",
+      .default_value = "100000"},
+     ParseInto<&ServeOptions::max_names_per_stream, ParseCount>},
+};
+
+constexpr Flag<ValidateOptions> kValidateFlags[] = {
+    {{.name = "max-config-bytes",
+      .value_name = "SIZE",
+      .help = "The most the configuration (all its files together) may hold; a larger one is "
+              "refused, and on a reload the last good config keeps being served. Only regular "
+              "files are read.",
+      .default_value = "64MiB"},
+     ParseInto<&ValidateOptions::max_config_bytes, ParseByteSize>},
 };
 
 absl::Status ParseFormat(absl::string_view text, BootstrapOptions::Format* format) {
@@ -182,6 +212,7 @@ std::vector<FlagInfo> InfosOf(absl::Span<const Flag<Options>> table) {
 }  // namespace
 
 absl::Span<const Flag<ServeOptions>> ServeFlagTable() { return kServeFlags; }
+absl::Span<const Flag<ValidateOptions>> ValidateFlagTable() { return kValidateFlags; }
 absl::Span<const Flag<BootstrapFlags>> BootstrapFlagTable() { return kBootstrapFlags; }
 absl::Span<const Flag<StatusOptions>> StatusFlagTable() { return kStatusFlags; }
 absl::Span<const AdminEndpoint> AdminEndpoints() { return kAdminEndpoints; }
@@ -195,6 +226,7 @@ std::vector<FlagInfo> FlagInfos(Command::Kind kind) {
     case Command::Kind::kStatus:
       return InfosOf(StatusFlagTable());
     case Command::Kind::kValidate:
+      return InfosOf(ValidateFlagTable());
     case Command::Kind::kHelp:
       break;
   }

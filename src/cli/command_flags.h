@@ -23,12 +23,13 @@ struct BootstrapFlags {
   bool operator==(const BootstrapFlags&) const = default;
 };
 
-// The flags of each command, in the order --help lists them. `xdsd validate` has none.
+// The flags of each command, in the order --help lists them.
 absl::Span<const Flag<ServeOptions>> ServeFlagTable();
+absl::Span<const Flag<ValidateOptions>> ValidateFlagTable();
 absl::Span<const Flag<BootstrapFlags>> BootstrapFlagTable();
 absl::Span<const Flag<StatusOptions>> StatusFlagTable();
 
-// The help of every flag of `kind` (of none for kValidate and kHelp), as in --help.
+// The help of every flag of `kind` (of none for kHelp), as in --help.
 std::vector<FlagInfo> FlagInfos(Command::Kind kind);
 
 // The value of `xdsd status --http`, [http://]HOST[:PORT][/], into options->http_host,

@@ -30,8 +30,9 @@ absl::Status InvalidValueError(absl::string_view flag, absl::string_view value,
 // The error for `--name`, which is not a flag of `kind`: it may be one of another command.
 absl::Status NotAFlagOfError(absl::string_view name, Command::Kind kind) {
   const std::string canonical = CanonicalFlagName(name);
-  for (Command::Kind owner :
-       {Command::Kind::kServe, Command::Kind::kBootstrap, Command::Kind::kStatus}) {
+  for (Command::Kind owner : {Command::Kind::kServe, Command::Kind::kValidate,
+                              Command::Kind::kBootstrap, Command::Kind::kStatus}) {
+    if (owner == kind) continue;
     for (const FlagInfo& info : FlagInfos(owner)) {
       if (info.name != canonical) continue;
       if (kind == Command::Kind::kValidate && canonical == "config") {
@@ -168,8 +169,7 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
       arguments = ParseArguments(rest, command.kind, ServeFlagTable(), &command.serve);
       break;
     case Command::Kind::kValidate:
-      arguments = ParseArguments(rest, command.kind, absl::Span<const Flag<ValidateOptions>>(),
-                                 &command.validate);
+      arguments = ParseArguments(rest, command.kind, ValidateFlagTable(), &command.validate);
       break;
     case Command::Kind::kBootstrap: {
       BootstrapFlags flags;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct ServeOptions {
   std::string config_path;  // a file or a directory; empty serves the built-in demo
   absl::Duration push_quiet = absl::Milliseconds(100);  // see PushOptions
   absl::Duration push_max_delay = absl::Seconds(1);
+  // Limits on what outside input may cost (docs/hardening.md).
+  size_t max_config_bytes = size_t{64} << 20;       // all files of one config load together
+  size_t max_grpc_message_bytes = size_t{4} << 20;  // one received gRPC message
+  size_t max_names_per_stream = 100'000;            // resource names subscribed on one stream
 
   bool operator==(const ServeOptions&) const = default;
 };
@@ -24,6 +29,7 @@ struct ServeOptions {
 // What `xdsd validate PATH` needs to know.
 struct ValidateOptions {
   std::string config_path;  // a file or a directory, as for `xdsd serve --config`
+  size_t max_config_bytes = size_t{64} << 20;  // as for `xdsd serve`
 
   bool operator==(const ValidateOptions&) const = default;
 };

@@ -1,11 +1,13 @@
 #include "cli/flag_table.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace xdsd::cli {
 namespace {
@@ -47,6 +49,36 @@ absl::Status ParseDuration(absl::string_view text, absl::Duration* duration) {
     return absl::InvalidArgumentError("must be a duration such as 30s, 2m or 500ms");
   }
   *duration = value;
+  return absl::OkStatus();
+}
+
+absl::Status ParseByteSize(absl::string_view text, size_t* bytes) {
+  static constexpr std::pair<absl::string_view, uint64_t> kUnits[] = {
+      {"GiB", uint64_t{1} << 30}, {"MiB", uint64_t{1} << 20}, {"KiB", uint64_t{1} << 10}};
+  absl::string_view digits = text;
+  uint64_t unit = 1;
+  for (const auto& [suffix, size] : kUnits) {
+    if (absl::ConsumeSuffix(&digits, suffix)) {
+      unit = size;
+      break;
+    }
+  }
+  uint64_t value = 0;
+  if (digits.empty() || !absl::SimpleAtoi(digits, &value) || value == 0 ||
+      value > (uint64_t{1} << 40) / unit) {
+    return absl::InvalidArgumentError(
+        "must be a size such as 4194304, 512KiB, 64MiB or 1GiB (at least 1 byte, at most 1TiB)");
+  }
+  *bytes = static_cast<size_t>(value * unit);
+  return absl::OkStatus();
+}
+
+absl::Status ParseCount(absl::string_view text, size_t* count) {
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value == 0 || value > (uint64_t{1} << 32)) {
+    return absl::InvalidArgumentError("must be a whole number from 1 to 4294967296");
+  }
+  *count = static_cast<size_t>(value);
   return absl::OkStatus();
 }
 

@@ -4,6 +4,7 @@
 // into the command's options. The parser of the command line and the help text both read the
 // same table, so what is documented is what is accepted.
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/status.h"
@@ -67,6 +68,10 @@ absl::Status ParsePort(absl::string_view text, int* port);             // 0 to 6
 absl::Status ParseBool(absl::string_view text, bool* value);  // true/false, yes/no, 1/0, t/f
 // An Abseil duration ("30s", "2m", "1m30s", "500ms", "0"), finite and not negative.
 absl::Status ParseDuration(absl::string_view text, absl::Duration* duration);
+// A number of bytes, with an optional unit KiB, MiB or GiB ("64MiB"); at least 1.
+absl::Status ParseByteSize(absl::string_view text, size_t* bytes);
+// A whole number from 1 up.
+absl::Status ParseCount(absl::string_view text, size_t* count);
 // trace, debug, info, warn or error.
 absl::Status ParseLogLevel(absl::string_view text, spdlog::level::level_enum* level);
 

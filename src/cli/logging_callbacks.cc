@@ -11,12 +11,15 @@ namespace xdsd::cli {
 namespace {
 
 // "[a, b]", or "[*]"-like wildcard forms as the client sent them; "[]" for none.
-std::string NameList(const google::protobuf::RepeatedPtrField<std::string>& names) {
-  return absl::StrCat("[", absl::StrJoin(names, ", "), "]");
-}
-
-std::string NameList(const std::vector<std::string>& names) {
-  return absl::StrCat("[", absl::StrJoin(names, ", "), "]");
+// At most the first 10 names and how many there are in all: a client asking for 100,000
+// names must not write megabytes of log per request.
+template <typename Names>
+std::string NameList(const Names& names) {
+  constexpr int kShown = 10;
+  const int count = static_cast<int>(names.size());
+  if (count <= kShown) return absl::StrCat("[", absl::StrJoin(names, ", "), "]");
+  return absl::StrCat("[", absl::StrJoin(names.begin(), names.begin() + kShown, ", "), ", ... (",
+                      count, " names)]");
 }
 
 // The node as logged: its id, and its cluster when it has one.

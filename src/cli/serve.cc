@@ -1,7 +1,10 @@
 #include "cli/serve.h"
 
+#include <grpcpp/server_builder.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -156,7 +159,7 @@ absl::Status Run(const ServeOptions& options) {
 
   SetUpLogging(options.log_level);
 
-  config::ConfigPublisher publisher(options.config_path);
+  config::ConfigPublisher publisher(options.config_path, options.max_config_bytes);
   if (absl::Status loaded = publisher.Load(); !loaded.ok()) {
     return absl::Status(loaded.code(),
                         absl::StrCat("config ", publisher.status().source, " is invalid:\n",
@@ -195,13 +198,16 @@ absl::Status Run(const ServeOptions& options) {
   status::SentResources sent_resources;
   CallbacksChain callbacks({&logging, &metrics, &sent_resources});
   XdsServer xds(&cache, &callbacks);
+  xds.SetMaxNamesPerStream(options.max_names_per_stream);
   status::ClientStatusService csds(&cache, &sent_resources);
   status::EnableServerReflection();
   int xds_port = 0;
   absl::StatusOr<std::unique_ptr<grpc::Server>> grpc_server =
       StartGrpcServer(xds, absl::StrCat("0.0.0.0:", options.xds_port), &xds_port,
-                      [&csds](grpc::ServerBuilder& builder) {
+                      [&csds, &options](grpc::ServerBuilder& builder) {
                         status::AddStatusServices(builder, &csds);  // CSDS, health
+                        builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(
+                            options.max_grpc_message_bytes, std::numeric_limits<int>::max())));
                       });
   if (!grpc_server.ok()) return grpc_server.status();
 

@@ -25,7 +25,7 @@ absl::StatusOr<std::string> ValidateConfig(const ValidateOptions& options) {
     return absl::NotFoundError(
         absl::StrCat(path, ": ", error ? error.message() : "no such file or directory"));
   }
-  absl::StatusOr<config::Config> config = config::LoadConfigFile(path);
+  absl::StatusOr<config::Config> config = config::LoadConfigFile(path, options.max_config_bytes);
   if (!config.ok()) return config.status();
 
   // Resources per type, over the default set and every group, in the order ADS sends them.

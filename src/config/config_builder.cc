@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "api/envoy_api.h"
+#include "api/input_limits.h"
 #include "api/resource_parser.h"
 #include "api/yaml_json.h"
 #include "api/yaml_location.h"
@@ -47,6 +48,7 @@ void ConfigBuilder::AddError(absl::string_view file, const YAML::Mark& mark, abs
 }
 
 void ConfigBuilder::AddFile(absl::string_view text, absl::string_view file_name) {
+  yaml_values_left_ = api::MaxYamlValues(text.size());
   int error_line = 0;
   absl::StatusOr<YAML::Node> loaded =
       api::LoadYaml(std::string_view(text.data(), text.size()), &error_line);
@@ -120,7 +122,6 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
   // `ttl` beside a resource's own fields (no resource type has one of that name) makes it
   // expire at clients that support TTLs unless xdsd keeps renewing it.
   std::chrono::milliseconds ttl{0};
-  YAML::Node fields = node;
   const google::protobuf::Descriptor* type =
       api::EnvoyApi::Get().FindType(api::FullTypeName(kind.type_url));
   if (node["ttl"] && type != nullptr && type->FindFieldByName("ttl") == nullptr) {
@@ -133,15 +134,16 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
       return;
     }
     ttl = absl::ToChronoMilliseconds(duration);
-    fields.reset(YAML::Clone(node));
-    fields.remove("ttl");
   }
   int error_line = 0;
-  absl::StatusOr<nlohmann::ordered_json> json = api::YamlToJson(fields, &error_line);
+  absl::StatusOr<nlohmann::ordered_json> json =
+      api::YamlToJson(node, &error_line, &yaml_values_left_);
   if (!json.ok()) {
     AddError(file, error_line, path, json.status().message());
     return;
   }
+  // Removed from the JSON, not from a copy of the YAML: copying would expand its aliases.
+  if (ttl.count() > 0) json->erase("ttl");
   ParsedResource parsed{&kind, nullptr, std::string(file), std::move(path), node, nullptr};
   absl::StatusOr<api::DecodedResource> decoded = api::DecodeResource(kind, json->dump());
   if (!decoded.ok()) {

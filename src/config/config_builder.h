@@ -55,6 +55,9 @@ class ConfigBuilder {
   SnapshotPtr BuildSet(const ResourceSet& set);
 
   LoadErrors errors_;
+  // How many values the file being added may still expand to (api::MaxYamlValues): aliases
+  // share nodes in the document, so this bounds what converting its resources builds.
+  size_t yaml_values_left_ = 0;
   ResourceSet defaults_;
   std::vector<GroupSpec> groups_;
 };

@@ -1,31 +1,73 @@
 #include "config/config_loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "api/envoy_api.h"
+#include "api/input_limits.h"
 #include "api/yaml_json.h"
 #include "api/yaml_location.h"
 #include "config/config_builder.h"
 #include "config/glob.h"
 #include "config/parsed_resource.h"
 #include "nlohmann/json.hpp"
+#include "xdsd/refusals.h"
 
 namespace xdsd::config {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path.string(), ": cannot open"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat(path.string(), ": read failed"));
-  return std::move(text).str();
+// Reads the regular file at `path` (a symlink is followed to one), at most `*bytes_left`
+// bytes of it (`max_bytes` is the whole config's cap, for the error), and lowers `*bytes_left` by
+// what it read. Anything else (a FIFO, a device, a socket) is refused without reading: opening with
+// O_NONBLOCK cannot block on a FIFO, and fstat of the opened file cannot be raced by a rename.
+absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes,
+                                     size_t* bytes_left) {
+  const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  absl::Cleanup closer = [fd] { close(fd); };
+  struct stat info {};
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    CountRefusal("config_not_regular_file", path);
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a regular file (only regular files are read)"));
+  }
+  auto too_large = [&] {
+    CountRefusal("config_too_large", path);
+    return absl::ResourceExhaustedError(absl::StrCat(
+        path, ": the configuration is larger than --max-config-bytes (", max_bytes, " bytes)"));
+  };
+  if (static_cast<uint64_t>(info.st_size) > *bytes_left) return too_large();
+  std::string text;
+  text.resize(static_cast<size_t>(info.st_size));
+  size_t size = 0;
+  // One byte past the size stat gave tells a file that grew while being read.
+  char extra = 0;
+  while (true) {
+    char* into = size < text.size() ? text.data() + size : &extra;
+    const size_t room = size < text.size() ? text.size() - size : 1;
+    const ssize_t got = read(fd, into, room);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return absl::DataLossError(absl::StrCat(path, ": read failed"));
+    if (got == 0) break;
+    if (into == &extra) return too_large();  // grew past what stat said; refuse rather than chase
+    size += static_cast<size_t>(got);
+  }
+  text.resize(size);
+  *bytes_left -= size;
+  return text;
 }
 
 }  // namespace
@@ -46,7 +88,8 @@ absl::StatusOr<std::string> ParseYamlAs(std::string_view full_type_name, std::st
   int error_line = 0;
   absl::StatusOr<YAML::Node> root = api::LoadYaml(text, &error_line);
   if (!root.ok()) return located(root.status(), error_line);
-  absl::StatusOr<nlohmann::ordered_json> json = api::YamlToJson(*root, &error_line);
+  size_t values_left = api::MaxYamlValues(text.size());
+  absl::StatusOr<nlohmann::ordered_json> json = api::YamlToJson(*root, &error_line, &values_left);
   if (!json.ok()) return located(json.status(), error_line);
   if (json->is_null()) *json = nlohmann::ordered_json::object();
   absl::StatusOr<std::string> bytes =
@@ -56,11 +99,12 @@ absl::StatusOr<std::string> ParseYamlAs(std::string_view full_type_name, std::st
   return bytes;
 }
 
-absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+absl::StatusOr<Config> LoadConfigFile(const std::string& path, size_t max_bytes) {
   namespace fs = std::filesystem;
   std::error_code error;
+  size_t bytes_left = max_bytes;
   if (!fs::is_directory(path, error)) {
-    absl::StatusOr<std::string> text = ReadFile(path);
+    absl::StatusOr<std::string> text = ReadFile(path, max_bytes, &bytes_left);
     if (!text.ok()) return text.status();
     return ParseConfig(*text, path);
   }
@@ -79,7 +123,7 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
   std::sort(files.begin(), files.end());
   ConfigBuilder builder;
   for (const fs::path& file : files) {
-    absl::StatusOr<std::string> text = ReadFile(file);
+    absl::StatusOr<std::string> text = ReadFile(file.string(), max_bytes, &bytes_left);
     if (!text.ok()) return text.status();
     builder.AddFile(*text, file.string());
   }

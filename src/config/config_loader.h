@@ -73,7 +73,13 @@ struct Config {
 // Loads a file, or a directory whose *.yaml, *.yml and *.json files (not recursive) are
 // merged in name order: their default resources form one set, groups of the same name form
 // one group. A resource name defined twice (in one set) is an error.
-absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+//
+// Only regular files are read (a symlink to one is followed): a FIFO, a device or a socket is
+// an error, never a read that blocks or never ends. The files together may hold at most
+// `max_bytes` (--max-config-bytes); past that the load fails with ResourceExhausted.
+inline constexpr size_t kDefaultMaxConfigBytes = size_t{64} << 20;
+absl::StatusOr<Config> LoadConfigFile(const std::string& path,
+                                      size_t max_bytes = kDefaultMaxConfigBytes);
 
 // Parses one file's text; `file_name` is only used in error messages.
 absl::StatusOr<Config> ParseConfig(std::string_view text, std::string_view file_name);

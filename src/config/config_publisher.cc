@@ -1,7 +1,10 @@
 #include "config/config_publisher.h"
 
+#include <malloc.h>
+
 #include <set>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "xdsd/resource.h"
 
@@ -22,7 +25,8 @@ std::string ConfigVersion(const Config& config) {
   return ContentHash(digest_input);
 }
 
-ConfigPublisher::ConfigPublisher(std::string path) : path_(std::move(path)) {
+ConfigPublisher::ConfigPublisher(std::string path, size_t max_config_bytes)
+    : path_(std::move(path)), max_config_bytes_(max_config_bytes) {
   status_.source = path_.empty() ? kDemoSource : path_;
 }
 
@@ -30,7 +34,7 @@ ConfigPublisher::~ConfigPublisher() { watcher_.reset(); }
 
 absl::StatusOr<Config> ConfigPublisher::LoadFromSource() const {
   if (path_.empty()) return ParseConfig(DemoConfigYaml(), kDemoSource);
-  return LoadConfigFile(path_);
+  return LoadConfigFile(path_, max_config_bytes_);
 }
 
 absl::Status ConfigPublisher::Load() { return Reload(); }
@@ -62,6 +66,10 @@ void ConfigPublisher::Publish(const Config& config, SnapshotCache* cache) {
 }
 
 absl::Status ConfigPublisher::Reload() {
+  // A load of a large config allocates many small blocks; glibc keeps them after they are
+  // freed unless asked. Returned once everything of this load (and the config it replaced,
+  // once the cache has moved on) is gone, so that RSS follows the config served.
+  absl::Cleanup return_memory = [] { malloc_trim(0); };
   absl::MutexLock publishing(&publish_mu_);
   absl::StatusOr<Config> loaded = LoadFromSource();
   const absl::Time now = absl::Now();

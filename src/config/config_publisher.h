@@ -39,8 +39,9 @@ class ConfigPublisher {
  public:
   static constexpr char kDemoSource[] = "<built-in demo>";
 
-  // `path` is a file or directory; empty for the built-in demo.
-  explicit ConfigPublisher(std::string path);
+  // `path` is a file or directory; empty for the built-in demo. `max_config_bytes`
+  // (--max-config-bytes) bounds every load (LoadConfigFile).
+  explicit ConfigPublisher(std::string path, size_t max_config_bytes = kDefaultMaxConfigBytes);
   ~ConfigPublisher();  // stops watching
   ConfigPublisher(const ConfigPublisher&) = delete;
   ConfigPublisher& operator=(const ConfigPublisher&) = delete;
@@ -77,6 +78,7 @@ class ConfigPublisher {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
 
   const std::string path_;
+  const size_t max_config_bytes_;
 
   // Serializes loads and publications, so that two reloads reach the cache in order. Taken
   // before mu_, never while holding it.

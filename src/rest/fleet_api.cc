@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "api/input_limits.h"
 #include "api/resource_parser.h"
 #include "xdsd/resource.h"
 
@@ -10,7 +11,10 @@ namespace xdsd::rest {
 namespace {
 
 HttpReply Json(int status, const nlohmann::json& body) {
-  return HttpReply{status, "application/json", body.dump(2) + "\n"};
+  // Replacing what is not UTF-8 (it could only come from an echoed name) keeps dump() from
+  // throwing.
+  return HttpReply{status, "application/json",
+                   body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
 }
 
 HttpReply Error(int status, std::string_view message) {
@@ -57,6 +61,10 @@ HttpReply FleetApi::Delete(std::string_view type, std::string_view name) const {
 HttpReply FleetApi::Post(std::string_view type, std::string_view body) const {
   const std::string_view type_url = TypeUrlFromShortName(type);
   if (type_url.empty()) return Error(404, absl::StrCat("unknown type \"", std::string(type), "\""));
+  // Checked before parsing: the library's dump() and destructor recurse once per level.
+  if (absl::Status depth = api::CheckJsonNesting(body); !depth.ok()) {
+    return Error(400, std::string(depth.message()));
+  }
   nlohmann::json request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!request.is_object()) return Error(400, "the body must be a JSON object {set, remove}");
   for (const auto& [key, value] : request.items()) {

@@ -10,8 +10,8 @@ namespace xdsd::server {
 
 using envoy::service::discovery::v3::DeltaDiscoveryRequest;
 
-DeltaStreamState::DeltaStreamState(std::string_view stream_type_url)
-    : stream_type_url_(stream_type_url) {}
+DeltaStreamState::DeltaStreamState(std::string_view stream_type_url, size_t max_names)
+    : stream_type_url_(stream_type_url), max_names_(max_names) {}
 
 bool DeltaStreamState::Wants(const TypeState& state, std::string_view name) const {
   return state.wildcard || state.names.contains(name);
@@ -22,6 +22,13 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
   absl::StatusOr<std::string> requested_type = RequestTypeUrl(request.type_url(), stream_type_url_);
   if (!requested_type.ok()) return requested_type.status();
   const std::string& type_url = *requested_type;
+
+  // Subscriptions add up over requests: what is held plus what this one may add (the names it
+  // subscribes, and the versions a reconnecting client declares), before anything is stored.
+  size_t names = static_cast<size_t>(request.resource_names_subscribe_size()) +
+                 static_cast<size_t>(request.initial_resource_versions_size());
+  for (const auto& [held_type, held] : types_) names += held.names.size();
+  if (names > max_names_) return TooManyNamesError(names, max_names_);
 
   TypeState& state = types_[type_url];
   DeltaRequestOutcome outcome;

@@ -53,7 +53,9 @@ using DeltaRequestOutcome = RequestOutcome;
 class DeltaStreamState {
  public:
   // `stream_type_url` is the type of a per-type stream, "" on ADS.
-  explicit DeltaStreamState(std::string_view stream_type_url);
+  // `max_names` bounds the names subscribed over all types.
+  explicit DeltaStreamState(std::string_view stream_type_url,
+                            size_t max_names = kDefaultMaxNamesPerStream);
 
   absl::StatusOr<DeltaRequestOutcome> OnRequest(
       const envoy::service::discovery::v3::DeltaDiscoveryRequest& request);
@@ -104,6 +106,7 @@ class DeltaStreamState {
   bool LaterTypesBusy(std::string_view type_url) const;
 
   const std::string stream_type_url_;
+  const size_t max_names_;
   bool ttl_supported_ = false;
   absl::Time now_ = absl::InfinitePast();
   SnapshotPtr snapshot_;

@@ -46,8 +46,8 @@ std::shared_ptr<const std::set<std::string, std::less<>>> SotwStreamState::Inter
   return made;
 }
 
-SotwStreamState::SotwStreamState(std::string_view stream_type_url)
-    : stream_type_url_(stream_type_url) {}
+SotwStreamState::SotwStreamState(std::string_view stream_type_url, size_t max_names)
+    : stream_type_url_(stream_type_url), max_names_(max_names) {}
 
 void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& state,
                                          const DiscoveryRequest& request) {
@@ -100,6 +100,13 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
   absl::StatusOr<std::string> requested_type = RequestTypeUrl(request.type_url(), stream_type_url_);
   if (!requested_type.ok()) return requested_type.status();
   const std::string& type_url = *requested_type;
+
+  // The latest request replaces its type's names: count the others' and these.
+  size_t names = static_cast<size_t>(request.resource_names_size());
+  for (const auto& [other_type, other] : types_) {
+    if (other_type != type_url) names += other.names->size();
+  }
+  if (names > max_names_) return TooManyNamesError(names, max_names_);
 
   TypeState& state = types_[type_url];
   SotwRequestOutcome outcome;

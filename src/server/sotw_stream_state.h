@@ -54,11 +54,14 @@ using SotwRequestOutcome = RequestOutcome;
 // Thread-compatible: the owner serializes calls.
 class SotwStreamState {
  public:
-  // `stream_type_url` is the type of a per-type stream, "" on ADS.
-  explicit SotwStreamState(std::string_view stream_type_url);
+  // `stream_type_url` is the type of a per-type stream, "" on ADS. `max_names` bounds the names
+  // subscribed over all types.
+  explicit SotwStreamState(std::string_view stream_type_url,
+                           size_t max_names = kDefaultMaxNamesPerStream);
 
   // Takes a request. Fails with InvalidArgument for a request that breaks the protocol (no type
-  // on ADS, another type than the stream's).
+  // on ADS, another type than the stream's, a type xdsd does not serve), ResourceExhausted for
+  // one that would subscribe to more than `max_names` names; the stream should end then.
   absl::StatusOr<SotwRequestOutcome> OnRequest(
       const envoy::service::discovery::v3::DiscoveryRequest& request);
 
@@ -127,6 +130,7 @@ class SotwStreamState {
                           const envoy::service::discovery::v3::DiscoveryRequest& request);
 
   const std::string stream_type_url_;
+  const size_t max_names_;
   bool ttl_supported_ = false;
   absl::Time now_ = absl::InfinitePast();
   SnapshotPtr snapshot_;

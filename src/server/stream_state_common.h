@@ -7,9 +7,23 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "xdsd/refusals.h"
 #include "xdsd/resource.h"
+#include "xdsd/resource_types.h"
 
 namespace xdsd::server {
+
+// The most resource names one stream may subscribe to, over all its types, by default
+// (--max-names-per-stream).
+inline constexpr size_t kDefaultMaxNamesPerStream = 100'000;
+
+// The error for a request that would take a stream past `max_names` names (counted).
+inline absl::Status TooManyNamesError(size_t names, size_t max_names) {
+  CountRefusal("too_many_names", absl::StrCat(names, " names"));
+  return absl::ResourceExhaustedError(absl::StrCat("the stream would subscribe to ", names,
+                                                   " resource names; at most ", max_names,
+                                                   " are allowed (--max-names-per-stream)"));
+}
 
 // What a request meant, state of the world or delta, for the owner to record and report.
 struct RequestOutcome {
@@ -34,11 +48,17 @@ struct RequestOutcome {
 
 // The type a request is for: its type_url, or on a per-type stream the stream's type when the
 // request leaves it out. InvalidArgument for another type on a per-type stream, or for no
-// type on ADS (`stream_type_url` empty).
+// type or a type xdsd does not serve (resource_types.h) on ADS (`stream_type_url` empty).
 inline absl::StatusOr<std::string> RequestTypeUrl(std::string_view requested,
                                                   std::string_view stream_type_url) {
   if (stream_type_url.empty()) {
     if (requested.empty()) return absl::InvalidArgumentError("a request on ADS without type_url");
+    // A type xdsd does not serve would only be remembered, per stream, for nothing.
+    if (!IsKnownType(requested)) {
+      CountRefusal("unknown_type_url", requested.substr(0, 200));
+      return absl::InvalidArgumentError(
+          absl::StrCat("xdsd serves no resources of type ", std::string(requested.substr(0, 200))));
+    }
     return std::string(requested);
   }
   if (requested.empty() || requested == stream_type_url) return std::string(stream_type_url);

@@ -179,6 +179,8 @@ void XdsServer::RegisterOn(grpc::ServerBuilder& builder) {
   for (const auto& service : impl_->services) builder.RegisterService(service.get());
 }
 
+void XdsServer::SetMaxNamesPerStream(size_t max_names) { impl_->max_names_per_stream = max_names; }
+
 int64_t XdsServer::open_streams() const { return impl_->open_streams.load(); }
 
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
@@ -194,7 +196,7 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
   // gRPC turns SO_REUSEPORT on by default: a second xdsd on a port in use would start and
   // share the connections silently. A port in use must be an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  builder.SetMaxReceiveMessageSize(kDefaultMaxGrpcMessageBytes);
   builder.SetMaxSendMessageSize(-1);
   xds.RegisterOn(builder);
   if (configure) configure(builder);

@@ -43,6 +43,8 @@ class StreamContext {
   int64_t NewStreamId() { return next_stream_id_.fetch_add(1) + 1; }
 
   std::atomic<int64_t> open_streams{0};
+  // The most names one stream may subscribe to (--max-names-per-stream); set before serving.
+  size_t max_names_per_stream = kDefaultMaxNamesPerStream;
 
  private:
   Cache* const cache_;
@@ -132,7 +134,7 @@ class XdsStream : public RawBidiReactor {
       : context_(context),
         info_{context->NewStreamId(), std::move(method), std::string(type_url), Variant::kDelta,
               std::move(peer)},
-        state_(type_url) {
+        state_(type_url, context->max_names_per_stream) {
     ++context_->open_streams;
     absl::Status allowed = context_->callbacks().OnStreamOpen(info_);
     if (!allowed.ok()) {

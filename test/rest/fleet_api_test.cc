@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "config/config_loader.h"
 
 namespace xdsd::rest {
@@ -61,6 +62,15 @@ TEST_F(FleetApiTest, BadRequestsChangeNothing) {
   EXPECT_EQ(api_.Post("endpoints", R"({"set": [{"cluster_name": 5}]})").status, 400);
   EXPECT_EQ(api_.Post("endpoints", R"({"add": []})").status, 400);
   EXPECT_FALSE(cache_.TypeResources(kEndpointType).has_value());
+}
+
+// 100,000 levels used to overflow the stack in the JSON library's dump(): refused before parsing.
+TEST_F(FleetApiTest, DeeplyNestedBodyIsRefused) {
+  const std::string body =
+      absl::StrCat(R"({"set":)", std::string(100'000, '['), std::string(100'000, ']'), "}");
+  HttpReply reply = api_.Post("clusters", body);
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_NE(reply.body.find("nest more than 100 deep"), std::string::npos) << reply.body;
 }
 
 }  // namespace

@@ -335,3 +335,26 @@ TEST(DeltaStreamStateTest, ResubscribeBeforeTheAckStillResends) {
 
 }  // namespace
 }  // namespace xdsd::server
+
+namespace xdsd::server {
+namespace {
+
+TEST(DeltaStreamStateLimitsTest, UnknownTypeOnAdsIsInvalidArgument) {
+  DeltaStreamState state("");
+  absl::StatusOr<DeltaRequestOutcome> outcome =
+      state.OnRequest(Request({"type.googleapis.com/made.Up", {"x"}}));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(DeltaStreamStateLimitsTest, SubscriptionsAddUpToTheCap) {
+  DeltaStreamState state("", /*max_names=*/3);
+  Feed(state, {kClusterType, {"a", "b"}});
+  absl::StatusOr<DeltaRequestOutcome> outcome =
+      state.OnRequest(Request({kEndpointType, {"a", "b"}}));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+}  // namespace
+}  // namespace xdsd::server

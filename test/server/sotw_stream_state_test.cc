@@ -481,3 +481,26 @@ TEST(SotwStreamStateTest, ATtlIsPartOfTheVersion) {
 
 }  // namespace
 }  // namespace xdsd::server
+
+namespace xdsd::server {
+namespace {
+
+TEST(SotwStreamStateLimitsTest, UnknownTypeOnAdsIsInvalidArgument) {
+  SotwStreamState state("");
+  absl::StatusOr<SotwRequestOutcome> outcome =
+      state.OnRequest(Request("type.googleapis.com/made.Up", {}));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SotwStreamStateLimitsTest, NamesOverAllTypesAreCapped) {
+  SotwStreamState state("", /*max_names=*/3);
+  Feed(state, Request(kClusterType, {"a", "b"}));
+  Feed(state, Request(kClusterType, {"a", "b", "c"}));  // replaces the two: three in all
+  absl::StatusOr<SotwRequestOutcome> outcome = state.OnRequest(Request(kEndpointType, {"a"}));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+}  // namespace
+}  // namespace xdsd::server
