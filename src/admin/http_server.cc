@@ -200,12 +200,12 @@ class HttpServer::Daemon {
         if (connection->closed_by_deadline || connection->deadline > now || connection->fd < 0) {
           continue;
         }
-        // Ends the connection from MHD's side too: its next read sees the shutdown.
-        shutdown(connection->fd, SHUT_RDWR);
-        connection->closed_by_deadline = true;
         CountRefusal("http_request_timeout",
                      absl::StrCat("no whole request within ",
                                   absl::FormatDuration(options_.request_timeout)));
+        // Ends the connection from MHD's side too: its next read sees the shutdown.
+        shutdown(connection->fd, SHUT_RDWR);
+        connection->closed_by_deadline = true;
       }
     }
   }
