@@ -5,18 +5,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "absl/status/statusor.h"
+#include "admin/admin_auth.h"
+#include "admin/http_server.h"
 #include "admin/xds_metrics.h"
 #include "nlohmann/json.hpp"
 #include "rest/fleet_api.h"
 #include "rest/rest_gateway.h"
 #include "xdsd/snapshot_cache.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace xdsd::admin {
 
@@ -33,18 +30,22 @@ namespace xdsd::admin {
 //   GET /v1/nodes/{id}    one node as a JSON object; 404 when never seen
 //   GET /v1/config        the config being served and the last load error (SetConfigStatus)
 //   GET /v1/config_dump?node={id}   the resources that node is served, as Envoy JSON
-//                         (ConfigDumpToJson); 404 for a node never seen, 400 without ?node
-//   POST /v3/discovery:{type}   the xDS REST gateway (SetRestGateway)
-//   /v1/fleet/{type}[/{name}]   the fleet-wide resources: GET, PUT, DELETE, POST (SetFleetApi)
+//                         (ConfigDumpToJson, secrets redacted); 404 for a node never seen, 400
+//                         without ?node; needs the token when there is one (AdminAuth)
+//   POST /v3/discovery:{type}   the xDS REST gateway (SetRestGateway); never serves secrets
+//   /v1/fleet/{type}[/{name}]   the fleet overlay: GET; PUT, DELETE, POST need the token
+//                         (SetFleetApi); each change is logged with who made it (SetChangeLog)
 //
-// Requests are served on httplib's worker threads; each reads the cache's thread-safe status.
+// Requests are served by HttpServer (event-driven, bounded: see HttpServerOptions); each reads
+// the cache's thread-safe status.
 //
 // Thread-compatible: Start, Stop and the Set* calls marked "Before Start" are made by one owner
 // thread. SetConfigLoaded and SetGrpcServing are thread-safe and may be called at any time. The
 // cache must outlive the server.
 class AdminServer {
  public:
-  explicit AdminServer(const SnapshotCache* cache);
+  explicit AdminServer(const SnapshotCache* cache, HttpServerOptions options = {},
+                       AdminAuth auth = AdminAuth());
   ~AdminServer();  // stops the server
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
@@ -58,6 +59,8 @@ class AdminServer {
   // Serves GET /metrics with `metrics` besides the cache's own figures; `metrics` must outlive
   // the server. Before Start. Without it, /metrics has the cache's figures only.
   void SetMetrics(const XdsMetrics* metrics);
+  // Called after each accepted change with who made it and what it was. Before Start.
+  void SetChangeLog(std::function<void(const std::string& who, const std::string& what)> log);
 
   // Readiness, for GET /readyz. Both start false.
   void SetConfigLoaded(bool loaded) { config_loaded_.store(loaded); }
@@ -79,10 +82,11 @@ class AdminServer {
   const rest::RestGateway* rest_gateway_ = nullptr;
   const rest::FleetApi* fleet_api_ = nullptr;
   const XdsMetrics* metrics_ = nullptr;
+  const AdminAuth auth_;
+  std::function<void(const std::string&, const std::string&)> change_log_;
   std::atomic<bool> config_loaded_{false};
   std::atomic<bool> grpc_serving_{false};
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
+  std::unique_ptr<HttpServer> http_;
 };
 
 }  // namespace xdsd::admin

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/envoy_api.h"
+#include "api/redaction.h"
 #include "xdsd/resource.h"
 #include "xdsd/snapshot.h"
 
@@ -13,8 +14,10 @@ namespace {
 
 nlohmann::json ResourceToJson(const Resource& resource) {
   nlohmann::json json = {{"name", resource.name()}, {"version", resource.version()}};
+  // Secrets are shown as "[redacted]" (api/redaction.h).
   absl::StatusOr<std::string> text =
-      api::EnvoyApi::Get().BinaryToJson(api::FullTypeName(resource.type_url()), resource.bytes());
+      api::EnvoyApi::Get().BinaryToJson(api::FullTypeName(resource.type_url()),
+                                        api::RedactedBytes(resource.type_url(), resource.bytes()));
   if (!text.ok()) {
     json["error"] = std::string(text.status().message());
     return json;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cli/bootstrap.h"
@@ -36,9 +37,10 @@ constexpr AdminEndpoint kAdminEndpoints[] = {
      "extension_configs)"},
     {"GET", "/v1/fleet/{type}", "the names and versions of the resources served fleet-wide"},
     {"PUT", "/v1/fleet/{type}/{name}",
-     "adds or replaces one resource served to every node (body: Envoy JSON); it replaces that "
-     "type of the config file"},
-    {"DELETE", "/v1/fleet/{type}/{name}", "removes one resource served fleet-wide"},
+     "adds or replaces one resource of the fleet overlay, served to every node over the "
+     "config's resource of that name (body: Envoy JSON; needs the token)"},
+    {"DELETE", "/v1/fleet/{type}/{name}",
+     "removes one resource of the overlay (the config's own of that name is served again)"},
     {"POST", "/v1/fleet/{type}",
      "one change of several resources: {\"set\": [resources...], \"remove\": [names...]}"},
 };
@@ -57,6 +59,14 @@ std::string AdminEndpointsHelp() {
   return text;
 }
 
+// A count of bytes, 1 or more.
+absl::Status ParseByteCount(absl::string_view text, int64_t* bytes) {
+  if (!absl::SimpleAtoi(text, bytes) || *bytes < 1) {
+    return absl::InvalidArgumentError("must be a number of bytes, 1 or more");
+  }
+  return absl::OkStatus();
+}
+
 constexpr Flag<ServeOptions> kServeFlags[] = {
     {{.name = "config",
       .value_name = "PATH",
@@ -73,11 +83,46 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
      ParseInto<&ServeOptions::xds_port, ParsePort>},
     {{.name = "http-port",
       .value_name = "PORT",
-      .help = "Port of the admin HTTP server (on 0.0.0.0), which serves the endpoints below. 0 "
-              "picks a free port.",
+      .help = "Port of the admin HTTP server (on --http-address), which serves the endpoints "
+              "below. 0 picks a free port.",
       .default_value = "19001",
       .details = AdminEndpointsHelp},
      ParseInto<&ServeOptions::http_port, ParsePort>},
+    {{.name = "http-address",
+      .value_name = "ADDRESS",
+      .help = "Address the admin HTTP server listens on. The default keeps it on this machine; "
+              "0.0.0.0 opens it to the network (then give --admin-token-file, and TLS).",
+      .default_value = "127.0.0.1"},
+     ParseInto<&ServeOptions::http_address, ParseString>},
+    {{.name = "http-tls-cert",
+      .value_name = "FILE",
+      .help = "PEM certificate (chain) of the admin HTTP server; with --http-tls-key it serves "
+              "HTTPS instead of HTTP.",
+      .default_value = ""},
+     ParseInto<&ServeOptions::http_tls_cert, ParseString>},
+    {{.name = "http-tls-key",
+      .value_name = "FILE",
+      .help = "PEM private key of --http-tls-cert.",
+      .default_value = ""},
+     ParseInto<&ServeOptions::http_tls_key, ParseString>},
+    {{.name = "admin-token-file",
+      .value_name = "FILE",
+      .help = "File holding the bearer token (16 characters or more) that changes over the "
+              "admin HTTP API (the fleet API) and config dumps require: \"Authorization: Bearer "
+              "TOKEN\". Without it, changes are refused (403).",
+      .default_value = ""},
+     ParseInto<&ServeOptions::admin_token_file, ParseString>},
+    {{.name = "max-http-body-bytes",
+      .value_name = "BYTES",
+      .help = "Largest body of an admin HTTP request; larger ones are refused with 413.",
+      .default_value = "4194304"},
+     ParseInto<&ServeOptions::max_http_body_bytes, ParseByteCount>},
+    {{.name = "state-dir",
+      .value_name = "DIR",
+      .help = "Directory where the fleet overlay (resources set over the fleet API) is kept, so "
+              "that a restart keeps it. Empty: it lives in memory only.",
+      .default_value = ""},
+     ParseInto<&ServeOptions::state_dir, ParseString>},
     {{.name = "log-level",
       .value_name = "LEVEL",
       .help = "Lowest level logged to stderr: trace, debug, info, warn or error.",

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,14 @@ namespace xdsd::cli {
 
 // What `xdsd serve` needs to know, parsed from its flags.
 struct ServeOptions {
-  int xds_port = 18000;   // gRPC xDS services; 0 picks a free port
-  int http_port = 19001;  // admin HTTP; 0 picks a free port
+  int xds_port = 18000;                    // gRPC xDS services; 0 picks a free port
+  int http_port = 19001;                   // admin HTTP; 0 picks a free port
+  std::string http_address = "127.0.0.1";  // where the admin HTTP server listens
+  std::string http_tls_cert;               // PEM files; both set serve the admin port as HTTPS
+  std::string http_tls_key;
+  std::string admin_token_file;  // the bearer token of changes and config dumps; empty: none
+  int64_t max_http_body_bytes = 4 << 20;  // larger HTTP bodies are refused with 413
+  std::string state_dir;  // where the fleet overlay is kept across restarts; empty: not kept
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::string config_path;  // a file or a directory; empty serves the built-in demo
   absl::Duration push_quiet = absl::Milliseconds(100);  // see PushOptions

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -141,6 +143,40 @@ void LogPush(const PushReport& report) {
   }
 }
 
+absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& what) {
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot read ", what, " ", path));
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The admin server's limits, TLS key pair and token, from the flags.
+absl::StatusOr<std::unique_ptr<admin::AdminServer>> MakeAdminServer(const ServeOptions& options,
+                                                                    const SnapshotCache* cache) {
+  admin::HttpServerOptions http;
+  http.max_body_bytes = static_cast<size_t>(options.max_http_body_bytes);
+  if (options.http_tls_cert.empty() != options.http_tls_key.empty()) {
+    return absl::InvalidArgumentError("--http-tls-cert and --http-tls-key go together");
+  }
+  if (!options.http_tls_cert.empty()) {
+    absl::StatusOr<std::string> cert = ReadFile(options.http_tls_cert, "--http-tls-cert");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadFile(options.http_tls_key, "--http-tls-key");
+    if (!key.ok()) return key.status();
+    http.tls_cert_pem = *std::move(cert);
+    http.tls_key_pem = *std::move(key);
+  }
+  std::string token;
+  if (!options.admin_token_file.empty()) {
+    absl::StatusOr<std::string> read = admin::AdminAuth::ReadTokenFile(options.admin_token_file);
+    if (!read.ok()) return read.status();
+    token = *std::move(read);
+  }
+  return std::make_unique<admin::AdminServer>(cache, std::move(http),
+                                              admin::AdminAuth(std::move(token)));
+}
+
 sigset_t TerminationSignals() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -212,21 +248,30 @@ absl::Status Run(const ServeOptions& options) {
   if (!grpc_server.ok()) return grpc_server.status();
 
   rest::RestGateway rest_gateway(&cache, &callbacks);
-  admin::AdminServer admin(&cache);
+  absl::StatusOr<std::unique_ptr<admin::AdminServer>> admin_server =
+      MakeAdminServer(options, &cache);
+  if (!admin_server.ok()) {
+    (*grpc_server)->Shutdown(absl::ToChronoTime(absl::Now()));
+    return admin_server.status();
+  }
+  admin::AdminServer& admin = **admin_server;
+  admin.SetChangeLog([](const std::string& who, const std::string& what) {
+    spdlog::info("admin change by {}: {}", who, what);
+  });
   admin.SetConfigStatus([&publisher] { return ConfigStatusToJson(publisher.status()); });
   admin.SetRestGateway(&rest_gateway);
   rest::FleetApi fleet_api(&cache);
   admin.SetFleetApi(&fleet_api);
   admin.SetMetrics(&metrics);
-  absl::StatusOr<int> http_port = admin.Start("0.0.0.0", options.http_port);
+  absl::StatusOr<int> http_port = admin.Start(options.http_address, options.http_port);
   if (!http_port.ok()) {
     (*grpc_server)->Shutdown(absl::ToChronoTime(absl::Now()));
     return http_port.status();
   }
   admin.SetConfigLoaded(true);  // Load() succeeded above; a failed reload keeps the last good one
   admin.SetGrpcServing(true);
-  spdlog::info("serving xDS (gRPC) on 0.0.0.0:{}, admin HTTP on http://0.0.0.0:{}", xds_port,
-               *http_port);
+  spdlog::info("serving xDS (gRPC) on 0.0.0.0:{}, admin HTTP on {}://{}:{}", xds_port,
+               options.http_tls_cert.empty() ? "http" : "https", options.http_address, *http_port);
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/envoy_api.h"
+#include "api/redaction.h"
 #include "xdsd/fetch.h"
+#include "xdsd/refusals.h"
 #include "xdsd/resource.h"
 #include "xdsd/status_codes.h"
 
@@ -34,6 +36,12 @@ HttpReply RestGateway::Handle(std::string_view type, std::string_view body) cons
   if (type_url.empty()) {
     return Error(404, absl::StrCat("unknown xDS type \"", std::string(type), "\""));
   }
+  if (api::IsSecretType(type_url)) {
+    CountRefusal("rest_secrets", "secrets are served over authenticated xDS streams only");
+    return Error(403,
+                 "secrets are not served over the REST gateway: they go only over authenticated "
+                 "xDS gRPC streams (SDS or ADS)");
+  }
   DiscoveryRequest request;
   const auto parsed = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(body.data(), body.size()), &request);
@@ -49,7 +57,9 @@ HttpReply RestGateway::Handle(std::string_view type, std::string_view body) cons
   response.set_version_info(answer->version);
   response.set_type_url(answer->type_url);
   for (const ResourcePtr& resource : answer->resources) {
-    response.add_resources()->ParseFromString(resource->any_bytes());
+    google::protobuf::Any* any = response.add_resources();
+    any->ParseFromString(resource->any_bytes());
+    api::RedactSecrets(any);  // an inline key of a cluster or listener is a secret too
   }
   // Printed through the whole API's descriptors, so that every extension inside an Any prints.
   absl::StatusOr<std::string> json = api::EnvoyApi::Get().BinaryToJson(

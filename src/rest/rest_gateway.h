@@ -22,6 +22,8 @@ struct HttpReply {
 //          the node's snapshot, with the type's version
 //     304  version_info equals the version being served
 //     400  malformed JSON, or a request without node
+//     403  secrets: they go only over authenticated xDS gRPC streams; other resources are
+//          served with their secret fields "[redacted]" (api/redaction.h)
 //     404  an unknown type
 //     503  no configuration for the node yet
 //

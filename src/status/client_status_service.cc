@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "api/redaction.h"
 #include "google/protobuf/util/time_util.h"
 #include "xdsd/status_codes.h"
 
@@ -127,6 +128,7 @@ ClientConfig NodeConfig(const NodeStatus& status, const SnapshotPtr& snapshot,
       if (exclude_contents || snapshot == nullptr) continue;
       if (ResourcePtr resource = snapshot->Find(type.type_url, name)) {
         resource_config->mutable_xds_config()->ParseFromString(resource->any_bytes());
+        api::RedactSecrets(resource_config->mutable_xds_config());  // never shown, as in Envoy
       }
     }
   }

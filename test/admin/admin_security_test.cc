@@ -1,0 +1,159 @@
+// What the admin HTTP server lets an unauthenticated caller do and see: changes need the token,
+// secrets are never shown.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "admin/admin_server.h"
+#include "api/redaction.h"
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/secret.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "rest/fleet_api.h"
+#include "rest/rest_gateway.h"
+#include "xdsd/snapshot.h"
+
+namespace xdsd::admin {
+namespace {
+
+constexpr char kToken[] = "0123456789abcdef-test-token";
+constexpr char kKeyPem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIKnownTestKeyMaterialThatMustNeverLeak0000\n"
+    "-----END PRIVATE KEY-----\n";
+
+constexpr char kCluster[] = R"({"name": "backend", "connect_timeout": "1s", "type": "STATIC"})";
+
+class AdminSecurityTest : public ::testing::Test {
+ protected:
+  void Start(std::string token) {
+    admin_ = std::make_unique<AdminServer>(&cache_, HttpServerOptions{}, AdminAuth(token));
+    admin_->SetFleetApi(&fleet_);
+    admin_->SetRestGateway(&gateway_);
+    admin_->SetChangeLog([this](const std::string& who, const std::string& what) {
+      changes_.push_back(who + ": " + what);
+    });
+    absl::StatusOr<int> port = admin_->Start("127.0.0.1", 0);
+    ASSERT_TRUE(port.ok()) << port.status();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", *port);
+  }
+
+  SnapshotCache cache_;
+  rest::FleetApi fleet_{&cache_};
+  rest::RestGateway gateway_{&cache_, nullptr};
+  std::unique_ptr<AdminServer> admin_;
+  std::unique_ptr<httplib::Client> client_;
+  std::vector<std::string> changes_;
+};
+
+TEST_F(AdminSecurityTest, FleetChangesAreForbiddenWithoutATokenFile) {
+  Start("");
+  httplib::Result put = client_->Put("/v1/fleet/clusters/backend", kCluster, "application/json");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 403);
+  EXPECT_NE(put->body.find("--admin-token-file"), std::string::npos) << put->body;
+  EXPECT_TRUE(changes_.empty());
+}
+
+TEST_F(AdminSecurityTest, FleetChangesNeedTheRightBearerToken) {
+  Start(kToken);
+  httplib::Result missing =
+      client_->Put("/v1/fleet/clusters/backend", kCluster, "application/json");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 401);
+  httplib::Result wrong = client_->Put("/v1/fleet/clusters/backend",
+                                       {{"Authorization", "Bearer 0123456789abcdef-wrong-token"}},
+                                       kCluster, "application/json");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  httplib::Result deleted = client_->Delete("/v1/fleet/clusters/backend");
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 401);
+  EXPECT_TRUE(changes_.empty());
+
+  httplib::Result right = client_->Put("/v1/fleet/clusters/backend",
+                                       {{"Authorization", std::string("Bearer ") + kToken}},
+                                       kCluster, "application/json");
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 200) << right->body;
+  ASSERT_EQ(changes_.size(), 1u);
+  EXPECT_EQ(changes_[0].rfind("token", 0), 0u) << changes_[0];
+  EXPECT_NE(changes_[0].find("PUT /v1/fleet/clusters/backend"), std::string::npos);
+
+  // Reading stays open; a config dump needs the token once there is one.
+  httplib::Result get = client_->Get("/v1/fleet/clusters");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 200);
+  httplib::Result dump = client_->Get("/v1/config_dump?node=n");
+  ASSERT_TRUE(dump);
+  EXPECT_EQ(dump->status, 401);
+}
+
+// A secret and a cluster with the key inline; no answer may hold the key, as text or base64.
+TEST_F(AdminSecurityTest, NoAnswerHoldsPrivateKeyMaterial) {
+  Start("");
+  envoy::extensions::transport_sockets::tls::v3::Secret secret;
+  secret.set_name("server-cert");
+  secret.mutable_tls_certificate()->mutable_private_key()->set_inline_string(kKeyPem);
+  secret.mutable_tls_certificate()->mutable_certificate_chain()->set_inline_string("CERT");
+  envoy::config::cluster::v3::Cluster cluster;
+  cluster.set_name("backend");
+  envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext tls;
+  tls.mutable_common_tls_context()->add_tls_certificates()->mutable_private_key()->set_inline_bytes(
+      kKeyPem);
+  cluster.mutable_transport_socket()->set_name("envoy.transport_sockets.tls");
+  cluster.mutable_transport_socket()->mutable_typed_config()->PackFrom(tls);
+  cache_.SetSnapshot(
+      "n", *Snapshot::Create({*Resource::FromMessage(secret), *Resource::FromMessage(cluster)}));
+  envoy::config::core::v3::Node node;
+  node.set_id("n");
+  StreamInfo stream;
+  stream.id = 1;
+  ASSERT_TRUE(cache_.StreamObserver()->OnStreamNode(stream, node).ok());
+
+  const std::string key_base64 = absl::Base64Escape(kKeyPem);
+  auto expect_no_key = [&](const std::string& where, const std::string& bytes) {
+    EXPECT_EQ(bytes.find("KnownTestKeyMaterial"), std::string::npos) << where << ":\n" << bytes;
+    EXPECT_EQ(bytes.find(key_base64.substr(0, 40)), std::string::npos) << where;
+  };
+  httplib::Result dump = client_->Get("/v1/config_dump?node=n");
+  ASSERT_TRUE(dump);
+  ASSERT_EQ(dump->status, 200) << dump->body;
+  expect_no_key("config dump", dump->body);
+  EXPECT_NE(dump->body.find("[redacted]"), std::string::npos) << dump->body;
+  EXPECT_NE(dump->body.find("CERT"), std::string::npos) << "certificates are not secret";
+  for (const std::string path : {"/v1/nodes", "/v1/nodes/n", "/v1/fleet/secrets", "/"}) {
+    httplib::Result answer = client_->Get(path);
+    ASSERT_TRUE(answer) << path;
+    expect_no_key(path, answer->body);
+  }
+  const std::string request = R"({"node": {"id": "n"}})";
+  httplib::Result secrets = client_->Post("/v3/discovery:secrets", request, "application/json");
+  ASSERT_TRUE(secrets);
+  EXPECT_EQ(secrets->status, 403);
+  expect_no_key("REST secrets", secrets->body);
+  httplib::Result clusters = client_->Post("/v3/discovery:clusters", request, "application/json");
+  ASSERT_TRUE(clusters);
+  EXPECT_EQ(clusters->status, 200) << clusters->body;
+  expect_no_key("REST clusters", clusters->body);
+}
+
+TEST(RedactionTest, TheSensitiveAnnotationMarksTheKnownSecrets) {
+  envoy::extensions::transport_sockets::tls::v3::Secret secret;
+  secret.mutable_generic_secret()->mutable_secret()->set_inline_string("hunter2");
+  api::RedactSecrets(&secret);
+  EXPECT_EQ(secret.generic_secret().secret().inline_string(), "[redacted]");
+  envoy::extensions::transport_sockets::tls::v3::TlsCertificate certificate;
+  certificate.mutable_password()->set_inline_string("hunter2");
+  certificate.mutable_certificate_chain()->set_inline_string("CERT");
+  api::RedactSecrets(&certificate);
+  EXPECT_EQ(certificate.password().inline_string(), "[redacted]");
+  EXPECT_EQ(certificate.certificate_chain().inline_string(), "CERT");
+}
+
+}  // namespace
+}  // namespace xdsd::admin
