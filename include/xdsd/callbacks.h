@@ -19,6 +19,9 @@ struct StreamInfo {
   std::string type_url;  // the type of a per-type stream; "" for ADS
   bool delta = false;    // incremental (delta) rather than state of the world
   std::string peer;      // the client's address as gRPC gives it ("ipv4:10.0.0.7:53622")
+  // What the client's verified certificate says it is (mutual TLS): its URI SANs, then its DNS
+  // SANs (see PeerIdentities in server.h). Empty without a verified client certificate.
+  std::vector<std::string> identities;
 
   bool ads() const { return type_url.empty(); }
   // "sotw-ads", "delta-ads", "sotw" or "delta".

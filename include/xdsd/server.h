@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -14,8 +15,10 @@
 #include "xdsd/callbacks.h"
 
 namespace grpc {
+class AuthContext;
 class Server;
 class ServerBuilder;
+class ServerCredentials;
 }  // namespace grpc
 
 namespace xdsd {
@@ -67,5 +70,34 @@ inline constexpr int kDefaultMaxGrpcMessageBytes = 4 << 20;
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     XdsServer& xds, const std::string& address, int* bound_port,
     const std::function<void(grpc::ServerBuilder&)>& configure = nullptr);
+// The same, with `credentials` (e.g. MakeServerTlsCredentials) instead of plaintext.
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
+    XdsServer& xds, const std::string& address,
+    const std::shared_ptr<grpc::ServerCredentials>& credentials, int* bound_port,
+    const std::function<void(grpc::ServerBuilder&)>& configure = nullptr);
+
+// TLS on the xDS port.
+struct ServerTlsOptions {
+  std::string cert_file;  // the server's certificate chain (PEM)
+  std::string key_file;   // its private key (PEM)
+  // The CA (PEM) whose certificates clients must present (mutual TLS); empty: clients are not
+  // asked for a certificate.
+  std::string client_ca_file;
+  // How often the files are read again: a rotated certificate (or CA) is used for the
+  // connections made after it is noticed, without a restart. At least one second.
+  absl::Duration refresh = absl::Seconds(10);
+};
+
+// Credentials for StartGrpcServer: TLS 1.2 or newer; with a client CA, a client that presents
+// no certificate, or one that CA did not sign, is refused in the handshake. The files must be
+// readable PEM now (InvalidArgument naming the file otherwise); later they are watched, and a
+// failed read keeps the last good certificates.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerTlsCredentials(
+    const ServerTlsOptions& options);
+
+// The identities a peer's verified certificate claims: its URI SANs (e.g.
+// "spiffe://example.org/ns/edge/sa/envoy"), then its DNS SANs. Empty without a verified client
+// certificate (plaintext, or TLS without a client CA).
+std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth_context);
 
 }  // namespace xdsd

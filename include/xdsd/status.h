@@ -41,6 +41,7 @@ struct NodeStatus {
   absl::Time last_request = absl::InfinitePast();
   std::string peer;     // the latest stream's remote address, as gRPC gives it
   std::string variant;  // the latest stream's protocol: "sotw-ads", "delta-ads", "sotw", "delta"
+  std::vector<std::string> identities;  // the latest stream's client certificate identities
   int open_streams = 0;
   int open_watches = 0;           // streams waiting for the snapshot of this node's key
   std::vector<TypeStatus> types;  // in the order the node first asked for them

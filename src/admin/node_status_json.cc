@@ -58,6 +58,7 @@ nlohmann::json NodeStatusToJson(const NodeStatus& status) {
       {"user_agent_name", status.node.user_agent_name()},
       {"user_agent_version", UserAgentVersion(status.node)},
       {"peer", status.peer},
+      {"identities", status.identities},
       {"variant", status.variant},
       {"first_seen", TimeToJson(status.first_seen)},
       {"connected_since", TimeToJson(status.connected_since)},

@@ -62,6 +62,7 @@ absl::Status NodeStatusTracker::OnStreamNode(const StreamInfo& stream,
   status.last_request = now;
   status.peer = stream.peer;
   status.variant = std::string(stream.variant());
+  status.identities = stream.identities;
   ++status.open_streams;
   return absl::OkStatus();
 }

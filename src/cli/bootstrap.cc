@@ -96,6 +96,53 @@ absl::StatusOr<XdsAddress> ParseXdsAddress(absl::string_view text, const XdsAddr
   return address;
 }
 
+namespace {
+
+// The xds_cluster's transport_socket for TLS to xdsd (an UpstreamTlsContext with file-based
+// certificates: Envoy reads them again when they change), or "" for plaintext.
+std::string EnvoyTransportSocket(const BootstrapOptions& options) {
+  if (options.tls_ca.empty()) return "";
+  std::string text = absl::StrFormat(
+      R"(      # TLS to xdsd: xdsd's certificate must chain to the CA below.
+      transport_socket:
+        name: envoy.transport_sockets.tls
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+          sni: %s
+          common_tls_context:
+            tls_params: { tls_minimum_protocol_version: TLSv1_2 }
+            validation_context:
+              trusted_ca: { filename: %s }
+)",
+      Quoted(options.xds_host), Quoted(options.tls_ca));
+  if (!options.tls_cert.empty()) {
+    absl::StrAppend(&text,
+                    absl::StrFormat(
+                        R"(            # Mutual TLS: the identity xdsd authorizes this node by.
+            tls_certificates:
+              - certificate_chain: { filename: %s }
+                private_key: { filename: %s }
+)",
+                        Quoted(options.tls_cert), Quoted(options.tls_key)));
+  }
+  return text;
+}
+
+// gRPC's channel_creds: TLS with file-based certificates (gRFC A65), or insecure.
+nlohmann::ordered_json GrpcChannelCreds(const BootstrapOptions& options) {
+  if (options.tls_ca.empty()) {
+    return nlohmann::ordered_json::array({{{"type", "insecure"}}});
+  }
+  nlohmann::ordered_json config = {{"ca_certificate_file", options.tls_ca}};
+  if (!options.tls_cert.empty()) {
+    config["certificate_file"] = options.tls_cert;
+    config["private_key_file"] = options.tls_key;
+  }
+  return nlohmann::ordered_json::array({{{"type", "tls"}, {"config", config}}});
+}
+
+}  // namespace
+
 std::string EnvoyBootstrapYaml(const BootstrapOptions& options) {
   const bool ip = IsIpAddress(options.xds_host);
   // Written by hand rather than emitted, so that it reads like the bootstraps in Envoy's
@@ -145,21 +192,20 @@ static_resources:
           "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
           explicit_http_config:
             http2_protocol_options: {}
-)",
+%s)",
       Quoted(options.node_id), Quoted(options.node_cluster),
       ip ? "STATIC  # an IP address" : "STRICT_DNS  # a host name, resolved by Envoy",
-      Quoted(options.xds_host), options.xds_port);
+      Quoted(options.xds_host), options.xds_port, EnvoyTransportSocket(options));
 }
 
 std::string GrpcBootstrapJson(const BootstrapOptions& options) {
   // ordered_json keeps the keys in the order of gRPC's documentation.
   const nlohmann::ordered_json bootstrap = {
-      {"xds_servers",
-       nlohmann::ordered_json::array({{
-           {"server_uri", ServerUri(options)},
-           {"channel_creds", nlohmann::ordered_json::array({{{"type", "insecure"}}})},
-           {"server_features", nlohmann::ordered_json::array({"xds_v3"})},
-       }})},
+      {"xds_servers", nlohmann::ordered_json::array({{
+                          {"server_uri", ServerUri(options)},
+                          {"channel_creds", GrpcChannelCreds(options)},
+                          {"server_features", nlohmann::ordered_json::array({"xds_v3"})},
+                      }})},
       {"node",
        {
            {"id", options.node_id},

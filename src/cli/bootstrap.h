@@ -36,11 +36,13 @@ bool IsIpAddress(absl::string_view host);
 // Envoy's v3 bootstrap, as YAML: the node; the admin interface on 0.0.0.0:19000; listeners and
 // clusters (and through them routes and endpoints) over ADS from the static cluster
 // "xds_cluster", which reaches xdsd over HTTP/2 (STATIC for an IP address, STRICT_DNS for a host
-// name).
+// name). With options.tls_ca, xds_cluster speaks TLS (an UpstreamTlsContext trusting that CA,
+// and presenting tls_cert/tls_key when given: mutual TLS).
 std::string EnvoyBootstrapYaml(const BootstrapOptions& options);
 
-// gRPC's xDS bootstrap, as pretty-printed JSON: one insecure xDS server speaking xDS v3, and the
-// node.
+// gRPC's xDS bootstrap, as pretty-printed JSON: one xDS server speaking xDS v3, and the node.
+// Its channel_creds are insecure, or with options.tls_ca TLS (gRFC A65: "type": "tls" with
+// ca_certificate_file, and certificate_file/private_key_file for mutual TLS).
 std::string GrpcBootstrapJson(const BootstrapOptions& options);
 
 // The bootstrap in options.format, ending with a newline.

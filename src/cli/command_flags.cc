@@ -161,6 +161,32 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
               "request past it fails the stream with RESOURCE_EXHAUSTED.",
       .default_value = "100000"},
      ParseInto<&ServeOptions::max_names_per_stream, ParseCount>},
+    {{.name = "xds-tls-cert",
+      .value_name = "FILE",
+      .help = "Serve xDS over TLS (1.2 or newer) with this PEM certificate chain; needs "
+              "--xds-tls-key. The files are read again every --xds-tls-refresh: a rotated "
+              "certificate serves new connections without a restart. See docs/mtls.md.",
+      .default_value = "",
+      .default_note = "plaintext"},
+     ParseInto<&ServeOptions::xds_tls_cert, ParseString>},
+    {{.name = "xds-tls-key",
+      .value_name = "FILE",
+      .help = "The PEM private key of --xds-tls-cert.",
+      .default_value = ""},
+     ParseInto<&ServeOptions::xds_tls_key, ParseString>},
+    {{.name = "xds-client-ca",
+      .value_name = "FILE",
+      .help = "Mutual TLS: a client must present a certificate this PEM CA signed, or the "
+              "handshake fails. Its URI and DNS SANs are the identities that the config's "
+              "authorization: and csds_identities: match.",
+      .default_value = "",
+      .default_note = "clients are not asked for a certificate"},
+     ParseInto<&ServeOptions::xds_client_ca, ParseString>},
+    {{.name = "xds-tls-refresh",
+      .value_name = "DURATION",
+      .help = "How often the TLS files are read again (at least 1s).",
+      .default_value = "10s"},
+     ParseInto<&ServeOptions::xds_tls_refresh, ParseDuration>},
 };
 
 constexpr Flag<ValidateOptions> kValidateFlags[] = {
@@ -221,6 +247,29 @@ constexpr Flag<BootstrapFlags> kBootstrapFlags[] = {
               "becomes host.docker.internal.",
       .default_value = "false"},
      ParseInto<&BootstrapFlags::docker, ParseBool>},
+    {{.name = "tls-ca",
+      .value_name = "FILE",
+      .help = "Connect to xdsd over TLS, trusting this PEM CA for its certificate (a path as "
+              "the client reads it).",
+      .default_value = "",
+      .default_note = "plaintext"},
+     [](absl::string_view value, BootstrapFlags* flags) {
+       return ParseString(value, &flags->options.tls_ca);
+     }},
+    {{.name = "tls-cert",
+      .value_name = "FILE",
+      .help = "Mutual TLS: the client's PEM certificate (needs --tls-key and --tls-ca).",
+      .default_value = ""},
+     [](absl::string_view value, BootstrapFlags* flags) {
+       return ParseString(value, &flags->options.tls_cert);
+     }},
+    {{.name = "tls-key",
+      .value_name = "FILE",
+      .help = "The PEM private key of --tls-cert.",
+      .default_value = ""},
+     [](absl::string_view value, BootstrapFlags* flags) {
+       return ParseString(value, &flags->options.tls_key);
+     }},
 };
 
 constexpr Flag<StatusOptions> kStatusFlags[] = {

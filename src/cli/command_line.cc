@@ -111,6 +111,16 @@ absl::Status CheckServeOptions(const ServeOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat("--xds-port and --http-port are both ", options.xds_port));
   }
+  if (options.xds_tls_cert.empty() != options.xds_tls_key.empty()) {
+    return absl::InvalidArgumentError("--xds-tls-cert and --xds-tls-key go together");
+  }
+  if (!options.xds_client_ca.empty() && options.xds_tls_cert.empty()) {
+    return absl::InvalidArgumentError(
+        "--xds-client-ca needs --xds-tls-cert and --xds-tls-key (mutual TLS is TLS)");
+  }
+  if (options.xds_tls_refresh < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--xds-tls-refresh must be at least 1s");
+  }
   return absl::OkStatus();
 }
 
@@ -127,6 +137,13 @@ absl::StatusOr<BootstrapOptions> ResolveBootstrapFlags(const BootstrapFlags& fla
   if (!address.ok()) return address.status();
   options.xds_host = address->host;
   options.xds_port = address->port;
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!options.tls_cert.empty() && options.tls_ca.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert needs --tls-ca (the CA that signed xdsd's certificate)");
+  }
   return options;
 }
 

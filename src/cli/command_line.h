@@ -29,6 +29,11 @@ struct ServeOptions {
   size_t max_config_bytes = size_t{64} << 20;       // all files of one config load together
   size_t max_grpc_message_bytes = size_t{4} << 20;  // one received gRPC message
   size_t max_names_per_stream = 100'000;            // resource names subscribed on one stream
+  // TLS on the xDS port (docs/mtls.md): all empty serves plaintext.
+  std::string xds_tls_cert;   // PEM certificate chain; needs xds_tls_key
+  std::string xds_tls_key;    // PEM private key
+  std::string xds_client_ca;  // PEM CA of the client certificates: mutual TLS
+  absl::Duration xds_tls_refresh = absl::Seconds(10);  // how often the files are read again
 
   bool operator==(const ServeOptions&) const = default;
 };
@@ -53,6 +58,11 @@ struct BootstrapOptions {
   std::string xds_host = "127.0.0.1";  // a host name, an IPv4 or an IPv6 address (no brackets)
   int xds_port = 18000;                // 1 to 65535
   Format format = Format::kEnvoy;
+  // TLS to xdsd (all empty: plaintext). The CA that signed xdsd's certificate, and the client's
+  // own certificate and key for mutual TLS; paths as the client will read them.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
 
   bool operator==(const BootstrapOptions&) const = default;
 };

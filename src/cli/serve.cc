@@ -4,8 +4,8 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -22,7 +22,9 @@
 #include "cli/logging_callbacks.h"
 #include "config/config_loader.h"
 #include "config/config_publisher.h"
+#include "config/node_authorizer.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "nlohmann/json.hpp"
 #include "rest/fleet_api.h"
@@ -177,6 +179,20 @@ absl::StatusOr<std::unique_ptr<admin::AdminServer>> MakeAdminServer(const ServeO
                                               admin::AdminAuth(std::move(token)));
 }
 
+// `authorization:` and `csds_identities:` match client certificate identities, which only
+// mutual TLS gives: without it they cannot be enforced.
+absl::Status CheckIdentityRulesEnforceable(const config::Config& config, bool mutual_tls) {
+  if (mutual_tls) return absl::OkStatus();
+  const char* section = config.authorization.has_value()     ? "authorization"
+                        : config.csds_identities.has_value() ? "csds_identities"
+                                                             : nullptr;
+  if (section == nullptr) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the ", section,
+      ": section matches client certificate identities, which only mutual TLS gives: serve "
+      "with --xds-tls-cert, --xds-tls-key and --xds-client-ca, or remove it"));
+}
+
 sigset_t TerminationSignals() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -202,6 +218,26 @@ absl::Status Run(const ServeOptions& options) {
                                      std::string(loaded.message())));
   }
   LogConfigSummary(publisher.status().source, *publisher.config());
+  const bool mutual_tls = !options.xds_client_ca.empty();
+  if (absl::Status enforceable = CheckIdentityRulesEnforceable(*publisher.config(), mutual_tls);
+      !enforceable.ok()) {
+    return absl::Status(enforceable.code(), absl::StrCat("config ", publisher.status().source, ": ",
+                                                         enforceable.message()));
+  }
+  std::shared_ptr<grpc::ServerCredentials> xds_credentials = grpc::InsecureServerCredentials();
+  if (!options.xds_tls_cert.empty()) {
+    ServerTlsOptions tls;
+    tls.cert_file = options.xds_tls_cert;
+    tls.key_file = options.xds_tls_key;
+    tls.client_ca_file = options.xds_client_ca;
+    tls.refresh = options.xds_tls_refresh;
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> made = MakeServerTlsCredentials(tls);
+    if (!made.ok()) return made.status();
+    xds_credentials = *std::move(made);
+  }
+  // The identity rules in force; a reload replaces them for the streams that open after it.
+  config::NodeAuthorizer authorizer;
+  authorizer.SetConfig(*publisher.config());
 
   // The node hash reads the current config's groups, so a reload that changes them applies to
   // the streams that open after it.
@@ -215,12 +251,21 @@ absl::Status Run(const ServeOptions& options) {
   publisher.PublishTo(&cache);
   admin::XdsMetrics metrics;
   if (!options.config_path.empty()) {
-    publisher.OnReload([&publisher, &metrics](const absl::Status& status) {
+    publisher.OnReload([&publisher, &metrics, &authorizer, mutual_tls](const absl::Status& status) {
       metrics.RecordConfigReload(status.ok());
       const config::ConfigStatus now = publisher.status();
       if (status.ok()) {
         spdlog::info("config {} reloaded: version {}", now.source, now.version);
         LogConfigSummary(now.source, *publisher.config());
+        // Without mutual TLS no client has an identity, so new rules refuse every node: they
+        // fail closed rather than being ignored.
+        if (absl::Status enforceable =
+                CheckIdentityRulesEnforceable(*publisher.config(), mutual_tls);
+            !enforceable.ok()) {
+          spdlog::error("config {}: {}; every node is refused until it is removed", now.source,
+                        std::string(enforceable.message()));
+        }
+        authorizer.SetConfig(*publisher.config());
       } else {
         spdlog::error("config {} refused, still serving version {}:\n{}", now.source, now.version,
                       std::string(status.message()));
@@ -232,14 +277,20 @@ absl::Status Run(const ServeOptions& options) {
 
   LoggingCallbacks logging;
   status::SentResources sent_resources;
-  CallbacksChain callbacks({&logging, &metrics, &sent_resources});
+  // The authorizer first: a refused node reaches neither the logs of served nodes nor the
+  // metrics of streams it never had.
+  CallbacksChain callbacks({&authorizer, &logging, &metrics, &sent_resources});
   XdsServer xds(&cache, &callbacks);
   xds.SetMaxNamesPerStream(options.max_names_per_stream);
   status::ClientStatusService csds(&cache, &sent_resources);
+  // Under mutual TLS, CSDS answers only the identities the config's csds_identities: lists.
+  csds.SetReadCheck([&authorizer, mutual_tls](const std::vector<std::string>& identities) {
+    return authorizer.MayReadStatus(identities, mutual_tls);
+  });
   status::EnableServerReflection();
   int xds_port = 0;
   absl::StatusOr<std::unique_ptr<grpc::Server>> grpc_server =
-      StartGrpcServer(xds, absl::StrCat("0.0.0.0:", options.xds_port), &xds_port,
+      StartGrpcServer(xds, absl::StrCat("0.0.0.0:", options.xds_port), xds_credentials, &xds_port,
                       [&csds, &options](grpc::ServerBuilder& builder) {
                         status::AddStatusServices(builder, &csds);  // CSDS, health
                         builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(
@@ -270,6 +321,9 @@ absl::Status Run(const ServeOptions& options) {
   }
   admin.SetConfigLoaded(true);  // Load() succeeded above; a failed reload keeps the last good one
   admin.SetGrpcServing(true);
+  spdlog::info("xDS port security: {}", options.xds_tls_cert.empty() ? "plaintext"
+                                        : mutual_tls ? "mutual TLS (clients need a certificate)"
+                                                     : "TLS");
   spdlog::info("serving xDS (gRPC) on 0.0.0.0:{}, admin HTTP on {}://{}:{}", xds_port,
                options.http_tls_cert.empty() ? "http" : "https", options.http_address, *http_port);
 

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "config/glob.h"
@@ -201,6 +202,10 @@ absl::StatusOr<FleetStatus> ParseFleetStatus(std::string_view nodes_json,
       const std::string id = node.at("id").get<std::string>();
       if (!node_glob.empty() && !config::GlobMatches(node_glob, id)) continue;
       status.nodes.push_back(id);
+      if (node.contains("identities") && node.at("identities").is_array() &&
+          !node.at("identities").empty()) {
+        status.identities[id] = node.at("identities").get<std::vector<std::string>>();
+      }
       for (const nlohmann::json& type : node.at("types")) {
         TypeRow row;
         row.node = id;
@@ -300,6 +305,11 @@ std::string RenderFleetStatus(const FleetStatus& status, const RenderOptions& op
     absl::StrAppend(&line, Truncate(cells.error, error_width));
     while (!line.empty() && line.back() == ' ') line.pop_back();
     absl::StrAppend(&text, line, "\n");
+  }
+
+  // Who the nodes are, by their certificates (mutual TLS only).
+  for (const auto& [node, identities] : status.identities) {
+    absl::StrAppend(&text, node, ": identity ", absl::StrJoin(identities, ", "), "\n");
   }
 
   // The summary: how many nodes lag behind.

@@ -4,6 +4,7 @@
 // configuration it serves, prints a table, and says it in the exit code for deploy scripts.
 
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,8 @@ struct FleetStatus {
   std::vector<TypeRow> rows;         // sorted by node, then clusters, endpoints, listeners,
                                      // routes, then the other types by name
   std::string node_glob;             // the --node filter, empty for every node
+  // node id -> its client certificate identities (mutual TLS), for the nodes that have some.
+  std::map<std::string, std::vector<std::string>> identities;
 };
 
 // Builds the status from the bodies of GET /v1/nodes?connected=true and GET /v1/config

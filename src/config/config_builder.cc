@@ -32,6 +32,8 @@ const ResourceType* FindKind(absl::string_view key) {
   return type != nullptr && type->in_config ? type : nullptr;
 }
 
+constexpr char kFileKeys[] = "resources, groups, authorization, csds_identities";
+
 std::string KindKeys() {
   std::vector<absl::string_view> keys;
   for (const ResourceType& type : kResourceTypes) {
@@ -59,7 +61,8 @@ void ConfigBuilder::AddFile(absl::string_view text, absl::string_view file_name)
   const YAML::Node& root = *loaded;
   if (root.IsNull()) return;  // An empty file configures nothing.
   if (!root.IsMap()) {
-    AddError(file_name, root.Mark(), "", "the file must be a map with the keys resources, groups");
+    AddError(file_name, root.Mark(), "",
+             absl::StrCat("the file must be a map with the keys ", kFileKeys));
     return;
   }
   for (const auto& entry : root) {
@@ -75,9 +78,17 @@ void ConfigBuilder::AddFile(absl::string_view text, absl::string_view file_name)
       for (size_t i = 0; i < entry.second.size(); ++i) {
         AddGroup(entry.second[i], file_name, absl::StrCat("groups[", i, "]"));
       }
+    } else if (key == "authorization") {
+      AddAuthorization(entry.second, file_name);
+    } else if (key == "csds_identities") {
+      std::vector<std::string> globs;
+      if (ReadGlobList(entry.second, file_name, key, &globs)) {
+        if (!csds_identities_.has_value()) csds_identities_.emplace();
+        csds_identities_->insert(csds_identities_->end(), globs.begin(), globs.end());
+      }
     } else {
       AddError(file_name, entry.first.Mark(), key,
-               "unknown key (the file's keys are resources, groups)");
+               absl::StrCat("unknown key (the file's keys are ", kFileKeys, ")"));
     }
   }
 }
@@ -280,6 +291,78 @@ void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
   }
 }
 
+bool ConfigBuilder::ReadGlobList(const YAML::Node& node, absl::string_view file,
+                                 absl::string_view path, std::vector<std::string>* globs) {
+  if (node.IsNull()) return true;
+  if (!node.IsSequence()) {
+    AddError(file, node.Mark(), path, "must be a list of glob strings");
+    return false;
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    if (!node[i].IsScalar() || node[i].Scalar().empty()) {
+      AddError(file, node[i].Mark(), absl::StrCat(path, "[", i, "]"),
+               "must be a non-empty glob string");
+      return false;
+    }
+    globs->push_back(node[i].Scalar());
+  }
+  return true;
+}
+
+void ConfigBuilder::AddAuthorization(const YAML::Node& node, absl::string_view file) {
+  // Present, even empty: then no node is authorized (the operator asked for rules).
+  if (!authorization_.has_value()) authorization_.emplace();
+  if (node.IsNull()) return;
+  if (!node.IsSequence()) {
+    AddError(file, node.Mark(), "authorization",
+             "must be a list of rules {identity, nodes, clusters}");
+    return;
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node& entry = node[i];
+    const std::string path = absl::StrCat("authorization[", i, "]");
+    if (!entry.IsMap()) {
+      AddError(file, entry.Mark(), path,
+               "a rule must be a map with the keys identity, nodes, clusters");
+      continue;
+    }
+    AuthorizationRule rule;
+    rule.where = absl::StrCat(file, ":", LineOf(entry.Mark()));
+    bool ok = true;
+    bool has_nodes = false;
+    for (const auto& field : entry) {
+      const std::string key = field.first.IsScalar() ? field.first.Scalar() : "";
+      const std::string field_path = absl::StrCat(path, ".", key);
+      if (key == "identity") {
+        if (!field.second.IsScalar() || field.second.Scalar().empty()) {
+          AddError(file, field.second.Mark(), field_path, "must be a non-empty glob string");
+          ok = false;
+        } else {
+          rule.identity_glob = field.second.Scalar();
+        }
+      } else if (key == "nodes") {
+        has_nodes = true;
+        ok = ReadGlobList(field.second, file, field_path, &rule.node_id_globs) && ok;
+      } else if (key == "clusters") {
+        ok = ReadGlobList(field.second, file, field_path, &rule.cluster_globs) && ok;
+      } else {
+        AddError(file, field.first.Mark(), field_path,
+                 "unknown key (a rule has the keys identity, nodes, clusters)");
+        ok = false;
+      }
+    }
+    if (ok && rule.identity_glob.empty()) {
+      AddError(file, entry.Mark(), path, "a rule needs an identity");
+      ok = false;
+    }
+    if (ok && !has_nodes) {
+      AddError(file, entry.Mark(), path, "a rule needs nodes (globs on node.id; \"*\" for any)");
+      ok = false;
+    }
+    if (ok) authorization_->push_back(std::move(rule));
+  }
+}
+
 SnapshotPtr ConfigBuilder::BuildSet(const ResourceSet& set) {
   const size_t errors_before = errors_.size();
   CheckResourceSet(set, &errors_);
@@ -307,6 +390,8 @@ absl::StatusOr<Config> ConfigBuilder::Build() {
     group.snapshot = BuildSet(spec.set);
     config.groups.push_back(std::move(group));
   }
+  config.authorization = authorization_;
+  config.csds_identities = csds_identities_;
   if (!errors_.empty()) return errors_.ToStatus();
   return config;
 }

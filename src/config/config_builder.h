@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ class ConfigBuilder {
   void AddResource(const YAML::Node& node, absl::string_view file, const ResourceType& kind,
                    std::string path, ResourceSet* set);
   void AddGroup(const YAML::Node& node, absl::string_view file, absl::string_view path);
+  void AddAuthorization(const YAML::Node& node, absl::string_view file);
+  // A list of glob strings at `path`; false (and an error) when it is not one.
+  bool ReadGlobList(const YAML::Node& node, absl::string_view file, absl::string_view path,
+                    std::vector<std::string>* globs);
 
   // Checks names and references of `set`, then makes its snapshot; null after an error.
   SnapshotPtr BuildSet(const ResourceSet& set);
@@ -60,6 +65,8 @@ class ConfigBuilder {
   size_t yaml_values_left_ = 0;
   ResourceSet defaults_;
   std::vector<GroupSpec> groups_;
+  std::optional<std::vector<AuthorizationRule>> authorization_;
+  std::optional<std::vector<std::string>> csds_identities_;
 };
 
 }  // namespace xdsd::config

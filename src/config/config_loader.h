@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,11 @@ namespace xdsd::config {
 //     - name: edge
 //       match: { cluster: "edge-*", id: "*" }   # globs (config/glob.h) on node.cluster, node.id
 //       resources: { clusters: [ ... ], ... }   # same shape as above
+//   authorization:             # optional; needs mutual TLS on the xDS port (docs/mtls.md)
+//     - identity: "spiffe://example.org/ns/edge/*"  # a glob on a client certificate's URI or
+//       nodes: ["edge-*"]                           # DNS SANs; globs on node.id
+//       clusters: ["edge"]                          # optional: globs on node.cluster
+//   csds_identities: ["spiffe://example.org/ops/*"] # optional: who may read CSDS under mTLS
 //
 // Each resource is written exactly as in Envoy's own v3 YAML or JSON, "@type" inside Any
 // included; any type of the Envoy API may appear inside an Any. A group's resources replace
@@ -62,12 +68,25 @@ struct NodeGroup {
   SnapshotPtr snapshot;
 };
 
+// Which nodes the clients holding one identity may claim (`authorization:`).
+struct AuthorizationRule {
+  std::string identity_glob;               // matches any one of the certificate's identities
+  std::vector<std::string> node_id_globs;  // node.id must match one of them
+  std::vector<std::string> cluster_globs;  // node.cluster must match one; empty: any cluster
+  std::string where;                       // "FILE:LINE", for messages
+};
+
 // A loaded configuration. Immutable once built; share it freely.
 struct Config {
   // Served to every node that no group matches. Never null (possibly empty).
   SnapshotPtr default_snapshot;
   // In file order (for a directory: in file name order, then file order).
   std::vector<NodeGroup> groups;
+  // `authorization:` in file order; nullopt when no file has the key (an empty list refuses
+  // every node).
+  std::optional<std::vector<AuthorizationRule>> authorization;
+  // `csds_identities:` (globs); nullopt when no file has the key.
+  std::optional<std::vector<std::string>> csds_identities;
 };
 
 // Loads a file, or a directory whose *.yaml, *.yml and *.json files (not recursive) are

@@ -1,7 +1,14 @@
+#include <grpc/grpc_security_constants.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <algorithm>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "envoy/service/cluster/v3/cds.grpc.pb.h"
@@ -39,9 +46,12 @@ using server::XdsStream;
 template <typename Variant, typename Service>
 RawBidiReactor* NewStream(StreamContext* context, grpc::CallbackServerContext* grpc_context,
                           std::string_view method, std::string_view type_url) {
+  // Read once: the identities of a connection cannot change during a stream.
+  std::shared_ptr<const grpc::AuthContext> auth = grpc_context->auth_context();
   return new XdsStream<Variant>(
       context, absl::StrCat("/", Service::service_full_name(), "/", std::string(method)),
-      grpc_context->peer(), type_url);
+      grpc_context->peer(), auth != nullptr ? PeerIdentities(*auth) : std::vector<std::string>{},
+      type_url);
 }
 
 // A unary Fetch, answered from the node's current snapshot (see xdsd/fetch.h).
@@ -186,8 +196,78 @@ int64_t XdsServer::open_streams() const { return impl_->open_streams.load(); }
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     XdsServer& xds, const std::string& address, int* bound_port,
     const std::function<void(grpc::ServerBuilder&)>& configure) {
+  return StartGrpcServer(xds, address, grpc::InsecureServerCredentials(), bound_port, configure);
+}
+
+namespace {
+
+// Checks that `path` is readable and holds a PEM block of `kind` ("CERTIFICATE", "PRIVATE KEY"
+// also matches "RSA PRIVATE KEY" and "EC PRIVATE KEY"), so that a wrong path fails at startup
+// rather than in every handshake.
+absl::Status CheckPemFile(const std::string& flag, const std::string& path, std::string_view kind) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string pem = std::move(text).str();
+  const size_t begin = pem.find("-----BEGIN ");
+  if (begin == std::string::npos || pem.find(kind, begin) == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " holds no PEM ", std::string(kind)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerTlsCredentials(
+    const ServerTlsOptions& options) {
+  if (absl::Status s = CheckPemFile("--xds-tls-cert", options.cert_file, "CERTIFICATE"); !s.ok())
+    return s;
+  if (absl::Status s = CheckPemFile("--xds-tls-key", options.key_file, "PRIVATE KEY"); !s.ok())
+    return s;
+  const bool mutual = !options.client_ca_file.empty();
+  if (mutual) {
+    if (absl::Status s = CheckPemFile("--xds-client-ca", options.client_ca_file, "CERTIFICATE");
+        !s.ok())
+      return s;
+  }
+  const auto refresh_seconds =
+      static_cast<unsigned int>(std::max<int64_t>(1, absl::ToInt64Seconds(options.refresh)));
+  // gRPC's provider reads the files again every refresh_seconds and keeps the last good
+  // contents when a read fails (a rotation caught half-written).
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      options.key_file, options.cert_file, options.client_ca_file, refresh_seconds);
+  grpc::experimental::TlsServerCredentialsOptions tls(provider);
+  tls.watch_identity_key_cert_pairs();
+  if (mutual) {
+    tls.watch_root_certs();
+    // The handshake fails unless the client presents a certificate the CA signed.
+    tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  } else {
+    tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  }
+  // gRPC's TLS credentials negotiate TLS 1.2 or 1.3 only (their minimum is TLS 1.2).
+  return grpc::experimental::TlsServerCredentials(tls);
+}
+
+std::vector<std::string> PeerIdentities(const grpc::AuthContext& auth_context) {
+  std::vector<std::string> identities;
+  if (!auth_context.IsPeerAuthenticated()) return identities;
+  for (const char* property : {GRPC_PEER_URI_PROPERTY_NAME, GRPC_PEER_DNS_PROPERTY_NAME}) {
+    for (const grpc::string_ref& value : auth_context.FindPropertyValues(property)) {
+      identities.emplace_back(value.data(), value.size());
+    }
+  }
+  return identities;
+}
+
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
+    XdsServer& xds, const std::string& address,
+    const std::shared_ptr<grpc::ServerCredentials>& credentials, int* bound_port,
+    const std::function<void(grpc::ServerBuilder&)>& configure) {
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), bound_port);
+  builder.AddListeningPort(address, credentials, bound_port);
   // xDS streams live long: keep them alive through idle periods and NATs, and let clients ping.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);

@@ -130,10 +130,11 @@ class XdsStream : public RawBidiReactor {
   using Outcome = typename Variant::Outcome;
 
   // `type_url` is the type of a per-type stream, "" for ADS.
-  XdsStream(StreamContext* context, std::string method, std::string peer, std::string_view type_url)
+  XdsStream(StreamContext* context, std::string method, std::string peer,
+            std::vector<std::string> identities, std::string_view type_url)
       : context_(context),
-        info_{context->NewStreamId(), std::move(method), std::string(type_url), Variant::kDelta,
-              std::move(peer)},
+        info_{context->NewStreamId(), std::move(method), std::string(type_url),
+              Variant::kDelta,        std::move(peer),   std::move(identities)},
         state_(type_url, context->max_names_per_stream) {
     ++context_->open_streams;
     absl::Status allowed = context_->callbacks().OnStreamOpen(info_);

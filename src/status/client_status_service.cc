@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/redaction.h"
 #include "google/protobuf/util/time_util.h"
+#include "xdsd/server.h"
 #include "xdsd/status_codes.h"
 
 namespace xdsd::status {
@@ -140,7 +141,13 @@ ClientConfig NodeConfig(const NodeStatus& status, const SnapshotPtr& snapshot,
 class StatusStream final
     : public grpc::ServerBidiReactor<ClientStatusRequest, ClientStatusResponse> {
  public:
-  StatusStream(const SnapshotCache* cache, const SentResources* sent) : cache_(cache), sent_(sent) {
+  // `allowed`: the service's read check; an error finishes the call at once.
+  StatusStream(const SnapshotCache* cache, const SentResources* sent, const absl::Status& allowed)
+      : cache_(cache), sent_(sent) {
+    if (!allowed.ok()) {
+      Finish(ToGrpcStatus(allowed));
+      return;
+    }
     StartRead(&request_);
   }
 
@@ -196,6 +203,10 @@ grpc::ServerUnaryReactor* ClientStatusService::FetchClientStatus(
     grpc::CallbackServerContext* context, const ClientStatusRequest* request,
     ClientStatusResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status allowed = MayRead(context); !allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
+    return reactor;
+  }
   absl::StatusOr<ClientStatusResponse> answer = ClientStatus(*cache_, sent_, *request);
   if (!answer.ok()) {
     reactor->Finish(ToGrpcStatus(answer.status()));
@@ -208,7 +219,13 @@ grpc::ServerUnaryReactor* ClientStatusService::FetchClientStatus(
 
 grpc::ServerBidiReactor<ClientStatusRequest, ClientStatusResponse>*
 ClientStatusService::StreamClientStatus(grpc::CallbackServerContext* context) {
-  return new StatusStream(cache_, sent_);
+  return new StatusStream(cache_, sent_, MayRead(context));
+}
+
+absl::Status ClientStatusService::MayRead(grpc::CallbackServerContext* context) const {
+  if (!read_check_) return absl::OkStatus();
+  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  return read_check_(auth != nullptr ? PeerIdentities(*auth) : std::vector<std::string>{});
 }
 
 void AddStatusServices(grpc::ServerBuilder& builder, ClientStatusService* csds) {

@@ -1,5 +1,9 @@
 #pragma once
 
+#include <functional>
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "envoy/service/status/v3/csds.grpc.pb.h"
 #include "status/sent_resources.h"
@@ -45,6 +49,12 @@ class ClientStatusService final
   ClientStatusService(const SnapshotCache* cache, const SentResources* sent)
       : cache_(cache), sent_(sent) {}
 
+  // Who may read: called with the caller's certificate identities (URI then DNS SANs; empty
+  // without a verified client certificate) for every call; an error answers the call with it.
+  // Unset, everyone may. Set it before the server starts.
+  using ReadCheck = std::function<absl::Status(const std::vector<std::string>& identities)>;
+  void SetReadCheck(ReadCheck check) { read_check_ = std::move(check); }
+
   grpc::ServerUnaryReactor* FetchClientStatus(
       grpc::CallbackServerContext* context,
       const envoy::service::status::v3::ClientStatusRequest* request,
@@ -54,8 +64,12 @@ class ClientStatusService final
   StreamClientStatus(grpc::CallbackServerContext* context) override;
 
  private:
+  // The read check's verdict on the caller of `context`.
+  absl::Status MayRead(grpc::CallbackServerContext* context) const;
+
   const SnapshotCache* const cache_;
   const SentResources* const sent_;
+  ReadCheck read_check_;  // constant once the server starts
 };
 
 // Adds to `builder`, for the xDS gRPC port: `csds` and gRPC health checking

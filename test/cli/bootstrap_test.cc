@@ -8,6 +8,7 @@
 #include "config/config_loader.h"
 #include "envoy/config/bootstrap/v3/bootstrap.pb.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/extensions/transport_sockets/tls/v3/tls.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -154,6 +155,63 @@ TEST(BootstrapTest, GrpcBootstrapIsJsonWithOneInsecureV3Server) {
   // Pretty-printed, and one line at the end, for a file or a terminal.
   EXPECT_THAT(text, HasSubstr("\n  \"node\": {\n"));
   EXPECT_EQ(text.back(), '\n');
+}
+
+BootstrapOptions MutualTlsOptions() {
+  BootstrapOptions options = Options("edge-1");
+  options.xds_host = "xdsd.example.org";
+  options.tls_ca = "/etc/xdsd/ca.pem";
+  options.tls_cert = "/etc/envoy/client.pem";
+  options.tls_key = "/etc/envoy/client.key";
+  return options;
+}
+
+TEST(BootstrapTest, EnvoyXdsClusterSpeaksMutualTlsWithFileCertificates) {
+  const envoy::config::bootstrap::v3::Bootstrap bootstrap = ParseEnvoyBootstrap(MutualTlsOptions());
+  ASSERT_EQ(bootstrap.static_resources().clusters_size(), 1);
+  const envoy::config::cluster::v3::Cluster& cluster = bootstrap.static_resources().clusters(0);
+  ASSERT_TRUE(cluster.has_transport_socket());
+  EXPECT_EQ(cluster.transport_socket().name(), "envoy.transport_sockets.tls");
+  envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext tls;
+  ASSERT_TRUE(cluster.transport_socket().typed_config().UnpackTo(&tls));
+  EXPECT_EQ(tls.sni(), "xdsd.example.org");
+  const auto& common = tls.common_tls_context();
+  EXPECT_EQ(common.validation_context().trusted_ca().filename(), "/etc/xdsd/ca.pem");
+  ASSERT_EQ(common.tls_certificates_size(), 1);
+  EXPECT_EQ(common.tls_certificates(0).certificate_chain().filename(), "/etc/envoy/client.pem");
+  EXPECT_EQ(common.tls_certificates(0).private_key().filename(), "/etc/envoy/client.key");
+  EXPECT_EQ(common.tls_params().tls_minimum_protocol_version(),
+            envoy::extensions::transport_sockets::tls::v3::TlsParameters::TLSv1_2);
+}
+
+TEST(BootstrapTest, EnvoyXdsClusterWithOnlyCaIsServerAuthenticatedTls) {
+  BootstrapOptions options = MutualTlsOptions();
+  options.tls_cert.clear();
+  options.tls_key.clear();
+  const envoy::config::bootstrap::v3::Bootstrap bootstrap = ParseEnvoyBootstrap(options);
+  envoy::extensions::transport_sockets::tls::v3::UpstreamTlsContext tls;
+  ASSERT_TRUE(
+      bootstrap.static_resources().clusters(0).transport_socket().typed_config().UnpackTo(&tls));
+  EXPECT_EQ(tls.common_tls_context().validation_context().trusted_ca().filename(),
+            "/etc/xdsd/ca.pem");
+  EXPECT_EQ(tls.common_tls_context().tls_certificates_size(), 0);
+}
+
+TEST(BootstrapTest, EnvoyXdsClusterIsPlaintextWithoutTlsFlags) {
+  const envoy::config::bootstrap::v3::Bootstrap bootstrap = ParseEnvoyBootstrap(Options("n1"));
+  EXPECT_FALSE(bootstrap.static_resources().clusters(0).has_transport_socket());
+}
+
+TEST(BootstrapTest, GrpcBootstrapHasTlsChannelCredsOfGrfcA65) {
+  BootstrapOptions options = MutualTlsOptions();
+  options.format = BootstrapOptions::Format::kGrpc;
+  const nlohmann::json json = nlohmann::json::parse(RenderBootstrap(options));
+  EXPECT_EQ(json["xds_servers"][0]["server_uri"], "xdsd.example.org:18000");
+  EXPECT_EQ(json["xds_servers"][0]["channel_creds"], nlohmann::json::parse(R"([{
+    "type": "tls",
+    "config": {"ca_certificate_file": "/etc/xdsd/ca.pem",
+               "certificate_file": "/etc/envoy/client.pem",
+               "private_key_file": "/etc/envoy/client.key"}}])"));
 }
 
 TEST(BootstrapTest, GrpcServerUriPutsIpv6InBrackets) {

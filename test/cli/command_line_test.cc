@@ -145,6 +145,40 @@ TEST(CommandLineTest, ValidateTakesThePathAsAnArgumentNotAsConfigFlag) {
       << command.status();
 }
 
+TEST(CommandLineTest, ServeTakesTlsAndClientCaFiles) {
+  absl::StatusOr<Command> command =
+      Parse({"serve", "--xds-tls-cert=s.pem", "--xds-tls-key", "s.key", "--xds-client-ca=ca.pem",
+             "--xds-tls-refresh=2s"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->serve.xds_tls_cert, "s.pem");
+  EXPECT_EQ(command->serve.xds_tls_key, "s.key");
+  EXPECT_EQ(command->serve.xds_client_ca, "ca.pem");
+  EXPECT_EQ(command->serve.xds_tls_refresh, absl::Seconds(2));
+}
+
+TEST(CommandLineTest, ServeRefusesHalfATlsSetup) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--xds-tls-cert=s.pem"},
+           {"--xds-tls-key=s.key"},
+           {"--xds-client-ca=ca.pem"},
+           {"--xds-tls-cert=s.pem", "--xds-tls-key=s.key", "--xds-tls-refresh=100ms"}}) {
+    std::vector<std::string> full = {"serve"};
+    full.insert(full.end(), args.begin(), args.end());
+    EXPECT_FALSE(Parse(full).ok()) << args[0];
+  }
+}
+
+TEST(CommandLineTest, BootstrapTakesTlsFilesAndNeedsTheCaForACertificate) {
+  absl::StatusOr<Command> command = Parse(
+      {"bootstrap", "--node-id=n1", "--tls-ca=ca.pem", "--tls-cert=c.pem", "--tls-key=c.key"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->bootstrap.tls_ca, "ca.pem");
+  EXPECT_EQ(command->bootstrap.tls_cert, "c.pem");
+  EXPECT_EQ(command->bootstrap.tls_key, "c.key");
+  EXPECT_FALSE(Parse({"bootstrap", "--node-id=n1", "--tls-cert=c.pem", "--tls-key=c.key"}).ok());
+  EXPECT_FALSE(Parse({"bootstrap", "--node-id=n1", "--tls-ca=ca.pem", "--tls-cert=c.pem"}).ok());
+}
+
 TEST(CommandLineTest, BootstrapDefaultsToEnvoyOnLocalhost) {
   absl::StatusOr<Command> command = Parse({"bootstrap", "--node-id=n1"});
   ASSERT_TRUE(command.ok()) << command.status();

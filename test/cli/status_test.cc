@@ -134,6 +134,15 @@ TEST(RenderFleetStatusTest, PrintsConfigLineTableAndSummary) {
             "3 connected nodes: 2 not in sync\n");
 }
 
+TEST(RenderFleetStatusTest, ShowsTheCertificateIdentityOfEachNodeThatHasOne) {
+  std::string with_identity = NodeJson("edge-1", {TypeJson("routes", "SYNCED", "1", "1")});
+  with_identity.insert(1, R"("identities": ["spiffe://example.org/ns/edge/sa/envoy"], )");
+  const FleetStatus status = Parse(NodesJson({with_identity, NodeJson("plain", {})}));
+  const std::string text = RenderFleetStatus(status, {});
+  EXPECT_THAT(text, HasSubstr("\nedge-1: identity spiffe://example.org/ns/edge/sa/envoy\n"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("plain: identity")));
+}
+
 TEST(RenderFleetStatusTest, AllInSyncAndNoNodes) {
   const FleetStatus synced =
       Parse(NodesJson({NodeJson("n", {TypeJson("routes", "SYNCED", "12345678", "12345678")})}));

@@ -660,5 +660,57 @@ TEST(ConfigTtlTest, ABadTtlIsAnErrorWithItsLine) {
       << config.status().message();
 }
 
+TEST(ConfigLoaderTest, AuthorizationRulesAndCsdsIdentitiesAreRead) {
+  absl::StatusOr<Config> config = ParseConfig(R"yaml(authorization:
+  - identity: "spiffe://example.org/ns/edge/*"
+    nodes: ["edge-*"]
+    clusters: [edge]
+  - identity: "*.ops.example.org"
+    nodes: ["*"]
+csds_identities: ["spiffe://example.org/ops/*"]
+)yaml",
+                                              "auth.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->authorization.has_value());
+  ASSERT_EQ(config->authorization->size(), 2u);
+  const AuthorizationRule& edge = (*config->authorization)[0];
+  EXPECT_EQ(edge.identity_glob, "spiffe://example.org/ns/edge/*");
+  EXPECT_THAT(edge.node_id_globs, ElementsAre("edge-*"));
+  EXPECT_THAT(edge.cluster_globs, ElementsAre("edge"));
+  EXPECT_EQ(edge.where, "auth.yaml:2");
+  EXPECT_TRUE((*config->authorization)[1].cluster_globs.empty());
+  ASSERT_TRUE(config->csds_identities.has_value());
+  EXPECT_THAT(*config->csds_identities, ElementsAre("spiffe://example.org/ops/*"));
+}
+
+TEST(ConfigLoaderTest, NoAuthorizationSectionIsNotAnEmptyOne) {
+  absl::StatusOr<Config> absent = ParseConfig("resources: {}\n", "a.yaml");
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_FALSE(absent->authorization.has_value());
+  EXPECT_FALSE(absent->csds_identities.has_value());
+  absl::StatusOr<Config> empty = ParseConfig("authorization: []\n", "e.yaml");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  ASSERT_TRUE(empty->authorization.has_value());
+  EXPECT_TRUE(empty->authorization->empty());
+}
+
+TEST(ConfigLoaderTest, AuthorizationErrorsNameFileLineAndPath) {
+  absl::StatusOr<Config> config = ParseConfig(R"yaml(authorization:
+  - identity: "spiffe://a/*"
+    node: ["x"]
+  - nodes: ["y"]
+  - identity: "spiffe://b/*"
+    nodes: "z"
+csds_identities: "spiffe://ops"
+)yaml",
+                                              "bad.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(ErrorLines(config.status()),
+              ElementsAre(HasSubstr("bad.yaml:3: authorization[0].node: unknown key"),
+                          HasSubstr("bad.yaml:4: authorization[1]: a rule needs an identity"),
+                          HasSubstr("bad.yaml:6: authorization[2].nodes: must be a list"),
+                          HasSubstr("bad.yaml:7: csds_identities: must be a list")));
+}
+
 }  // namespace
 }  // namespace xdsd::config

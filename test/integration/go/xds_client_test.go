@@ -195,6 +195,8 @@ type xdsdProcess struct {
 	exited  chan struct{} // closed when cmd has exited; waitErr is then set
 	waitErr error
 	logPath string
+	// More flags for `xdsd serve` (TLS files, for instance).
+	extraFlags []string
 }
 
 // freePort is a port of 127.0.0.1 that was free a moment ago. xdsd needs fixed ports because
@@ -222,6 +224,7 @@ func (d *xdsdProcess) start(ctx context.Context) error {
 		"--xds-port", strconv.Itoa(d.xdsPort),
 		"--http-port", strconv.Itoa(d.httpPort),
 		"--log-level", "info")
+	d.cmd.Args = append(d.cmd.Args, d.extraFlags...)
 	d.cmd.Stdout = logFile
 	d.cmd.Stderr = logFile
 	if err := d.cmd.Start(); err != nil {
@@ -333,9 +336,10 @@ type typeStatus struct {
 }
 
 type nodeStatus struct {
-	ID      string       `json:"id"`
-	Cluster string       `json:"cluster"`
-	Types   []typeStatus `json:"types"`
+	ID         string       `json:"id"`
+	Cluster    string       `json:"cluster"`
+	Identities []string     `json:"identities"`
+	Types      []typeStatus `json:"types"`
 }
 
 type configError struct {
