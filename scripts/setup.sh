@@ -13,7 +13,7 @@ build_packages=(
   build-essential cmake ninja-build ccache pkg-config ca-certificates openssl
   nodejs npm
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcpp-httplib-dev libxxhash-dev
+  libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcpp-httplib-dev libxxhash-dev libre2-dev
 )
 # GoogleTest; Chromium and a font for the dashboard test; python3 for the load generator's
 # smoke run and the benchmark suite; Go (below) and git for the grpc-go client test; curl.

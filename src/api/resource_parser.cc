@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "api/envoy_api.h"
 #include "api/validate_resource.h"
+#include "xdsd/refusals.h"
 
 namespace xdsd::api {
 
@@ -30,6 +31,11 @@ absl::StatusOr<DecodedResource> DecodeResource(const ResourceType& type, std::st
   }
   decoded.name = *std::move(name);
   std::vector<validate::Violation> found = ValidateResource(*decoded.message);
+  if (!found.empty()) {
+    // One count per refused resource, whoever reports it (the loader, the fleet API).
+    CountRefusal("api_rule_violated",
+                 absl::StrCat(decoded.name, ": ", found.front().path, ": ", found.front().message));
+  }
   if (violations != nullptr) {
     violations->insert(violations->end(), std::make_move_iterator(found.begin()),
                        std::make_move_iterator(found.end()));

@@ -19,7 +19,10 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
+#include "rest/fleet_api.h"
+#include "xdsd/refusals.h"
 #include "xdsd/resource_types.h"
+#include "xdsd/snapshot_cache.h"
 #include "xdsd/validate.h"
 
 namespace xdsd::validate {
@@ -152,6 +155,23 @@ TEST(ValidatorTest, EveryViolationIsListed) {
             "health_checks[0].timeout: value is required");
 }
 
+uint64_t RuleRefusals() {
+  for (const auto& [reason, count] : RefusalCounts()) {
+    if (reason == "api_rule_violated") return count;
+  }
+  return 0;
+}
+
+TEST(ValidatorTest, EachRefusedResourceIsCountedOnce) {
+  const uint64_t before = RuleRefusals();
+  std::string check(kHealthCheck);
+  check.erase(check.find(R"("timeout": "1s", )"), 17);
+  EXPECT_NE(Refusal(kClusterType, Cluster("70000", check)), "");
+  EXPECT_EQ(RuleRefusals(), before + 1);
+  EXPECT_EQ(Refusal(kClusterType, Cluster("8080", kHealthCheck)), "");
+  EXPECT_EQ(RuleRefusals(), before + 1);
+}
+
 TEST(ValidatorTest, PublicValidateChecksGeneratedMessages) {
   envoy::config::cluster::v3::Cluster cluster;
   cluster.set_name("backend");
@@ -168,6 +188,17 @@ TEST(ValidatorTest, OneofRequiredIsChecked) {
   EXPECT_EQ(Refusal(kRouteType, R"({"name": "r", "virtual_hosts": [{"name": "v",
       "domains": ["*"], "routes": [{"match": {"prefix": "/"}}]}]})"),
             "virtual_hosts[0].routes[0].action: value is required");
+}
+
+TEST(ValidatorTest, FleetApiRefusesAViolatingResourceAndServesNothing) {
+  SnapshotCache cache;
+  rest::FleetApi fleet(&cache);
+  rest::HttpReply reply = fleet.Put("endpoints", "payments", R"({"cluster_name": "payments",
+      "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {"socket_address":
+        {"address": "10.0.0.7", "port_value": 70000}}}}]}]})");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_THAT(reply.body, HasSubstr("port_value: value must be less than or equal to 65535"));
+  EXPECT_FALSE(cache.TypeResources(kEndpointType).has_value());
 }
 
 TEST(ValidatorTest, ConfigFileErrorsPointAtTheFieldsLine) {
