@@ -18,7 +18,7 @@ build_packages=(
 # GoogleTest; Chromium and a font for the dashboard test; python3 for the load generator's
 # smoke run and the benchmark suite; Go (below) and git for the grpc-go client test; curl.
 test_packages=(
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libprotoc-dev
   chromium fonts-dejavu-core
   python3 git curl
 )

@@ -176,8 +176,9 @@ bool IsEmail(absl::string_view s) {
   const size_t at = s.rfind('@');
   if (at == absl::string_view::npos || at == 0 || at > 64) return false;
   for (char c : s.substr(0, at)) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == '(' || c == ')' ||
-        c == ',' || c == ';' || c == ':' || c == '\\' || c == '"' || c == '[' || c == ']') {
+    if (static_cast<unsigned char>(c) <= ' ' || c == '@' || c == '<' || c == '>' || c == '(' ||
+        c == ')' || c == ',' || c == ';' || c == ':' || c == '\\' || c == '"' || c == '[' ||
+        c == ']') {
       return false;
     }
   }
