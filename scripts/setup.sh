@@ -14,11 +14,12 @@ build_packages=(
   nodejs npm
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcpp-httplib-dev libmicrohttpd-dev libxxhash-dev
+  libre2-dev
 )
 # GoogleTest; Chromium and a font for the dashboard test; python3 for the load generator's
 # smoke run and the benchmark suite; Go (below) and git for the grpc-go client test; curl.
 test_packages=(
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libprotoc-dev
   chromium fonts-dejavu-core
   python3 git curl
 )

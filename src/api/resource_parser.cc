@@ -1,14 +1,18 @@
 #include "api/resource_parser.h"
 
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "api/envoy_api.h"
+#include "api/validate_resource.h"
+#include "xdsd/refusals.h"
 
 namespace xdsd::api {
 
-absl::StatusOr<DecodedResource> DecodeResource(const ResourceType& type, std::string_view json) {
+absl::StatusOr<DecodedResource> DecodeResource(const ResourceType& type, std::string_view json,
+                                               std::vector<validate::Violation>* violations) {
   const EnvoyApi& api = EnvoyApi::Get();
   const std::string_view type_name = FullTypeName(type.type_url);
   absl::StatusOr<std::string> bytes = api.JsonToBinary(type_name, json);
@@ -26,6 +30,18 @@ absl::StatusOr<DecodedResource> DecodeResource(const ResourceType& type, std::st
                      absl::string_view(type.name_field.data(), type.name_field.size())));
   }
   decoded.name = *std::move(name);
+  std::vector<validate::Violation> found = ValidateResource(*decoded.message);
+  if (!found.empty()) {
+    // One count per refused resource, whoever reports it (the loader, the fleet API).
+    CountRefusal("api_rule_violated",
+                 absl::StrCat(decoded.name, ": ", found.front().path, ": ", found.front().message));
+  }
+  if (violations != nullptr) {
+    violations->insert(violations->end(), std::make_move_iterator(found.begin()),
+                       std::make_move_iterator(found.end()));
+  } else if (!found.empty()) {
+    return absl::InvalidArgumentError(validate::JoinViolations(found));
+  }
   return decoded;
 }
 

@@ -4,9 +4,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
+#include "validate/validator.h"
 #include "xdsd/resource.h"
 #include "xdsd/resource_types.h"
 
@@ -24,10 +26,15 @@ struct DecodedResource {
 // Envoy API: unknown fields are errors, "@type" inside Any included. Fails with
 // InvalidArgument whose message is protobuf's (EnvoyApi::JsonToBinary; LineOfProtobufError
 // finds its line in the YAML), or, for a resource without a name, "a <noun> needs a
-// <name_field>".
+// <name_field>". Then checks the API's own validation rules (ValidateResource), as Envoy would:
+// with `violations` null, any violation fails the call with InvalidArgument listing them all
+// ("path: message; path: message"); otherwise they are appended to `violations` for the caller
+// to report (the config loader gives each its own line) and the call succeeds.
 //
 // Thread-safe.
-absl::StatusOr<DecodedResource> DecodeResource(const ResourceType& type, std::string_view json);
+absl::StatusOr<DecodedResource> DecodeResource(
+    const ResourceType& type, std::string_view json,
+    std::vector<validate::Violation>* violations = nullptr);
 
 // DecodeResource, made a Resource canonically (Resource::FromMessage), so that equal content
 // gives equal bytes and versions however the JSON was written.

@@ -14,7 +14,6 @@
 #include "api/yaml_location.h"
 #include "config/reference_checks.h"
 #include "config/vhds_split.h"
-#include "envoy/config/core/v3/extension.pb.h"
 #include "envoy/config/route/v3/route.pb.h"
 #include "nlohmann/json.hpp"
 #include "xdsd/resource.h"
@@ -23,7 +22,6 @@ namespace xdsd::config {
 namespace {
 
 using api::LineOf;
-using envoy::config::core::v3::TypedExtensionConfig;
 using envoy::config::route::v3::RouteConfiguration;
 
 // The type written under `key` in `resources:`, or null.
@@ -156,11 +154,20 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
   // Removed from the JSON, not from a copy of the YAML: copying would expand its aliases.
   if (ttl.count() > 0) json->erase("ttl");
   ParsedResource parsed{&kind, nullptr, std::string(file), std::move(path), node, nullptr};
-  absl::StatusOr<api::DecodedResource> decoded = api::DecodeResource(kind, json->dump());
+  std::vector<validate::Violation> violations;
+  absl::StatusOr<api::DecodedResource> decoded =
+      api::DecodeResource(kind, json->dump(), &violations);
   if (!decoded.ok()) {
     // A message that names no field (an unnamed resource) points at the resource itself.
     absl::string_view message = decoded.status().message();
     AddError(file, api::LineOfProtobufError(node, message), parsed.path, message);
+    return;
+  }
+  // The API's own rules, each broken one on the line of its field, as Envoy would NACK them.
+  if (!violations.empty()) {
+    for (const validate::Violation& violation : violations) {
+      errors_.AddAt(parsed, violation.path, violation.message);
+    }
     return;
   }
   // Stored canonically: the JSON parser writes fields (and the values of Anys) in the order
@@ -194,13 +201,6 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
       AddError(file, node.Mark(), parsed.path, resource.status().message());
       return;
     }
-  } else if (auto* extension =
-                 google::protobuf::DynamicCastToGenerated<TypedExtensionConfig>(checked.get());
-             extension != nullptr && !extension->has_typed_config()) {
-    errors_.AddAt(parsed, "typed_config",
-                  absl::StrCat("extension config \"", decoded->name,
-                               "\" needs a typed_config (with its \"@type\")"));
-    return;
   }
   parsed.resource = *std::move(resource);
   parsed.message = std::move(checked);

@@ -318,6 +318,7 @@ TEST(ExtensionConfigsTest, NetworkAndListenerFiltersFromEcdsAreCheckedToo) {
                                "\"tcp-proxy\"")));
 }
 
+// The API requires it ((validate.rules).any.required), and the loader says so as Envoy would.
 TEST(ExtensionConfigsTest, ExtensionConfigNeedsATypedConfig) {
   std::string text = absl::StrCat("resources:", R"yaml(
   extension_configs:
@@ -327,8 +328,7 @@ TEST(ExtensionConfigsTest, ExtensionConfigNeedsATypedConfig) {
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(ErrorLines(config.status()),
               ElementsAre(absl::StrCat("ecds.yaml:", LineContaining(text, "name: empty"),
-                                       ": extension_configs[0].typed_config: extension config "
-                                       "\"empty\" needs a typed_config (with its \"@type\")")));
+                                       ": extension_configs[0].typed_config: value is required")));
 }
 
 // ---------------------------------------------------------------------------------------
