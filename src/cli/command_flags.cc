@@ -59,13 +59,15 @@ std::string AdminEndpointsHelp() {
   return text;
 }
 
-// A count of bytes, 1 or more.
-absl::Status ParseByteCount(absl::string_view text, int64_t* bytes) {
-  if (!absl::SimpleAtoi(text, bytes) || *bytes < 1) {
-    return absl::InvalidArgumentError("must be a number of bytes, 1 or more");
-  }
-  return absl::OkStatus();
-}
+// The max-config-bytes flag of `serve` and `validate`.
+constexpr FlagInfo kMaxConfigBytes = {
+    .name = "max-config-bytes",
+    .value_name = "SIZE",
+    .help =
+        "The most the configuration (all its files together) may hold; a larger one is "
+        "refused, and on a reload the last good config keeps being served. Only regular "
+        "files are read.",
+    .default_value = "64MiB"};
 
 constexpr Flag<ServeOptions> kServeFlags[] = {
     {{.name = "config",
@@ -113,10 +115,10 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
       .default_value = ""},
      ParseInto<&ServeOptions::admin_token_file, ParseString>},
     {{.name = "max-http-body-bytes",
-      .value_name = "BYTES",
+      .value_name = "SIZE",
       .help = "Largest body of an admin HTTP request; larger ones are refused with 413.",
-      .default_value = "4194304"},
-     ParseInto<&ServeOptions::max_http_body_bytes, ParseByteCount>},
+      .default_value = "4MiB"},
+     ParseInto<&ServeOptions::max_http_body_bytes, ParseByteSize>},
     {{.name = "state-dir",
       .value_name = "DIR",
       .help = "Directory where the fleet overlay (resources set over the fleet API) is kept, so "
@@ -142,13 +144,7 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
       .default_value = "1s"},
      ParseInto<&ServeOptions::push_max_delay, ParseDuration>},
     // Limits on what outside input may cost; docs/hardening.md lists them all.
-    {{.name = "max-config-bytes",
-      .value_name = "SIZE",
-      .help = "The most the configuration (all its files together) may hold; a larger one is "
-              "refused, and on a reload the last good config keeps being served. Only regular "
-              "files are read.",
-      .default_value = "64MiB"},
-     ParseInto<&ServeOptions::max_config_bytes, ParseByteSize>},
+    {kMaxConfigBytes, ParseInto<&ServeOptions::max_config_bytes, ParseByteSize>},
     {{.name = "max-grpc-message-bytes",
       .value_name = "SIZE",
       .help = "The largest gRPC message xdsd accepts (a larger one fails with "
@@ -190,13 +186,7 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
 };
 
 constexpr Flag<ValidateOptions> kValidateFlags[] = {
-    {{.name = "max-config-bytes",
-      .value_name = "SIZE",
-      .help = "The most the configuration (all its files together) may hold; a larger one is "
-              "refused, and on a reload the last good config keeps being served. Only regular "
-              "files are read.",
-      .default_value = "64MiB"},
-     ParseInto<&ValidateOptions::max_config_bytes, ParseByteSize>},
+    {kMaxConfigBytes, ParseInto<&ValidateOptions::max_config_bytes, ParseByteSize>},
 };
 
 absl::Status ParseFormat(absl::string_view text, BootstrapOptions::Format* format) {

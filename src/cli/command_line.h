@@ -19,7 +19,7 @@ struct ServeOptions {
   std::string http_tls_cert;               // PEM files; both set serve the admin port as HTTPS
   std::string http_tls_key;
   std::string admin_token_file;  // the bearer token of changes and config dumps; empty: none
-  int64_t max_http_body_bytes = 4 << 20;  // larger HTTP bodies are refused with 413
+  size_t max_http_body_bytes = size_t{4} << 20;  // larger HTTP bodies are refused with 413
   std::string state_dir;  // where the fleet overlay is kept across restarts; empty: not kept
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::string config_path;  // a file or a directory; empty serves the built-in demo
