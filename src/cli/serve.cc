@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -212,6 +213,22 @@ absl::Status Run(const ServeOptions& options) {
   SetUpLogging(options.log_level);
 
   config::ConfigPublisher publisher(options.config_path, options.max_config_bytes);
+  if (!options.state_dir.empty()) {
+    std::error_code made;
+    std::filesystem::create_directories(options.state_dir, made);
+    if (made) {
+      return absl::InternalError(
+          absl::StrCat("cannot create --state-dir ", options.state_dir, ": ", made.message()));
+    }
+    const std::string overlay_file =
+        (std::filesystem::path(options.state_dir) / "fleet_overlay.json").string();
+    if (absl::Status kept = publisher.KeepOverlayIn(overlay_file); !kept.ok()) {
+      return absl::Status(kept.code(), absl::StrCat("the fleet overlay could not be loaded (fix "
+                                                    "or remove the file): ",
+                                                    std::string(kept.message())));
+    }
+    spdlog::info("fleet overlay kept in {}", overlay_file);
+  }
   if (absl::Status loaded = publisher.Load(); !loaded.ok()) {
     return absl::Status(loaded.code(),
                         absl::StrCat("config ", publisher.status().source, " is invalid:\n",
@@ -311,7 +328,7 @@ absl::Status Run(const ServeOptions& options) {
   });
   admin.SetConfigStatus([&publisher] { return ConfigStatusToJson(publisher.status()); });
   admin.SetRestGateway(&rest_gateway);
-  rest::FleetApi fleet_api(&cache);
+  rest::FleetApi fleet_api(&publisher);
   admin.SetFleetApi(&fleet_api);
   admin.SetMetrics(&metrics);
   absl::StatusOr<int> http_port = admin.Start(options.http_address, options.http_port);

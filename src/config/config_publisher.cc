@@ -2,7 +2,11 @@
 
 #include <malloc.h>
 
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
@@ -47,8 +51,14 @@ std::string ConfigPublisher::KeyOf(const envoy::config::core::v3::Node& node) co
 void ConfigPublisher::PublishTo(SnapshotCache* cache) {
   absl::MutexLock publishing(&publish_mu_);
   cache_ = cache;
-  std::shared_ptr<const Config> config = this->config();
-  if (config != nullptr) Publish(*config, cache_);
+  std::shared_ptr<const Config> config;
+  FleetOverlay overlay;
+  {
+    absl::MutexLock lock(&mu_);
+    config = config_;
+    overlay = overlay_;
+  }
+  if (config != nullptr) Publish(ApplyOverlay(*config, overlay), cache_);
 }
 
 void ConfigPublisher::Publish(const Config& config, SnapshotCache* cache) {
@@ -73,25 +83,106 @@ absl::Status ConfigPublisher::Reload() {
   absl::MutexLock publishing(&publish_mu_);
   absl::StatusOr<Config> loaded = LoadFromSource();
   const absl::Time now = absl::Now();
-  std::shared_ptr<const Config> config;
+  FleetOverlay overlay;
   {
     absl::MutexLock lock(&mu_);
-    if (!loaded.ok()) {
-      ++status_.reloads_failed;
-      status_.last_error = std::string(loaded.status().message());
-      status_.last_error_at = now;
-      return loaded.status();
+    overlay = overlay_;  // changes only under publish_mu_, held here
+  }
+  // The overlay's checks run without mu_: KeyOf, asked by every stream, waits on it.
+  std::optional<Config> overlaid;
+  absl::Status status = loaded.status();
+  if (loaded.ok()) {
+    overlaid = ApplyOverlay(*loaded, overlay);
+    if (!overlay.empty()) {
+      if (absl::Status checked = CheckOverlaidConfig(*overlaid); !checked.ok()) {
+        status = absl::InvalidArgumentError(
+            absl::StrCat("with the fleet overlay applied:\n", checked.message()));
+      }
     }
-    config = std::make_shared<const Config>(*std::move(loaded));
-    config_ = config;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (!status.ok()) {
+      ++status_.reloads_failed;
+      status_.last_error = std::string(status.message());
+      status_.last_error_at = now;
+      return status;
+    }
+    config_ = std::make_shared<const Config>(*std::move(loaded));
     ++status_.reloads_succeeded;
     status_.version = ConfigVersion(*config_);
     status_.loaded_at = now;
     status_.last_error.reset();
     status_.last_error_at = absl::InfinitePast();
   }
-  Publish(*config, cache_);
+  Publish(*overlaid, cache_);
   return absl::OkStatus();
+}
+
+absl::Status ConfigPublisher::KeepOverlayIn(const std::string& state_file) {
+  absl::MutexLock publishing(&publish_mu_);
+  std::error_code error;
+  if (std::filesystem::exists(state_file, error)) {
+    std::ifstream file(state_file, std::ios::binary);
+    if (!file.is_open()) return absl::InternalError(absl::StrCat("cannot read ", state_file));
+    std::stringstream text;
+    text << file.rdbuf();
+    absl::StatusOr<FleetOverlay> read = OverlayFromJson(text.str(), state_file);
+    if (!read.ok()) return read.status();
+    absl::MutexLock lock(&mu_);
+    overlay_ = *std::move(read);
+  } else if (error) {
+    return absl::InternalError(absl::StrCat("cannot read ", state_file, ": ", error.message()));
+  }
+  overlay_file_ = state_file;
+  return absl::OkStatus();
+}
+
+absl::Status ConfigPublisher::ChangeOverlay(std::string_view type_url,
+                                            const std::vector<ResourcePtr>& upserts,
+                                            const std::vector<std::string>& removals) {
+  absl::MutexLock publishing(&publish_mu_);
+  std::shared_ptr<const Config> config;
+  FleetOverlay overlay;
+  {
+    absl::MutexLock lock(&mu_);
+    config = config_;
+    overlay = overlay_;
+  }
+  if (config == nullptr) return absl::FailedPreconditionError("no config is loaded");
+  ResourceMap& resources = overlay[std::string(type_url)];
+  for (const std::string& name : removals) {
+    if (!resources.contains(name)) {
+      return absl::NotFoundError(
+          absl::StrCat("the fleet overlay has no ", std::string(FindResourceType(type_url)->noun),
+                       " \"", name, "\" (only resources set over the fleet API can be removed)"));
+    }
+    resources = resources.Without(name);
+  }
+  for (const ResourcePtr& resource : upserts) resources = resources.With(resource);
+  if (resources.empty()) overlay.erase(std::string(type_url));
+
+  Config overlaid = ApplyOverlay(*config, overlay);
+  if (absl::Status checked = CheckOverlaidConfig(overlaid); !checked.ok()) return checked;
+  if (!overlay_file_.empty()) {
+    absl::StatusOr<std::string> json = OverlayToJson(overlay);
+    if (!json.ok()) return json.status();
+    if (absl::Status written = WriteFileAtomically(overlay_file_, *json); !written.ok()) {
+      return written;
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    overlay_ = std::move(overlay);
+  }
+  Publish(overlaid, cache_);
+  return absl::OkStatus();
+}
+
+ResourceMap ConfigPublisher::OverlayResources(std::string_view type_url) const {
+  absl::MutexLock lock(&mu_);
+  auto it = overlay_.find(type_url);
+  return it == overlay_.end() ? ResourceMap() : it->second;
 }
 
 void ConfigPublisher::OnReload(std::function<void(const absl::Status&)> listener) {

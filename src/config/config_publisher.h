@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "config/config_loader.h"
 #include "config/config_watcher.h"
+#include "config/fleet_overlay.h"
 #include "xdsd/snapshot_cache.h"
 
 namespace xdsd::config {
@@ -34,6 +35,12 @@ struct ConfigStatus {
 // error is kept for ConfigStatus. Only what changed reaches the clients: snapshots are
 // content-versioned, so a reload that changes one type changes that type's version only.
 //
+// The fleet overlay (fleet_overlay.h) is merged here, into every snapshot published, so that
+// the config and the overlay meet in one place: a reload keeps the overlay on top of the new
+// config, and a change to either is checked as a whole (the config's reference checks over
+// each set with the overlay applied) before anything is served. A reload whose config would
+// break with the overlay is refused as any bad config is.
+//
 // Thread-safe. The cache passed to PublishTo must outlive the publisher.
 class ConfigPublisher {
  public:
@@ -46,8 +53,23 @@ class ConfigPublisher {
   ConfigPublisher(const ConfigPublisher&) = delete;
   ConfigPublisher& operator=(const ConfigPublisher&) = delete;
 
+  // Keeps the fleet overlay in `state_file` from now on (written on every change), and loads
+  // it from there when the file exists. Before Load. A file that cannot be read or parsed is
+  // an error that names it.
+  absl::Status KeepOverlayIn(const std::string& state_file);
+
   // Loads the config for the first time. An error is the load's (every error, one a line).
   absl::Status Load();
+
+  // Adds or replaces `upserts` and removes `removals` (resources of `type_url`) in the fleet
+  // overlay, as one change: checked, written to the state file (KeepOverlayIn), then published.
+  // On error nothing changes: NotFound when a removal names no resource of the overlay,
+  // InvalidArgument when a set would fail the reference checks (the errors, one a line), or
+  // the state file's error. Needs a loaded config.
+  absl::Status ChangeOverlay(std::string_view type_url, const std::vector<ResourcePtr>& upserts,
+                             const std::vector<std::string>& removals);
+  // The fleet overlay's resources of `type_url`.
+  ResourceMap OverlayResources(std::string_view type_url) const;
 
   // The key of a node's snapshot in the current config: its group's name, or "" (a NodeHash
   // for the cache).
@@ -84,7 +106,9 @@ class ConfigPublisher {
   // before mu_, never while holding it.
   absl::Mutex publish_mu_;
   mutable absl::Mutex mu_;
-  std::shared_ptr<const Config> config_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const Config> config_ ABSL_GUARDED_BY(mu_);  // as loaded, without the overlay
+  FleetOverlay overlay_ ABSL_GUARDED_BY(mu_);                  // changed under publish_mu_ too
+  std::string overlay_file_ ABSL_GUARDED_BY(publish_mu_);      // empty: in memory only
   ConfigStatus status_ ABSL_GUARDED_BY(mu_);
   SnapshotCache* cache_ ABSL_GUARDED_BY(publish_mu_) = nullptr;
 

@@ -6,6 +6,7 @@
 #include "api/input_limits.h"
 #include "api/resource_parser.h"
 #include "xdsd/resource.h"
+#include "xdsd/status_codes.h"
 
 namespace xdsd::rest {
 namespace {
@@ -27,10 +28,21 @@ HttpReply FleetApi::Get(std::string_view type) const {
   const std::string_view type_url = TypeUrlFromShortName(type);
   if (type_url.empty()) return Error(404, absl::StrCat("unknown type \"", std::string(type), "\""));
   nlohmann::json resources = nlohmann::json::object();
-  if (std::optional<ResourceMap> served = cache_->TypeResources(type_url)) {
-    for (const auto& [name, resource] : *served) resources[name] = resource->version();
+  for (const auto& [name, resource] : publisher_->OverlayResources(type_url)) {
+    resources[name] = resource->version();
   }
-  return Json(200, {{"type_url", std::string(type_url)}, {"resources", resources}});
+  return Json(200, {{"type_url", std::string(type_url)},
+                    {"resources", resources},
+                    {"note",
+                     "the fleet overlay: served to every node, in place of the config's "
+                     "resources of the same names"}});
+}
+
+HttpReply FleetApi::Change(std::string_view type_url, const std::vector<ResourcePtr>& upserts,
+                           const std::vector<std::string>& removals, HttpReply ok) const {
+  absl::Status changed = publisher_->ChangeOverlay(type_url, upserts, removals);
+  if (!changed.ok()) return Error(HttpStatusCode(changed), std::string(changed.message()));
+  return ok;
 }
 
 HttpReply FleetApi::Put(std::string_view type, std::string_view name, std::string_view body) const {
@@ -42,20 +54,14 @@ HttpReply FleetApi::Put(std::string_view type, std::string_view name, std::strin
     return Error(400, absl::StrCat("the resource is named \"", (*resource)->name(),
                                    "\", the path \"", std::string(name), "\""));
   }
-  cache_->UpdateTypeResources(type_url, {*resource});
-  return Json(200, {{"name", (*resource)->name()}, {"version", (*resource)->version()}});
+  return Change(type_url, {*resource}, {},
+                Json(200, {{"name", (*resource)->name()}, {"version", (*resource)->version()}}));
 }
 
 HttpReply FleetApi::Delete(std::string_view type, std::string_view name) const {
   const std::string_view type_url = TypeUrlFromShortName(type);
   if (type_url.empty()) return Error(404, absl::StrCat("unknown type \"", std::string(type), "\""));
-  std::optional<ResourceMap> served = cache_->TypeResources(type_url);
-  if (!served.has_value() || !served->contains(name)) {
-    return Error(404, absl::StrCat("no ", std::string(type), " \"", std::string(name),
-                                   "\" is served fleet-wide"));
-  }
-  cache_->UpdateTypeResources(type_url, {}, {std::string(name)});
-  return Json(200, {{"removed", std::string(name)}});
+  return Change(type_url, {}, {std::string(name)}, Json(200, {{"removed", std::string(name)}}));
 }
 
 HttpReply FleetApi::Post(std::string_view type, std::string_view body) const {
@@ -87,8 +93,8 @@ HttpReply FleetApi::Post(std::string_view type, std::string_view body) const {
     if (!name.is_string()) return Error(400, "\"remove\" must be a list of names");
     removals.push_back(name.get<std::string>());
   }
-  cache_->UpdateTypeResources(type_url, upserts, removals);
-  return Json(200, {{"set", upserts.size()}, {"removed", removals.size()}});
+  return Change(type_url, upserts, removals,
+                Json(200, {{"set", upserts.size()}, {"removed", removals.size()}}));
 }
 
 }  // namespace xdsd::rest

@@ -1,31 +1,36 @@
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "config/config_publisher.h"
 #include "rest/rest_gateway.h"
-#include "xdsd/snapshot_cache.h"
 
 namespace xdsd::rest {
 
-// The daemon's face of the incremental cache (SnapshotCache's fleet-wide types): one resource
-// type served to every node, changed one resource at a time over HTTP, e.g. by a service
-// registry that follows endpoints as they come and go.
+// The fleet overlay over HTTP: named resources served to every node on top of the config,
+// e.g. set by a service registry that follows endpoints as they come and go. An overlay
+// resource replaces the config's resource of the same type and name, in the default set and
+// in every group; the config's other resources stay. Merged and checked by ConfigPublisher.
 //
-//   GET    /v1/fleet/{type}          the names and versions served fleet-wide, JSON
+//   GET    /v1/fleet/{type}          the overlay's names and versions, JSON
 //   PUT    /v1/fleet/{type}/{name}   body: the resource as Envoy JSON; adds or replaces it
-//   DELETE /v1/fleet/{type}/{name}   removes it (404 when it is not served)
+//   DELETE /v1/fleet/{type}/{name}   removes it from the overlay (the config's own resource
+//                                    of that name, if any, is served again); 404 when the
+//                                    overlay has no such name
 //   POST   /v1/fleet/{type}          body: {"set": [resources...], "remove": [names...]}, as
 //                                    one change
 //
-// {type} is a short type name (clusters, endpoints, listeners, routes, secrets, ...). Once a
-// type is served fleet-wide it replaces that type of the config file for every node. A
-// resource that does not parse, or whose name differs from the path, is refused (400) and
-// nothing changes.
+// {type} is a short type name (clusters, endpoints, listeners, routes, secrets, ...). A
+// resource that does not parse, whose name differs from the path, or with which some set
+// would fail the config's reference checks (an EDS cluster without endpoints, a route to a
+// missing cluster, ...) is refused (400, with the errors) and nothing changes.
 //
-// Thread-safe. The cache must outlive it.
+// Thread-safe. The publisher must outlive it.
 class FleetApi {
  public:
-  explicit FleetApi(SnapshotCache* cache) : cache_(cache) {}
+  explicit FleetApi(config::ConfigPublisher* publisher) : publisher_(publisher) {}
 
   HttpReply Get(std::string_view type) const;
   HttpReply Put(std::string_view type, std::string_view name, std::string_view body) const;
@@ -33,7 +38,11 @@ class FleetApi {
   HttpReply Post(std::string_view type, std::string_view body) const;
 
  private:
-  SnapshotCache* const cache_;
+  // The overlay change, as a reply: `ok` on success, the status's error otherwise.
+  HttpReply Change(std::string_view type_url, const std::vector<ResourcePtr>& upserts,
+                   const std::vector<std::string>& removals, HttpReply ok) const;
+
+  config::ConfigPublisher* const publisher_;
 };
 
 }  // namespace xdsd::rest

@@ -31,6 +31,8 @@ constexpr char kCluster[] = R"({"name": "backend", "connect_timeout": "1s", "typ
 class AdminSecurityTest : public ::testing::Test {
  protected:
   void Start(std::string token) {
+    ASSERT_TRUE(publisher_.Load().ok());
+    publisher_.PublishTo(&cache_);
     admin_ = std::make_unique<AdminServer>(&cache_, HttpServerOptions{}, AdminAuth(token));
     admin_->SetFleetApi(&fleet_);
     admin_->SetRestGateway(&gateway_);
@@ -43,7 +45,8 @@ class AdminSecurityTest : public ::testing::Test {
   }
 
   SnapshotCache cache_;
-  rest::FleetApi fleet_{&cache_};
+  config::ConfigPublisher publisher_{""};  // the built-in demo
+  rest::FleetApi fleet_{&publisher_};
   rest::RestGateway gateway_{&cache_, nullptr};
   std::unique_ptr<AdminServer> admin_;
   std::unique_ptr<httplib::Client> client_;

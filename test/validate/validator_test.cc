@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
+#include "config/config_publisher.h"
 #include "rest/fleet_api.h"
 #include "xdsd/refusals.h"
 #include "xdsd/resource_types.h"
@@ -192,13 +193,16 @@ TEST(ValidatorTest, OneofRequiredIsChecked) {
 
 TEST(ValidatorTest, FleetApiRefusesAViolatingResourceAndServesNothing) {
   SnapshotCache cache;
-  rest::FleetApi fleet(&cache);
+  config::ConfigPublisher publisher("");  // the built-in demo
+  ASSERT_TRUE(publisher.Load().ok());
+  publisher.PublishTo(&cache);
+  rest::FleetApi fleet(&publisher);
   rest::HttpReply reply = fleet.Put("endpoints", "payments", R"({"cluster_name": "payments",
       "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {"socket_address":
         {"address": "10.0.0.7", "port_value": 70000}}}}]}]})");
   EXPECT_EQ(reply.status, 400);
   EXPECT_THAT(reply.body, HasSubstr("port_value: value must be less than or equal to 65535"));
-  EXPECT_FALSE(cache.TypeResources(kEndpointType).has_value());
+  EXPECT_TRUE(publisher.OverlayResources(kEndpointType).empty());
 }
 
 TEST(ValidatorTest, ConfigFileErrorsPointAtTheFieldsLine) {
