@@ -40,7 +40,8 @@ template <typename Variant, typename Service>
 RawBidiReactor* NewStream(StreamContext* context, grpc::CallbackServerContext* grpc_context,
                           std::string_view method, std::string_view type_url) {
   return new XdsStream<Variant>(
-      context, absl::StrCat("/", Service::service_full_name(), "/", std::string(method)),
+      context, grpc_context,
+      absl::StrCat("/", Service::service_full_name(), "/", std::string(method)),
       grpc_context->peer(), type_url);
 }
 
@@ -155,8 +156,8 @@ class VirtualHostService
 
 }  // namespace
 
-XdsServer::XdsServer(Cache* cache, Callbacks* callbacks)
-    : impl_(std::make_unique<Impl>(cache, callbacks)) {
+XdsServer::XdsServer(Cache* cache, Callbacks* callbacks, StreamLimits limits)
+    : impl_(std::make_unique<Impl>(cache, callbacks, limits)) {
   auto& services = impl_->services;
   services.push_back(std::make_unique<AdsService>(impl_.get()));
   services.push_back(std::make_unique<ClusterService>(impl_.get()));
@@ -178,6 +179,8 @@ void XdsServer::RegisterOn(grpc::ServerBuilder& builder) {
 
 int64_t XdsServer::open_streams() const { return impl_->open_streams.load(); }
 
+const StreamLimits& XdsServer::limits() const { return impl_->limits(); }
+
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     XdsServer& xds, const std::string& address, int* bound_port,
     const std::function<void(grpc::ServerBuilder&)>& configure) {
@@ -191,6 +194,10 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
   // gRPC turns SO_REUSEPORT on by default: a second xdsd on a port in use would start and
   // share the connections silently. A port in use must be an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (xds.limits().max_streams_per_connection > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                               xds.limits().max_streams_per_connection);
+  }
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   builder.SetMaxSendMessageSize(-1);
   xds.RegisterOn(builder);
