@@ -17,6 +17,12 @@ struct ServeOptions {
   std::string config_path;  // a file or a directory; empty serves the built-in demo
   absl::Duration push_quiet = absl::Milliseconds(100);  // see PushOptions
   absl::Duration push_max_delay = absl::Seconds(1);
+  // Stream limits (see xdsd::StreamLimits) and how long a stopping xdsd keeps serving xDS
+  // after /readyz turned 503.
+  absl::Duration first_request_timeout = absl::Seconds(30);
+  absl::Duration send_timeout = absl::Seconds(60);
+  int max_streams_per_connection = 100;
+  absl::Duration drain_time = absl::Seconds(5);
 
   bool operator==(const ServeOptions&) const = default;
 };
