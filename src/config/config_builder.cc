@@ -143,7 +143,8 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
     return;
   }
   ParsedResource parsed{&kind, nullptr, std::string(file), std::move(path), node, nullptr};
-  absl::StatusOr<api::DecodedResource> decoded = api::DecodeResource(kind, json->dump());
+  absl::StatusOr<api::DecodedResource> decoded = api::DecodeResource(
+      kind, json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!decoded.ok()) {
     // A message that names no field (an unnamed resource) points at the resource itself.
     absl::string_view message = decoded.status().message();

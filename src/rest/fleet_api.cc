@@ -10,7 +10,9 @@ namespace xdsd::rest {
 namespace {
 
 HttpReply Json(int status, const nlohmann::json& body) {
-  return HttpReply{status, "application/json", body.dump(2) + "\n"};
+  // An error may quote the request's bytes, which need not be UTF-8: replaced, never thrown.
+  return HttpReply{status, "application/json",
+                   body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
 }
 
 HttpReply Error(int status, std::string_view message) {
