@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build_dir=${XDSD_FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets=(config_loader_fuzzer http_bodies_fuzzer sotw_stream_fuzzer)
+targets=(config_loader_fuzzer http_bodies_fuzzer sotw_stream_fuzzer delta_stream_fuzzer)
 
 command -v clang++ >/dev/null || "$root/scripts/setup.sh" --test
 

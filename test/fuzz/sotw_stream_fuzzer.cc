@@ -4,7 +4,8 @@
 //   - at most one response in flight per type (an answer is a request carrying its nonce);
 //   - every nonce unique within the stream, no name twice in one response;
 //   - a NACKed content never sent again unchanged while the type's snapshot stays the same;
-//   - once quiet (every response ACKed), the client holds every subscribed name that exists.
+//   - once quiet (every response ACKed), the client holds every subscribed name that exists
+//     (checked for types it never rejected anything of).
 // A broken promise aborts (libFuzzer reports it as a crash).
 #include <cstddef>
 #include <cstdint>
@@ -17,36 +18,20 @@
 #include <utility>
 #include <vector>
 
+#include "fuzz/stream_fuzzing.h"
 #include "server/sotw_stream_state.h"
 #include "xdsd/resource_types.h"
 
 namespace {
 
 using envoy::service::discovery::v3::DiscoveryRequest;
+using xdsd::fuzzing::Bytes;
+using xdsd::fuzzing::Check;
+using xdsd::fuzzing::DecodeSnapshot;
+using xdsd::fuzzing::kNames;
+using xdsd::fuzzing::kTypes;
 using xdsd::server::SotwResponse;
 using xdsd::server::SotwStreamState;
-
-constexpr const char* kNames[] = {"a", "b", "c", "d"};
-const std::string kTypes[] = {std::string(xdsd::kClusterType), std::string(xdsd::kEndpointType)};
-
-void Check(bool promise, const char* what) {
-  if (promise) return;
-  fprintf(stderr, "broken promise: %s\n", what);
-  abort();
-}
-
-// Reads the input a byte at a time; zeros once it is used up.
-class Bytes {
- public:
-  Bytes(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-  bool empty() const { return at_ >= size_; }
-  uint8_t Next() { return at_ < size_ ? data_[at_++] : 0; }
-
- private:
-  const uint8_t* data_;
-  size_t size_;
-  size_t at_ = 0;
-};
 
 // What a response carried: (name, resource version) pairs.
 using Content = std::set<std::pair<std::string, std::string>>;
@@ -59,8 +44,13 @@ struct TypeModel {
   std::optional<std::string> in_flight_nonce;
   Content in_flight_content;
   std::string in_flight_version;
-  Content held;                   // what the client ACKed last
+  Content held;  // what the client ACKed last
+  std::string held_version;
+  std::string last_nonce;         // of the latest response of the type
   std::optional<Content> nacked;  // cleared when the type's snapshot version changes
+  // A rejected content is never sent again, even when the config comes back to it: the last
+  // check skips types the client ever rejected something of.
+  bool ever_nacked = false;
   std::string snapshot_version;
 
   // The subscription again, as the client repeats it in every request.
@@ -75,17 +65,7 @@ struct TypeModel {
 class Model {
  public:
   void Snapshot(Bytes& in) {
-    std::vector<xdsd::ResourcePtr> resources;
-    const uint8_t present = in.Next();
-    const uint8_t bodies = in.Next();
-    for (size_t t = 0; t < std::size(kTypes); ++t) {
-      for (int i = 0; i < 4; ++i) {
-        if (!(present & (1 << (t * 4 + i)))) continue;
-        resources.push_back(xdsd::Resource::FromBytes(kTypes[t], kNames[i],
-                                                      std::string(1, 'A' + ((bodies >> i) & 1))));
-      }
-    }
-    snapshot_ = *xdsd::Snapshot::Create(std::move(resources));
+    snapshot_ = DecodeSnapshot(in);
     for (const std::string& type : kTypes) {
       TypeModel& model = types_[type];
       const std::string version = snapshot_->Version(type);
@@ -118,11 +98,14 @@ class Model {
     model.names.clear();
     for (const std::string& name : request.resource_names()) model.names.insert(name);
     model.subscribed = true;
+    // The latest nonce of the type rides along, as Envoy sends it: without it the request
+    // would be stale and ignored (PROTOCOL 6). It also answers a response in flight.
+    request.set_response_nonce(model.last_nonce);
+    request.set_version_info(model.held_version);
     if (model.in_flight_nonce.has_value()) {
-      // The latest nonce rides along (as Envoy does): it also answers the response.
-      request.set_response_nonce(*model.in_flight_nonce);
       request.set_version_info(model.in_flight_version);
       model.held = model.in_flight_content;
+      model.held_version = model.in_flight_version;
       model.in_flight_nonce.reset();
     }
     Check(state_.OnRequest(request).ok(), "a well-formed request is accepted");
@@ -146,9 +129,11 @@ class Model {
     if (byte & 4) {
       request.mutable_error_detail()->set_message("rejected");
       model.nacked = model.in_flight_content;
+      model.ever_nacked = true;
     } else {
       request.set_version_info(model.in_flight_version);
       model.held = model.in_flight_content;
+      model.held_version = model.in_flight_version;
     }
     model.in_flight_nonce.reset();
     Check(state_.OnRequest(request).ok(), "an answer is accepted");
@@ -170,6 +155,7 @@ class Model {
     Check(!model.nacked.has_value() || *model.nacked != content || response->heartbeat,
           "a NACKed content is not sent again unchanged");
     model.in_flight_nonce = response->nonce;
+    model.last_nonce = response->nonce;
     model.in_flight_version = response->version;
     model.in_flight_content = std::move(content);
     return true;
@@ -189,6 +175,7 @@ class Model {
         ack.set_response_nonce(*model.in_flight_nonce);
         ack.set_version_info(model.in_flight_version);
         model.held = model.in_flight_content;
+        model.held_version = model.in_flight_version;
         model.in_flight_nonce.reset();
         Check(state_.OnRequest(ack).ok(), "an ACK is accepted");
         any = true;
@@ -199,9 +186,15 @@ class Model {
     if (snapshot_ == nullptr) return;
     for (const std::string& type : kTypes) {
       const TypeModel& model = types_[type];
-      if (!model.subscribed || model.nacked.has_value()) continue;
+      if (!model.subscribed || model.ever_nacked) continue;
       for (const auto& [name, resource] : snapshot_->Resources(type)) {
         if (!model.wildcard && !model.names.contains(name)) continue;
+        if (!model.held.contains({name, resource->version()})) {
+          fprintf(stderr, "%s %s (wildcard %d) not held; held:", type.c_str(), name.c_str(),
+                  model.wildcard);
+          for (const auto& [held, version] : model.held) fprintf(stderr, " %s", held.c_str());
+          fprintf(stderr, "\n");
+        }
         Check(model.held.contains({name, resource->version()}),
               "every subscribed name that exists is held once the stream is quiet");
       }
@@ -218,24 +211,6 @@ class Model {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Bytes in(data, size);
-  Model model;
-  for (int step = 0; step < 256 && !in.empty(); ++step) {
-    switch (in.Next() % 4) {
-      case 0:
-        model.Snapshot(in);
-        break;
-      case 1:
-        model.Subscribe(in);
-        break;
-      case 2:
-        model.Answer(in);
-        break;
-      default:
-        model.Respond();
-        break;
-    }
-  }
-  model.Settle();
+  xdsd::fuzzing::RunSteps<Model>(data, size);
   return 0;
 }

@@ -565,7 +565,6 @@ TEST_F(XdsServerTest, OnDemandVirtualHostsCarryAliasesAndEmptyEntries) {
   context.TryCancel();
 }
 
-
 // The limits of StreamLimits, short enough for a test.
 class XdsServerLimitsTest : public ::testing::Test {
  protected:
