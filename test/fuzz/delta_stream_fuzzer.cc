@@ -66,7 +66,9 @@ class Model {
       if (unsubscribe) {
         request.add_resource_names_unsubscribe(kNames[i]);
         model.names.erase(kNames[i]);
-        model.held.erase(kNames[i]);  // the client forgets what it unsubscribed from
+        // The client forgets what it unsubscribed from, also when a response in flight has it.
+        model.held.erase(kNames[i]);
+        model.in_flight_sent.erase(kNames[i]);
       } else {
         request.add_resource_names_subscribe(kNames[i]);
         model.names.insert(kNames[i]);
