@@ -61,14 +61,13 @@ class Model {
     DeltaDiscoveryRequest request;
     request.set_type_url(type);
     const bool unsubscribe = byte & 2;
+    std::vector<std::string> unsubscribed;
     for (int i = 0; i < 4; ++i) {
       if (!(byte & (4 << i))) continue;
       if (unsubscribe) {
         request.add_resource_names_unsubscribe(kNames[i]);
         model.names.erase(kNames[i]);
-        // The client forgets what it unsubscribed from, also when a response in flight has it.
-        model.held.erase(kNames[i]);
-        model.in_flight_sent.erase(kNames[i]);
+        unsubscribed.push_back(kNames[i]);
       } else {
         request.add_resource_names_subscribe(kNames[i]);
         model.names.insert(kNames[i]);
@@ -83,6 +82,14 @@ class Model {
       if (model.subscribed) return;  // an empty request would be the legacy wildcard
       request.add_resource_names_subscribe("*");
       model.wildcard = true;
+    }
+    // Outside a wildcard, the client forgets what it unsubscribed from, also when a response in
+    // flight has it; a wildcard still covers those names.
+    if (!model.wildcard) {
+      for (const std::string& name : unsubscribed) {
+        model.held.erase(name);
+        model.in_flight_sent.erase(name);
+      }
     }
     model.subscribed = true;
     Check(state_.OnRequest(request).ok(), "a well-formed request is accepted");
