@@ -21,6 +21,7 @@
 //
 //   loadgen --target 127.0.0.1:18000 --clients 1000 [--channels 0] [--mode sotw|delta]
 //           [--slow-fraction 0] [--nack-fraction 0] [--routes 10] [--duration-s 0]
+//           [--first-index 0]
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -64,7 +65,8 @@ struct Options {
   double slow_fraction = 0;
   double nack_fraction = 0;
   int routes = 10;
-  int duration_s = 0;  // 0: until stdin closes
+  int duration_s = 0;   // 0: until stdin closes
+  int first_index = 0;  // node ids start at this number (several loadgens, distinct nodes)
 };
 
 // --- Protobuf wire format, by hand ---
@@ -296,7 +298,7 @@ class Client {
       : kind_(kind), options_(options), stub_(stub) {
     const char* prefix = kind == Kind::kSlow ? "slow-" : kind == Kind::kNack ? "nack-" : "envoy-";
     envoy::config::core::v3::Node node;
-    node.set_id(prefix + std::to_string(index));
+    node.set_id(prefix + std::to_string(options.first_index + index));
     node.set_cluster("bench-fleet");
     node.set_user_agent_name("envoy");
     auto* version = node.mutable_user_agent_build_version()->mutable_version();
@@ -695,6 +697,8 @@ int main(int argc, char** argv) {
       options.routes = std::stoi(value);
     else if (flag == "--duration-s")
       options.duration_s = std::stoi(value);
+    else if (flag == "--first-index")
+      options.first_index = std::stoi(value);
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;

@@ -17,11 +17,13 @@ build_packages=(
   libre2-dev
 )
 # GoogleTest; Chromium and a font for the dashboard test; python3 for the load generator's
-# smoke run and the benchmark suite; Go (below) and git for the grpc-go client test; curl.
+# smoke run and the benchmark suite; Go (below) and git for the grpc-go client test; curl;
+# clang and its runtimes (libFuzzer, the sanitizers) for scripts/fuzz.sh.
 test_packages=(
   libgtest-dev libgmock-dev libprotoc-dev
   chromium fonts-dejavu-core
   python3 git curl
+  clang libclang-rt-14-dev
 )
 
 with_tests=0 check_only=0

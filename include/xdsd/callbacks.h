@@ -60,9 +60,9 @@ struct AnswerInfo {
 // method has a default that does nothing and allows everything.
 //
 // Calls for one stream come one at a time, in order: OnStreamOpen, OnStreamNode (once the
-// first request names the node), then requests, responses and answers, then OnStreamClosed.
-// Calls for different streams may come concurrently, so an implementation must be
-// thread-safe. None may block.
+// first request names the node), then requests, responses and answers, then OnStreamFailed (when
+// xdsd ended it with an error) and OnStreamClosed. Calls for different streams may come
+// concurrently, so an implementation must be thread-safe. None may block.
 class Callbacks {
  public:
   virtual ~Callbacks() = default;
@@ -75,6 +75,10 @@ class Callbacks {
                                     const envoy::config::core::v3::Node& node) {
     return absl::OkStatus();
   }
+  // xdsd ended the stream with an error (`why`): a limit (no first request in time, a write
+  // that stalled), a malformed request, a refusal. Called just before OnStreamClosed.
+  virtual void OnStreamFailed(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+                              const absl::Status& why) {}
   // A stream closed. `node` is empty when it closed before its first request.
   virtual void OnStreamClosed(const StreamInfo& stream, const envoy::config::core::v3::Node& node) {
   }

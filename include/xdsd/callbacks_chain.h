@@ -33,6 +33,10 @@ class CallbacksChain : public Callbacks {
                             const envoy::config::core::v3::Node& node) override {
     return First([&](Callbacks* c) { return c->OnStreamNode(stream, node); });
   }
+  void OnStreamFailed(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+                      const absl::Status& why) override {
+    for (Callbacks* c : callbacks_) c->OnStreamFailed(stream, node, why);
+  }
   void OnStreamClosed(const StreamInfo& stream,
                       const envoy::config::core::v3::Node& node) override {
     for (Callbacks* c : callbacks_) c->OnStreamClosed(stream, node);

@@ -31,6 +31,8 @@ class NodeStatusTracker : public Callbacks {
 
   absl::Status OnStreamNode(const StreamInfo& stream,
                             const envoy::config::core::v3::Node& node) override;
+  void OnStreamFailed(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+                      const absl::Status& why) override;
   void OnStreamClosed(const StreamInfo& stream, const envoy::config::core::v3::Node& node) override;
   absl::Status OnStreamRequest(
       const StreamInfo& stream, const envoy::config::core::v3::Node& node,

@@ -23,6 +23,21 @@ class ServerCredentials;
 
 namespace xdsd {
 
+// What a stream may cost the server before it is cut off. Every limit ends the stream with an
+// error that the node's status shows (NodeStatus::last_stream_error) and counts a refusal
+// (xdsd_refused_total{reason}).
+struct StreamLimits {
+  // A stream that sends no request within this is closed with DEADLINE_EXCEEDED (reason
+  // "first_request_timeout"): an idle connection must not hold a stream forever.
+  absl::Duration first_request_timeout = absl::Seconds(30);
+  // A response whose write makes no progress for this long (the client stopped reading) closes
+  // the stream (reason "send_timeout"): its flow-control window never reopens.
+  absl::Duration send_timeout = absl::Seconds(60);
+  // At most this many streams at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS;
+  // a client that wants more waits, gRPC refuses nothing, so nothing is counted). 0: no limit.
+  int max_streams_per_connection = 100;
+};
+
 // The xDS gRPC services (go-control-plane's server.Server), served from a Cache (usually a
 // SnapshotCache): AggregatedDiscoveryService and the
 // per-type services (clusters, endpoints, listeners, routes, scoped routes, virtual hosts,
@@ -38,7 +53,7 @@ class XdsServer {
  public:
   // `callbacks` may be null. They see every stream event first; the cache's own
   // StreamObserver (SnapshotCache: node status, push reports) sees those they did not refuse.
-  XdsServer(Cache* cache, Callbacks* callbacks);
+  XdsServer(Cache* cache, Callbacks* callbacks, StreamLimits limits = {});
   ~XdsServer();
   XdsServer(const XdsServer&) = delete;
   XdsServer& operator=(const XdsServer&) = delete;
@@ -52,6 +67,7 @@ class XdsServer {
 
   // Streams open now.
   int64_t open_streams() const;
+  const StreamLimits& limits() const;
 
   class Impl;  // the services and their stream reactors, in xds_server.cc
 
@@ -64,9 +80,9 @@ class XdsServer {
 inline constexpr int kDefaultMaxGrpcMessageBytes = 4 << 20;
 
 // Starts a gRPC server on `address` ("0.0.0.0:18000", "127.0.0.1:0") serving `xds`, with
-// keepalive settings fit for long-lived xDS streams. `*bound_port` gets the port (useful with
-// port 0). `configure`, when given, adds more to the builder before it starts (typed services
-// such as CSDS or health checking, options).
+// keepalive settings fit for long-lived xDS streams and xds.limits().max_streams_per_connection.
+// `*bound_port` gets the port (useful with port 0). `configure`, when given, adds more to the
+// builder before it starts (typed services such as CSDS or health checking, options).
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     XdsServer& xds, const std::string& address, int* bound_port,
     const std::function<void(grpc::ServerBuilder&)>& configure = nullptr);

@@ -45,6 +45,10 @@ struct NodeStatus {
   int open_streams = 0;
   int open_watches = 0;           // streams waiting for the snapshot of this node's key
   std::vector<TypeStatus> types;  // in the order the node first asked for them
+  // Why xdsd last ended one of this node's streams with an error ("" if it never did), e.g.
+  // "DEADLINE_EXCEEDED: no progress writing a response for 60s".
+  std::string last_stream_error;
+  absl::Time last_stream_error_at = absl::InfinitePast();
 };
 
 }  // namespace xdsd

@@ -66,6 +66,10 @@ nlohmann::json NodeStatusToJson(const NodeStatus& status) {
       {"open_streams", status.open_streams},
       {"open_watches", status.open_watches},
       {"types", std::move(types)},
+      {"last_stream_error", status.last_stream_error.empty()
+                                ? nlohmann::json(nullptr)
+                                : nlohmann::json{{"message", status.last_stream_error},
+                                                 {"at", TimeToJson(status.last_stream_error_at)}}},
   };
 }
 

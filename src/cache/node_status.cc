@@ -67,6 +67,19 @@ absl::Status NodeStatusTracker::OnStreamNode(const StreamInfo& stream,
   return absl::OkStatus();
 }
 
+void NodeStatusTracker::OnStreamFailed(const StreamInfo& stream,
+                                       const envoy::config::core::v3::Node& node,
+                                       const absl::Status& why) {
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&mu_);
+  auto seen = streams_.find(stream.id);
+  if (seen == streams_.end()) return;  // it never named its node
+  auto it = nodes_.find(seen->second);
+  if (it == nodes_.end()) return;
+  it->second.last_stream_error = why.ToString();
+  it->second.last_stream_error_at = now;
+}
+
 void NodeStatusTracker::OnStreamClosed(const StreamInfo& stream,
                                        const envoy::config::core::v3::Node& node) {
   absl::MutexLock lock(&mu_);

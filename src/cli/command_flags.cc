@@ -183,6 +183,32 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
       .help = "How often the TLS files are read again (at least 1s).",
       .default_value = "10s"},
      ParseInto<&ServeOptions::xds_tls_refresh, ParseDuration>},
+    {{.name = "first-request-timeout",
+      .value_name = "DURATION",
+      .help = "An xDS stream that sends no request within this is closed (DEADLINE_EXCEEDED) "
+              "and counted in xdsd_refused_total{reason=\"first_request_timeout\"}.",
+      .default_value = "30s"},
+     ParseInto<&ServeOptions::first_request_timeout, ParseDuration>},
+    {{.name = "send-timeout",
+      .value_name = "DURATION",
+      .help = "An xDS stream whose response makes no progress for this long (the client stopped "
+              "reading) is closed; the node's status says why, and it is counted in "
+              "xdsd_refused_total{reason=\"send_timeout\"}.",
+      .default_value = "60s"},
+     ParseInto<&ServeOptions::send_timeout, ParseDuration>},
+    {{.name = "max-streams-per-connection",
+      .value_name = "N",
+      .help = "At most this many concurrent gRPC streams on one client connection (HTTP/2 "
+              "SETTINGS_MAX_CONCURRENT_STREAMS: more wait). 0: no limit.",
+      .default_value = "100"},
+     ParseInto<&ServeOptions::max_streams_per_connection, ParseNonNegativeInt>},
+    {{.name = "drain-time",
+      .value_name = "DURATION",
+      .help = "On SIGTERM or SIGINT, /readyz answers 503 at once and xDS keeps serving this long "
+              "(load balancers move new clients away), then the connections are closed (GOAWAY) "
+              "and xdsd exits.",
+      .default_value = "5s"},
+     ParseInto<&ServeOptions::drain_time, ParseDuration>},
 };
 
 constexpr Flag<ValidateOptions> kValidateFlags[] = {

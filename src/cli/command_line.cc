@@ -107,6 +107,10 @@ absl::Status CheckServeOptions(const ServeOptions& options) {
   if (options.push_max_delay < options.push_quiet) {
     return absl::InvalidArgumentError("--push-max-delay is shorter than --push-quiet");
   }
+  if (options.first_request_timeout <= absl::ZeroDuration() ||
+      options.send_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--first-request-timeout and --send-timeout must be above 0");
+  }
   if (options.xds_port != 0 && options.xds_port == options.http_port) {
     return absl::InvalidArgumentError(
         absl::StrCat("--xds-port and --http-port are both ", options.xds_port));

@@ -34,6 +34,12 @@ struct ServeOptions {
   std::string xds_tls_key;    // PEM private key
   std::string xds_client_ca;  // PEM CA of the client certificates: mutual TLS
   absl::Duration xds_tls_refresh = absl::Seconds(10);  // how often the files are read again
+  // Stream limits (see xdsd::StreamLimits) and how long a stopping xdsd keeps serving xDS
+  // after /readyz turned 503.
+  absl::Duration first_request_timeout = absl::Seconds(30);
+  absl::Duration send_timeout = absl::Seconds(60);
+  int max_streams_per_connection = 100;
+  absl::Duration drain_time = absl::Seconds(5);
 
   bool operator==(const ServeOptions&) const = default;
 };

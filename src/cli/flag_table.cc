@@ -35,6 +35,15 @@ absl::Status ParsePort(absl::string_view text, int* port) {
   return absl::OkStatus();
 }
 
+absl::Status ParseNonNegativeInt(absl::string_view text, int* value) {
+  int parsed = 0;
+  if (!absl::SimpleAtoi(text, &parsed) || parsed < 0) {
+    return absl::InvalidArgumentError("must be a whole number, 0 or more");
+  }
+  *value = parsed;
+  return absl::OkStatus();
+}
+
 absl::Status ParseBool(absl::string_view text, bool* value) {
   if (!absl::SimpleAtob(text, value)) {
     return absl::InvalidArgumentError("must be true or false");

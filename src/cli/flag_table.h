@@ -66,6 +66,7 @@ const Flag<Options>* FindFlag(absl::Span<const Flag<Options>> table, absl::strin
 absl::Status ParseString(absl::string_view text, std::string* value);  // any text
 absl::Status ParsePort(absl::string_view text, int* port);             // 0 to 65535
 absl::Status ParseBool(absl::string_view text, bool* value);  // true/false, yes/no, 1/0, t/f
+absl::Status ParseNonNegativeInt(absl::string_view text, int* value);  // 0 to 2^31-1
 // An Abseil duration ("30s", "2m", "1m30s", "500ms", "0"), finite and not negative.
 absl::Status ParseDuration(absl::string_view text, absl::Duration* duration);
 // A number of bytes, with an optional unit KiB, MiB or GiB ("64MiB"); at least 1.

@@ -43,10 +43,10 @@
 namespace xdsd::cli {
 namespace {
 
-// How long calls get to finish when xdsd stops, before they are cancelled. xDS streams never end
-// by themselves (and gRPC also waits for idle client connections to go away), so this only lets
-// responses and Fetch calls under way complete; the clients reconnect, to a replica or to the
-// next xdsd.
+// How long calls get to finish once the drain time is over and the connections are told to go
+// away (GOAWAY), before they are cancelled. xDS streams never end by themselves (and gRPC also
+// waits for idle client connections to go away), so this only lets responses and Fetch calls
+// under way complete; the clients reconnect, to a replica or to the next xdsd.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(1);
 // At most this many refusals are logged a second (all are counted in xdsd_refused_total).
 constexpr int kRefusalLogsPerSecond = 10;
@@ -194,12 +194,42 @@ absl::Status CheckIdentityRulesEnforceable(const config::Config& config, bool mu
       "with --xds-tls-cert, --xds-tls-key and --xds-client-ca, or remove it"));
 }
 
-sigset_t TerminationSignals() {
+// SIGINT and SIGTERM stop xdsd (after the drain time), SIGHUP reloads the config.
+sigset_t HandledSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   return signals;
+}
+
+std::string_view SignalName(int signal_number) {
+  switch (signal_number) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+  }
+  return "a signal";
+}
+
+// Waits until `deadline` for SIGINT or SIGTERM (a second one: skip the rest of the drain). Other
+// signals that come meanwhile are logged and ignored.
+void DrainUntil(const sigset_t& signals, absl::Time deadline) {
+  while (true) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return;
+    const timespec timeout = absl::ToTimespec(left);
+    const int signal_number = sigtimedwait(&signals, nullptr, &timeout);
+    if (signal_number == SIGINT || signal_number == SIGTERM) {
+      spdlog::info("received {} while draining: stopping now", SignalName(signal_number));
+      return;
+    }
+    if (signal_number > 0) spdlog::info("{} ignored while draining", SignalName(signal_number));
+  }
 }
 
 }  // namespace
@@ -207,7 +237,7 @@ sigset_t TerminationSignals() {
 absl::Status Run(const ServeOptions& options) {
   // Before any thread exists, so that every thread inherits the mask and only sigwait below
   // sees the signals.
-  const sigset_t signals = TerminationSignals();
+  const sigset_t signals = HandledSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   SetUpLogging(options.log_level);
@@ -267,27 +297,28 @@ absl::Status Run(const ServeOptions& options) {
       push);
   publisher.PublishTo(&cache);
   admin::XdsMetrics metrics;
-  if (!options.config_path.empty()) {
-    publisher.OnReload([&publisher, &metrics, &authorizer, mutual_tls](const absl::Status& status) {
-      metrics.RecordConfigReload(status.ok());
-      const config::ConfigStatus now = publisher.status();
-      if (status.ok()) {
-        spdlog::info("config {} reloaded: version {}", now.source, now.version);
-        LogConfigSummary(now.source, *publisher.config());
-        // Without mutual TLS no client has an identity, so new rules refuse every node: they
-        // fail closed rather than being ignored.
-        if (absl::Status enforceable =
-                CheckIdentityRulesEnforceable(*publisher.config(), mutual_tls);
-            !enforceable.ok()) {
-          spdlog::error("config {}: {}; every node is refused until it is removed", now.source,
-                        std::string(enforceable.message()));
-        }
-        authorizer.SetConfig(*publisher.config());
-      } else {
-        spdlog::error("config {} refused, still serving version {}:\n{}", now.source, now.version,
-                      std::string(status.message()));
+  // After every reload, whether the file watcher or SIGHUP started it.
+  auto report_reload = [&publisher, &metrics, &authorizer, mutual_tls](const absl::Status& status) {
+    metrics.RecordConfigReload(status.ok());
+    const config::ConfigStatus now = publisher.status();
+    if (status.ok()) {
+      spdlog::info("config {} reloaded: version {}", now.source, now.version);
+      LogConfigSummary(now.source, *publisher.config());
+      // Without mutual TLS no client has an identity, so new rules refuse every node: they
+      // fail closed rather than being ignored.
+      if (absl::Status enforceable = CheckIdentityRulesEnforceable(*publisher.config(), mutual_tls);
+          !enforceable.ok()) {
+        spdlog::error("config {}: {}; every node is refused until it is removed", now.source,
+                      std::string(enforceable.message()));
       }
-    });
+      authorizer.SetConfig(*publisher.config());
+    } else {
+      spdlog::error("config {} refused, still serving version {}:\n{}", now.source, now.version,
+                    std::string(status.message()));
+    }
+  };
+  if (!options.config_path.empty()) {
+    publisher.OnReload(report_reload);
     if (absl::Status watching = publisher.Watch(); !watching.ok()) return watching;
     spdlog::info("watching {} for changes", options.config_path);
   }
@@ -297,7 +328,11 @@ absl::Status Run(const ServeOptions& options) {
   // The authorizer first: a refused node reaches neither the logs of served nodes nor the
   // metrics of streams it never had.
   CallbacksChain callbacks({&authorizer, &logging, &metrics, &sent_resources});
-  XdsServer xds(&cache, &callbacks);
+  StreamLimits limits;
+  limits.first_request_timeout = options.first_request_timeout;
+  limits.send_timeout = options.send_timeout;
+  limits.max_streams_per_connection = options.max_streams_per_connection;
+  XdsServer xds(&cache, &callbacks, limits);
   xds.SetMaxNamesPerStream(options.max_names_per_stream);
   status::ClientStatusService csds(&cache, &sent_resources);
   // Under mutual TLS, CSDS answers only the identities the config's csds_identities: lists.
@@ -345,15 +380,23 @@ absl::Status Run(const ServeOptions& options) {
                options.http_tls_cert.empty() ? "http" : "https", options.http_address, *http_port);
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  spdlog::info("received {}, shutting down (calls under way get {} to finish)",
-               signal_number == SIGINT ? "SIGINT" : "SIGTERM",
-               absl::FormatDuration(kShutdownGrace));
-
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    if (options.config_path.empty()) {
+      spdlog::info("received SIGHUP: the built-in demo has nothing to reload");
+      continue;
+    }
+    spdlog::info("received SIGHUP: reloading {}", options.config_path);
+    report_reload(publisher.Reload());
+  }
+  spdlog::info("received {}: /readyz answers 503, xDS keeps serving for {} (drain time)",
+               SignalName(signal_number), absl::FormatDuration(options.drain_time));
   admin.SetGrpcServing(false);  // load balancers stop sending new clients here
   if (grpc::HealthCheckServiceInterface* health = (*grpc_server)->GetHealthCheckService()) {
     health->SetServingStatus(false);
   }
+  DrainUntil(signals, absl::Now() + options.drain_time);
+  spdlog::info("drained: closing the xDS connections (calls under way get {} to finish)",
+               absl::FormatDuration(kShutdownGrace));
   (*grpc_server)->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
   (*grpc_server)->Wait();
   spdlog::debug("xDS server stopped");

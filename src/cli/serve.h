@@ -7,12 +7,14 @@ namespace xdsd::cli {
 
 // `xdsd serve`: loads the configuration (the built-in demo when options.config_path is empty),
 // serves it over xDS on 0.0.0.0:xds_port and the admin HTTP API on 0.0.0.0:http_port, logs
-// every stream event, and returns when SIGINT or SIGTERM arrives, after stopping both servers.
+// every stream event. SIGHUP reloads the configuration at once. On SIGINT or SIGTERM, /readyz
+// answers 503 while xDS keeps serving for options.drain_time; then both servers stop and it
+// returns.
 //
 // Returns the error when the configuration does not load or a port cannot be bound.
 //
-// Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it starts) to receive
-// them with sigwait: call it from the main thread before any other thread exists.
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (and so in every thread it starts) to
+// receive them with sigwait: call it from the main thread before any other thread exists.
 absl::Status Run(const ServeOptions& options);
 
 }  // namespace xdsd::cli

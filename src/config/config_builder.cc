@@ -155,8 +155,8 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
   if (ttl.count() > 0) json->erase("ttl");
   ParsedResource parsed{&kind, nullptr, std::string(file), std::move(path), node, nullptr};
   std::vector<validate::Violation> violations;
-  absl::StatusOr<api::DecodedResource> decoded =
-      api::DecodeResource(kind, json->dump(), &violations);
+  absl::StatusOr<api::DecodedResource> decoded = api::DecodeResource(
+      kind, json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), &violations);
   if (!decoded.ok()) {
     // A message that names no field (an unnamed resource) points at the resource itself.
     absl::string_view message = decoded.status().message();

@@ -92,8 +92,8 @@ absl::StatusOr<std::string> ParseYamlAs(std::string_view full_type_name, std::st
   absl::StatusOr<nlohmann::ordered_json> json = api::YamlToJson(*root, &error_line, &values_left);
   if (!json.ok()) return located(json.status(), error_line);
   if (json->is_null()) *json = nlohmann::ordered_json::object();
-  absl::StatusOr<std::string> bytes =
-      api::EnvoyApi::Get().JsonToBinary(full_type_name, json->dump());
+  absl::StatusOr<std::string> bytes = api::EnvoyApi::Get().JsonToBinary(
+      full_type_name, json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (!bytes.ok())
     return located(bytes.status(), api::LineOfProtobufError(*root, bytes.status().message()));
   return bytes;

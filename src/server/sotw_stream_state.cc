@@ -295,6 +295,9 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
       }
       if (with_removed.size() != desired.size() && LaterTypesBusy(type_url)) {
         if (SameContents(with_removed, *state.known)) continue;  // the removal waits
+        // PROTOCOL 8: a rejected transitional set is not sent again either; the client keeps
+        // what it runs until the later types are answered and the whole new set can go.
+        if (state.nacked != nullptr && SameContents(with_removed, *state.nacked)) continue;
         std::string version = Snapshot::VersionOf(with_removed);
         return MakeResponse(type_url, state,
                             std::make_shared<const Contents>(std::move(with_removed)),

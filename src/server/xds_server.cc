@@ -49,7 +49,8 @@ RawBidiReactor* NewStream(StreamContext* context, grpc::CallbackServerContext* g
   // Read once: the identities of a connection cannot change during a stream.
   std::shared_ptr<const grpc::AuthContext> auth = grpc_context->auth_context();
   return new XdsStream<Variant>(
-      context, absl::StrCat("/", Service::service_full_name(), "/", std::string(method)),
+      context, grpc_context,
+      absl::StrCat("/", Service::service_full_name(), "/", std::string(method)),
       grpc_context->peer(), auth != nullptr ? PeerIdentities(*auth) : std::vector<std::string>{},
       type_url);
 }
@@ -131,7 +132,6 @@ class AdsService
   }
 // NOLINTEND(bugprone-macro-parentheses)
 
-
 XDSD_PER_TYPE_SERVICE(ClusterService, envoy::service::cluster::v3::ClusterDiscoveryService,
                       Clusters, kClusterType);
 XDSD_PER_TYPE_SERVICE(EndpointService, envoy::service::endpoint::v3::EndpointDiscoveryService,
@@ -168,8 +168,8 @@ class VirtualHostService
 
 }  // namespace
 
-XdsServer::XdsServer(Cache* cache, Callbacks* callbacks)
-    : impl_(std::make_unique<Impl>(cache, callbacks)) {
+XdsServer::XdsServer(Cache* cache, Callbacks* callbacks, StreamLimits limits)
+    : impl_(std::make_unique<Impl>(cache, callbacks, limits)) {
   auto& services = impl_->services;
   services.push_back(std::make_unique<AdsService>(impl_.get()));
   services.push_back(std::make_unique<ClusterService>(impl_.get()));
@@ -192,6 +192,8 @@ void XdsServer::RegisterOn(grpc::ServerBuilder& builder) {
 void XdsServer::SetMaxNamesPerStream(size_t max_names) { impl_->max_names_per_stream = max_names; }
 
 int64_t XdsServer::open_streams() const { return impl_->open_streams.load(); }
+
+const StreamLimits& XdsServer::limits() const { return impl_->limits(); }
 
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     XdsServer& xds, const std::string& address, int* bound_port,
@@ -276,6 +278,10 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
   // gRPC turns SO_REUSEPORT on by default: a second xdsd on a port in use would start and
   // share the connections silently. A port in use must be an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (xds.limits().max_streams_per_connection > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                               xds.limits().max_streams_per_connection);
+  }
   builder.SetMaxReceiveMessageSize(kDefaultMaxGrpcMessageBytes);
   builder.SetMaxSendMessageSize(-1);
   xds.RegisterOn(builder);

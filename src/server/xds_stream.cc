@@ -5,8 +5,21 @@
 
 namespace xdsd::server {
 
-StreamContext::StreamContext(Cache* cache, Callbacks* callbacks)
-    : cache_(cache), callbacks_({callbacks, cache->StreamObserver()}) {}
+namespace {
+
+// A deadline is noticed at most a quarter of it late; never busier than 20 ticks a second.
+absl::Duration DeadlineTickInterval(const StreamLimits& limits) {
+  const absl::Duration shortest = std::min(limits.first_request_timeout, limits.send_timeout);
+  return std::clamp(shortest / 4, absl::Milliseconds(50), absl::Seconds(1));
+}
+
+}  // namespace
+
+StreamContext::StreamContext(Cache* cache, Callbacks* callbacks, StreamLimits limits)
+    : cache_(cache),
+      callbacks_({callbacks, cache->StreamObserver()}),
+      limits_(limits),
+      deadline_ticker_(DeadlineTickInterval(limits)) {}
 
 bool ParseMessage(const grpc::ByteBuffer& buffer, google::protobuf::Message* request) {
   std::vector<grpc::Slice> slices;

@@ -19,12 +19,14 @@
 #include "xdsd/cache.h"
 #include "xdsd/callbacks.h"
 #include "xdsd/callbacks_chain.h"
+#include "xdsd/refusals.h"
+#include "xdsd/server.h"
 #include "xdsd/status_codes.h"
 
 namespace xdsd::server {
 
 // What every stream of one server shares: where snapshots come from, whom to tell what
-// happens, the heartbeat clock.
+// happens, the limits, the heartbeat clock and the clock that enforces the deadlines.
 //
 // Thread-safe; constant after construction but for the counters.
 class StreamContext {
@@ -35,11 +37,14 @@ class StreamContext {
 
   // `callbacks` (the program's, may be null) see every event first; the cache's own stream
   // observer sees those they did not refuse.
-  StreamContext(Cache* cache, Callbacks* callbacks);
+  StreamContext(Cache* cache, Callbacks* callbacks, StreamLimits limits);
 
   Cache& cache() const { return *cache_; }
   Callbacks& callbacks() { return callbacks_; }
+  const StreamLimits& limits() const { return limits_; }
   HeartbeatTicker& ticker() { return ticker_; }
+  // Gives every stream the time, often enough to end it within a quarter of a deadline late.
+  HeartbeatTicker& deadline_ticker() { return deadline_ticker_; }
   int64_t NewStreamId() { return next_stream_id_.fetch_add(1) + 1; }
 
   std::atomic<int64_t> open_streams{0};
@@ -49,8 +54,10 @@ class StreamContext {
  private:
   Cache* const cache_;
   CallbacksChain callbacks_;  // the program's callbacks, then the cache's observer
+  const StreamLimits limits_;
   std::atomic<int64_t> next_stream_id_{0};
   HeartbeatTicker ticker_{kTickInterval};
+  HeartbeatTicker deadline_ticker_;
 };
 
 // Parses a request's bytes; false when they are not a `request`.
@@ -129,19 +136,23 @@ class XdsStream : public RawBidiReactor {
   using Response = typename Variant::Response;
   using Outcome = typename Variant::Outcome;
 
-  // `type_url` is the type of a per-type stream, "" for ADS.
-  XdsStream(StreamContext* context, std::string method, std::string peer,
-            std::vector<std::string> identities, std::string_view type_url)
+  // `type_url` is the type of a per-type stream, "" for ADS. `grpc_context` is the call's.
+  XdsStream(StreamContext* context, grpc::CallbackServerContext* grpc_context, std::string method,
+            std::string peer, std::vector<std::string> identities, std::string_view type_url)
       : context_(context),
+        grpc_context_(grpc_context),
         info_{context->NewStreamId(), std::move(method), std::string(type_url),
               Variant::kDelta,        std::move(peer),   std::move(identities)},
+        opened_at_(absl::Now()),
+        watcher_(std::make_shared<StreamWatcher<XdsStream>>(this)),
         state_(type_url, context->max_names_per_stream) {
     ++context_->open_streams;
     absl::Status allowed = context_->callbacks().OnStreamOpen(info_);
     if (!allowed.ok()) {
-      FinishOnce(ToGrpcStatus(allowed));
+      Fail(allowed);
       return;
     }
+    context_->deadline_ticker().Add(watcher_);
     StartRead(&read_buffer_);
   }
 
@@ -155,8 +166,18 @@ class XdsStream : public RawBidiReactor {
     MaybeWrite();
   }
 
-  // A tick of the server's clock: a heartbeat may be due.
-  void OnTick() { MaybeWrite(); }
+  // A tick of one of the server's clocks: a deadline may have passed, a heartbeat may be due.
+  void OnTick() {
+    bool write_stalled = false;
+    if (absl::Status late = CheckDeadlines(&write_stalled); !late.ok()) {
+      Fail(late);
+      // A stalled write never completes by itself, nor does the Finish queued behind it:
+      // cancelling the call ends both, and brings OnDone.
+      if (write_stalled) grpc_context_->TryCancel();
+      return;
+    }
+    MaybeWrite();
+  }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client closed its side, or the stream broke
@@ -165,13 +186,16 @@ class XdsStream : public RawBidiReactor {
     }
     Request request;
     if (!ParseMessage(read_buffer_, &request)) {
-      FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                              absl::StrCat("malformed ", request.GetDescriptor()->name())));
+      Fail(absl::InvalidArgumentError(absl::StrCat("malformed ", request.GetDescriptor()->name())));
       return;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      got_request_ = true;
     }
     absl::Status status = HandleRequest(request);
     if (!status.ok()) {
-      FinishOnce(ToGrpcStatus(status));
+      Fail(status);
       return;
     }
     MaybeWrite();
@@ -184,17 +208,21 @@ class XdsStream : public RawBidiReactor {
       writing_ = false;
     }
     if (!ok) {
-      FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+      Fail(absl::UnavailableError("write failed"));
       return;
     }
     MaybeWrite();
   }
 
   void OnDone() override {
-    if (watcher_ != nullptr) {
-      watcher_->Detach();
-      context_->cache().Unwatch(watch_key_, node_.id(), watcher_.get());
+    watcher_->Detach();
+    if (watching_) context_->cache().Unwatch(watch_key_, node_.id(), watcher_.get());
+    absl::Status failure;
+    {
+      absl::MutexLock lock(&mu_);
+      failure = failure_;
     }
+    if (!failure.ok()) context_->callbacks().OnStreamFailed(info_, node_, failure);
     context_->callbacks().OnStreamClosed(info_, node_);
     --context_->open_streams;
     delete this;
@@ -215,8 +243,8 @@ class XdsStream : public RawBidiReactor {
         return allowed;
       }
       const bool ttl = SupportsTtl(node_, !Variant::kDelta);
-      watcher_ = std::make_shared<StreamWatcher<XdsStream>>(this);
       WatchStart start = context_->cache().Watch(node_, watcher_);
+      watching_ = true;
       watch_key_ = start.key;
       if (ttl) context_->ticker().Add(watcher_);
       absl::MutexLock lock(&mu_);
@@ -277,6 +305,7 @@ class XdsStream : public RawBidiReactor {
       response = state_.NextResponse();
       if (!response.has_value()) return;
       writing_ = true;
+      write_started_ = now;
       write_buffer_ = Variant::Encode(*response);
       info = InfoOf(*response);
       info.encoded_bytes = write_buffer_.Length();
@@ -284,6 +313,37 @@ class XdsStream : public RawBidiReactor {
     }
     context_->callbacks().OnStreamResponse(info_, node_, info);
     StartWrite(&write_buffer_);
+  }
+
+  // The limits of StreamLimits: an error when the stream has outlived one of its deadlines.
+  absl::Status CheckDeadlines(bool* write_stalled) {
+    const StreamLimits& limits = context_->limits();
+    const absl::Time now = absl::Now();
+    absl::MutexLock lock(&mu_);
+    if (finished_) return absl::OkStatus();
+    if (!got_request_ && now - opened_at_ > limits.first_request_timeout) {
+      CountRefusal("first_request_timeout", absl::StrCat(info_.peer, " ", info_.method));
+      return absl::DeadlineExceededError(
+          absl::StrCat("no request within ", absl::FormatDuration(limits.first_request_timeout),
+                       " of the stream's opening"));
+    }
+    if (writing_ && now - write_started_ > limits.send_timeout) {
+      *write_stalled = true;
+      CountRefusal("send_timeout", absl::StrCat(info_.peer, " node ", node_.id()));
+      return absl::DeadlineExceededError(absl::StrCat("no progress writing a response for ",
+                                                      absl::FormatDuration(limits.send_timeout),
+                                                      ": the client stopped reading"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Ends the stream with `why`, which the callbacks see (OnStreamFailed) when it is done.
+  void Fail(const absl::Status& why) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!finished_ && failure_.ok()) failure_ = why;
+    }
+    FinishOnce(ToGrpcStatus(why));
   }
 
   void FinishOnce(const grpc::Status& status) {
@@ -296,14 +356,18 @@ class XdsStream : public RawBidiReactor {
   }
 
   StreamContext* const context_;
+  grpc::CallbackServerContext* const grpc_context_;
   const StreamInfo info_;
+  const absl::Time opened_at_;
+  // Registered with the deadline ticker from the start, with the cache once the node is known.
+  const std::shared_ptr<StreamWatcher<XdsStream>> watcher_;
 
   // Confined to the reading side (OnReadDone), which gRPC runs one at a time; read by OnDone
   // after every reaction has finished.
   grpc::ByteBuffer read_buffer_;
   envoy::config::core::v3::Node node_;
   bool node_known_ = false;
-  std::shared_ptr<StreamWatcher<XdsStream>> watcher_;
+  bool watching_ = false;
   std::string watch_key_;
 
   absl::Mutex mu_;
@@ -311,6 +375,9 @@ class XdsStream : public RawBidiReactor {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool got_request_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time write_started_ ABSL_GUARDED_BY(mu_);  // of the write under way
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);      // why xdsd ended the stream, if it did
   // When the latest response of each type was written (the one an ACK or NACK answers: one
   // response per type is in flight at a time).
   absl::flat_hash_map<std::string, absl::Time> sent_at_ ABSL_GUARDED_BY(mu_);

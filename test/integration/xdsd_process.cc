@@ -101,6 +101,8 @@ absl::StatusOr<int> XdsdProcess::Stop(absl::Duration timeout) {
   return process_->Stop(SIGTERM, timeout);
 }
 
+void XdsdProcess::Signal(int signal) { kill(process_->pid(), signal); }
+
 TempDir::TempDir() {
   const char* base = getenv("TEST_TMPDIR");
   std::string pattern = absl::StrCat(base != nullptr ? base : "/tmp", "/xdsd_test_XXXXXX");

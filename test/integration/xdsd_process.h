@@ -40,6 +40,13 @@ class XdsdProcess {
   // SIGTERM, then waits up to `timeout` for the exit; returns its wait status.
   absl::StatusOr<int> Stop(absl::Duration timeout);
 
+  // Sends `signal` and returns at once.
+  void Signal(int signal);
+  // True until the process exits.
+  bool Running() { return process_->Running(); }
+  // Waits up to `timeout` for the exit; returns its wait status, or DeadlineExceeded.
+  absl::StatusOr<int> Wait(absl::Duration timeout) { return process_->Wait(timeout); }
+
   // After Stop: starts `xdsd serve <flags>` again on the ports it had (--xds-port and
   // --http-port given explicitly), its log appended to the same file, and waits up to
   // `timeout` until it serves. Fails when it cannot bind them again.

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/route/v3/route_components.pb.h"
@@ -12,6 +13,7 @@
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "envoy/service/route/v3/rds.grpc.pb.h"
 #include "support/poll.h"
+#include "xdsd/refusals.h"
 #include "xdsd/server.h"
 #include "xdsd/snapshot_cache.h"
 
@@ -561,6 +563,115 @@ TEST_F(XdsServerTest, OnDemandVirtualHostsCarryAliasesAndEmptyEntries) {
   EXPECT_FALSE(empty.has_resource());
   EXPECT_EQ(response.removed_resources_size(), 0);
   context.TryCancel();
+}
+
+// The limits of StreamLimits, short enough for a test.
+class XdsServerLimitsTest : public ::testing::Test {
+ protected:
+  void Start(StreamLimits limits) {
+    server_ = std::make_unique<XdsServer>(&cache_, nullptr, limits);
+    auto grpc_server = StartGrpcServer(*server_, "127.0.0.1:0", &port_);
+    ASSERT_TRUE(grpc_server.ok()) << grpc_server.status();
+    grpc_server_ = *std::move(grpc_server);
+    grpc::ChannelArguments args;
+    // The client's flow-control window stays at its initial 64 KiB: a client that stops
+    // reading stops the server's writes.
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    channel_ = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port_),
+                                         grpc::InsecureChannelCredentials(), args);
+  }
+  void TearDown() override {
+    if (grpc_server_ != nullptr) grpc_server_->Shutdown(std::chrono::system_clock::now());
+  }
+
+  static uint64_t Refusals(std::string_view reason) {
+    for (const auto& [name, count] : RefusalCounts()) {
+      if (name == reason) return count;
+    }
+    return 0;
+  }
+
+  SnapshotCache cache_;
+  std::unique_ptr<XdsServer> server_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  int port_ = 0;
+};
+
+TEST_F(XdsServerLimitsTest, StreamWithoutARequestIsClosedAtTheFirstRequestDeadline) {
+  Start(StreamLimits{.first_request_timeout = absl::Milliseconds(300)});
+  const uint64_t before = Refusals("first_request_timeout");
+  auto stub = AggregatedDiscoveryService::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto stream = stub->StreamAggregatedResources(&context);
+  DiscoveryResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_EQ(Refusals("first_request_timeout"), before + 1);
+  EXPECT_TRUE(PollUntil(absl::Seconds(10), [&] { return server_->open_streams() == 0; }));
+}
+
+TEST_F(XdsServerLimitsTest, StreamThatStopsReadingIsClosedAndTheNodeStatusSaysWhy) {
+  Start(StreamLimits{.send_timeout = absl::Milliseconds(300)});
+  // About 4 MB: far more than the client's flow-control window.
+  std::vector<std::string> names;
+  for (int i = 0; i < 200; ++i) names.push_back(absl::StrCat(i, std::string(20000, 'x')));
+  cache_.SetSnapshot("stalled", ClusterSnapshot(names));
+  const uint64_t before = Refusals("send_timeout");
+  auto stub = AggregatedDiscoveryService::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto stream = stub->StreamAggregatedResources(&context);
+  DiscoveryRequest request;
+  request.mutable_node()->set_id("stalled");
+  request.set_type_url(std::string(kClusterType));
+  ASSERT_TRUE(stream->Write(request));
+  // Never reads.
+  ASSERT_TRUE(PollUntil(absl::Seconds(15), [&] {
+    std::optional<NodeStatus> status = cache_.GetNodeStatus("stalled");
+    return status.has_value() && !status->last_stream_error.empty();
+  }));
+  const std::string error = cache_.GetNodeStatus("stalled")->last_stream_error;
+  EXPECT_NE(error.find("DEADLINE_EXCEEDED"), std::string::npos) << error;
+  EXPECT_NE(error.find("stopped reading"), std::string::npos) << error;
+  EXPECT_EQ(Refusals("send_timeout"), before + 1);
+  EXPECT_TRUE(PollUntil(absl::Seconds(10), [&] { return server_->open_streams() == 0; }));
+}
+
+TEST_F(XdsServerLimitsTest, StreamsBeyondTheLimitOfAConnectionWait) {
+  Start(StreamLimits{.max_streams_per_connection = 2});
+  cache_.SetSnapshot("many", ClusterSnapshot({"a"}));
+  auto stub = AggregatedDiscoveryService::NewStub(channel_);
+  DiscoveryRequest request;
+  request.mutable_node()->set_id("many");
+  request.set_type_url(std::string(kClusterType));
+  grpc::ClientContext first_context, second_context;
+  auto first = stub->StreamAggregatedResources(&first_context);
+  auto second = stub->StreamAggregatedResources(&second_context);
+  DiscoveryResponse response;
+  for (auto* stream : {first.get(), second.get()}) {
+    ASSERT_TRUE(stream->Write(request));
+    ASSERT_TRUE(stream->Read(&response));
+  }
+  // A third stream on the same connection gets no answer while two are open...
+  grpc::ClientContext third_context;
+  third_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  auto third = stub->StreamAggregatedResources(&third_context);
+  third->Write(request);
+  EXPECT_FALSE(third->Read(&response));
+  EXPECT_EQ(third->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(server_->open_streams(), 2);
+  // ...and is served once one of them ends.
+  first_context.TryCancel();
+  grpc::ClientContext fourth_context;
+  fourth_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto fourth = stub->StreamAggregatedResources(&fourth_context);
+  ASSERT_TRUE(fourth->Write(request));
+  EXPECT_TRUE(fourth->Read(&response));
+  second_context.TryCancel();
+  fourth_context.TryCancel();
 }
 
 }  // namespace

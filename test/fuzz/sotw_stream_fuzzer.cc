@@ -1,0 +1,216 @@
+// The state-of-the-world stream state machine (ADS, clusters and endpoints) driven by a
+// sequence of snapshots, requests, ACKs and NACKs decoded from the input, and checked against
+// a reference model of what PROTOCOL.md promises:
+//   - at most one response in flight per type (an answer is a request carrying its nonce);
+//   - every nonce unique within the stream, no name twice in one response;
+//   - a NACKed content never sent again unchanged while the type's snapshot stays the same;
+//   - once quiet (every response ACKed), the client holds every subscribed name that exists
+//     (checked for types it never rejected anything of).
+// A broken promise aborts (libFuzzer reports it as a crash).
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fuzz/stream_fuzzing.h"
+#include "server/sotw_stream_state.h"
+#include "xdsd/resource_types.h"
+
+namespace {
+
+using envoy::service::discovery::v3::DiscoveryRequest;
+using xdsd::fuzzing::Bytes;
+using xdsd::fuzzing::Check;
+using xdsd::fuzzing::DecodeSnapshot;
+using xdsd::fuzzing::kNames;
+using xdsd::fuzzing::kTypes;
+using xdsd::server::SotwResponse;
+using xdsd::server::SotwStreamState;
+
+// What a response carried: (name, resource version) pairs.
+using Content = std::set<std::pair<std::string, std::string>>;
+
+struct TypeModel {
+  bool subscribed = false;
+  bool wildcard = false;
+  bool legacy_wildcard = false;
+  std::set<std::string> names;
+  std::optional<std::string> in_flight_nonce;
+  Content in_flight_content;
+  std::string in_flight_version;
+  Content held;  // what the client ACKed last
+  std::string held_version;
+  std::string last_nonce;         // of the latest response of the type
+  std::optional<Content> nacked;  // cleared when the type's snapshot version changes
+  // A rejected content is never sent again, even when the config comes back to it: the last
+  // check skips types the client ever rejected something of.
+  bool ever_nacked = false;
+  std::string snapshot_version;
+
+  // The subscription again, as the client repeats it in every request.
+  void AddNames(DiscoveryRequest& request) const {
+    if (wildcard && !legacy_wildcard) request.add_resource_names("*");
+    for (const std::string& name : names) {
+      if (name != "*") request.add_resource_names(name);
+    }
+  }
+};
+
+class Model {
+ public:
+  void Snapshot(Bytes& in) {
+    snapshot_ = DecodeSnapshot(in);
+    for (const std::string& type : kTypes) {
+      TypeModel& model = types_[type];
+      const std::string version = snapshot_->Version(type);
+      if (version != model.snapshot_version) model.nacked.reset();
+      model.snapshot_version = version;
+    }
+    state_.OnSnapshot(snapshot_);
+  }
+
+  // A subscription change (or the first request) for one type, without a nonce.
+  void Subscribe(Bytes& in) {
+    const uint8_t byte = in.Next();
+    const std::string& type = kTypes[byte & 1];
+    TypeModel& model = types_[type];
+    DiscoveryRequest request;
+    request.set_type_url(type);
+    if (byte & 2) {
+      request.add_resource_names("*");
+    } else {
+      for (int i = 0; i < 4; ++i) {
+        if (byte & (4 << i)) request.add_resource_names(kNames[i]);
+      }
+    }
+    // A first request with no names is the legacy wildcard of the full-state types (PROTOCOL
+    // 12), which lasts while the requests name nothing.
+    const bool empty = request.resource_names_size() == 0;
+    if (!model.subscribed) model.legacy_wildcard = empty && type == kTypes[0];
+    if (!empty) model.legacy_wildcard = false;
+    model.wildcard = (byte & 2) || model.legacy_wildcard;
+    model.names.clear();
+    for (const std::string& name : request.resource_names()) model.names.insert(name);
+    model.subscribed = true;
+    // The latest nonce of the type rides along, as Envoy sends it: without it the request
+    // would be stale and ignored (PROTOCOL 6). It also answers a response in flight.
+    request.set_response_nonce(model.last_nonce);
+    request.set_version_info(model.held_version);
+    if (model.in_flight_nonce.has_value()) {
+      request.set_version_info(model.in_flight_version);
+      model.held = model.in_flight_content;
+      model.held_version = model.in_flight_version;
+      model.in_flight_nonce.reset();
+    }
+    Check(state_.OnRequest(request).ok(), "a well-formed request is accepted");
+  }
+
+  // The client answers the response in flight of a type, ACK or NACK, or sends a stale nonce.
+  void Answer(Bytes& in) {
+    const uint8_t byte = in.Next();
+    const std::string& type = kTypes[byte & 1];
+    TypeModel& model = types_[type];
+    if (!model.subscribed) return;
+    DiscoveryRequest request;
+    request.set_type_url(type);
+    model.AddNames(request);
+    if (byte & 2 || !model.in_flight_nonce.has_value()) {
+      request.set_response_nonce(absl::StrCat("stale-", byte));
+      Check(state_.OnRequest(request).ok(), "a stale request is accepted");
+      return;
+    }
+    request.set_response_nonce(*model.in_flight_nonce);
+    if (byte & 4) {
+      request.mutable_error_detail()->set_message("rejected");
+      model.nacked = model.in_flight_content;
+      model.ever_nacked = true;
+    } else {
+      request.set_version_info(model.in_flight_version);
+      model.held = model.in_flight_content;
+      model.held_version = model.in_flight_version;
+    }
+    model.in_flight_nonce.reset();
+    Check(state_.OnRequest(request).ok(), "an answer is accepted");
+  }
+
+  // Takes the next response, if one is due, and checks it.
+  bool Respond() {
+    std::optional<SotwResponse> response = state_.NextResponse();
+    if (!response.has_value()) return false;
+    TypeModel& model = types_[response->type_url];
+    Check(model.subscribed, "a response only for a type asked for");
+    Check(!model.in_flight_nonce.has_value(), "at most one response in flight per type");
+    Check(nonces_.insert(response->nonce).second, "every nonce unique in the stream");
+    Content content;
+    for (const xdsd::ResourcePtr& resource : response->resources) {
+      Check(content.emplace(resource->name(), resource->version()).second,
+            "no name twice in one response");
+    }
+    Check(!model.nacked.has_value() || *model.nacked != content || response->heartbeat,
+          "a NACKed content is not sent again unchanged");
+    model.in_flight_nonce = response->nonce;
+    model.last_nonce = response->nonce;
+    model.in_flight_version = response->version;
+    model.in_flight_content = std::move(content);
+    return true;
+  }
+
+  // ACKs every response until none is due, then checks that the client holds every subscribed
+  // name that exists (unless it rejected the type's current content).
+  void Settle() {
+    for (int round = 0; round < 64; ++round) {
+      bool any = Respond();
+      for (const std::string& type : kTypes) {
+        TypeModel& model = types_[type];
+        if (!model.in_flight_nonce.has_value()) continue;
+        DiscoveryRequest ack;
+        ack.set_type_url(type);
+        model.AddNames(ack);
+        ack.set_response_nonce(*model.in_flight_nonce);
+        ack.set_version_info(model.in_flight_version);
+        model.held = model.in_flight_content;
+        model.held_version = model.in_flight_version;
+        model.in_flight_nonce.reset();
+        Check(state_.OnRequest(ack).ok(), "an ACK is accepted");
+        any = true;
+      }
+      if (!any) break;
+    }
+    Check(!state_.NextResponse().has_value(), "the stream goes quiet once everything is ACKed");
+    if (snapshot_ == nullptr) return;
+    for (const std::string& type : kTypes) {
+      const TypeModel& model = types_[type];
+      if (!model.subscribed || model.ever_nacked) continue;
+      for (const auto& [name, resource] : snapshot_->Resources(type)) {
+        if (!model.wildcard && !model.names.contains(name)) continue;
+        if (!model.held.contains({name, resource->version()})) {
+          fprintf(stderr, "%s %s (wildcard %d) not held; held:", type.c_str(), name.c_str(),
+                  model.wildcard);
+          for (const auto& [held, version] : model.held) fprintf(stderr, " %s", held.c_str());
+          fprintf(stderr, "\n");
+        }
+        Check(model.held.contains({name, resource->version()}),
+              "every subscribed name that exists is held once the stream is quiet");
+      }
+    }
+  }
+
+ private:
+  SotwStreamState state_{""};
+  xdsd::SnapshotPtr snapshot_;
+  std::map<std::string, TypeModel> types_;
+  std::set<std::string> nonces_;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  xdsd::fuzzing::RunSteps<Model>(data, size);
+  return 0;
+}
