@@ -26,9 +26,12 @@ struct ServeOptions {
   absl::Duration push_quiet = absl::Milliseconds(100);  // see PushOptions
   absl::Duration push_max_delay = absl::Seconds(1);
   // Limits on what outside input may cost (docs/hardening.md).
-  size_t max_config_bytes = size_t{64} << 20;       // all files of one config load together
-  size_t max_grpc_message_bytes = size_t{4} << 20;  // one received gRPC message
-  size_t max_names_per_stream = 100'000;            // resource names subscribed on one stream
+  size_t max_config_bytes = size_t{64} << 20;            // all files of one config load together
+  size_t max_grpc_message_bytes = size_t{4} << 20;       // one received gRPC message
+  size_t max_names_per_stream = 100'000;                 // resource names subscribed on one stream
+  absl::Duration forget_nodes_after = absl::Minutes(5);  // a disconnected node's status is kept
+  size_t max_nodes = 100'000;                            // node statuses remembered
+  size_t max_node_metadata_bytes = size_t{64} << 10;     // kept per node (serialized)
 
   bool operator==(const ServeOptions&) const = default;
 };

@@ -4,17 +4,19 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "admin/admin_server.h"
@@ -185,6 +187,28 @@ sigset_t TerminationSignals() {
   return signals;
 }
 
+// Forgets the nodes disconnected for longer than `forget_after`, checking a few times within
+// that period (at most every 10 s), until destroyed.
+class NodeSweeper {
+ public:
+  NodeSweeper(NodeStatusTracker* tracker, absl::Duration forget_after)
+      : thread_([this, tracker, forget_after] {
+          const absl::Duration every =
+              std::clamp(forget_after / 4, absl::Milliseconds(50), absl::Seconds(10));
+          while (!stop_.WaitForNotificationWithTimeout(every)) tracker->Sweep(absl::Now());
+        }) {}
+  ~NodeSweeper() {
+    stop_.Notify();
+    thread_.join();
+  }
+  NodeSweeper(const NodeSweeper&) = delete;
+  NodeSweeper& operator=(const NodeSweeper&) = delete;
+
+ private:
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
 }  // namespace
 
 absl::Status Run(const ServeOptions& options) {
@@ -232,6 +256,14 @@ absl::Status Run(const ServeOptions& options) {
 
   LoggingCallbacks logging;
   status::SentResources sent_resources;
+  NodeLimits node_limits;
+  node_limits.forget_after = options.forget_nodes_after;
+  node_limits.max_nodes = options.max_nodes;
+  node_limits.max_metadata_bytes = options.max_node_metadata_bytes;
+  cache.node_status().SetLimits(node_limits);
+  cache.node_status().OnForget(
+      [&sent_resources](const std::string& node_id) { sent_resources.Forget(node_id); });
+  NodeSweeper sweeper(&cache.node_status(), options.forget_nodes_after);
   CallbacksChain callbacks({&logging, &metrics, &sent_resources});
   XdsServer xds(&cache, &callbacks);
   xds.SetMaxNamesPerStream(options.max_names_per_stream);
