@@ -207,7 +207,7 @@ TEST_F(HostileDaemonTest, NodesWithAMegabyteOfMetadataKeepOnlyTheCap) {
   EXPECT_FALSE(json["metadata"].contains("blob"));
   EXPECT_TRUE(absl::StrContains(json["metadata"].value("xdsd.truncated", ""), "exceeds"));
   // Kept whole, the metadata would be 20 MiB; what gRPC buffered while reading it may stay.
-  ExpectStillServing(40 * kMib);
+  ExpectStillServing(16 * kMib);
 }
 
 TEST_F(HostileDaemonTest, TwentyThousandNodesLeaveAtMostMaxNodesRemembered) {
