@@ -234,6 +234,18 @@ TEST_F(HostileDaemonTest, TwentyThousandNodesLeaveAtMostMaxNodesRemembered) {
   ExpectStillServing(32 * kMib);
 }
 
+TEST_F(HostileDaemonTest, DisconnectedNodesAreForgottenAfterTheirTime) {
+  ASSERT_TRUE(Start({"--forget-nodes-after=2s"}));
+  auto stub = AdsStub(*xdsd_);
+  ASSERT_TRUE(Exchange(*stub, ClustersRequest("passing")).ok());
+  absl::StatusOr<std::string> node = xdsd_->HttpGet("/v1/nodes/passing");
+  ASSERT_TRUE(node.ok()) << node.status();  // shown as disconnected until its time is up
+  EXPECT_TRUE(PollUntil(
+      absl::Seconds(10), [&] { return !xdsd_->HttpGet("/v1/nodes/passing").ok(); },
+      kIntegrationPollInterval));
+  ExpectStillServing(16 * kMib);
+}
+
 TEST_F(HostileDaemonTest, DeeplyNestedJsonToTheFleetApiIs400) {
   ASSERT_TRUE(WriteFile(dir_.path() + "/token", "s3cret-token-for-tests\n").ok());
   ASSERT_TRUE(Start({"--admin-token-file=" + dir_.path() + "/token"}));
