@@ -84,6 +84,8 @@ class SnapshotCache : public Cache {
 
   // The status of every node that has connected.
   const NodeStatusTracker& node_status() const { return node_status_; }
+  // To set its limits (NodeLimits), hook what is forgotten with a node, and sweep.
+  NodeStatusTracker& node_status() { return node_status_; }
   // The status of one node (by node.id), or nullopt for a node never seen.
   std::optional<NodeStatus> GetNodeStatus(const std::string& node_id) const {
     return node_status_.Get(node_id);

@@ -39,6 +39,7 @@ struct NodeStatus {
   absl::Time first_seen = absl::InfinitePast();
   absl::Time connected_since = absl::InfinitePast();  // the latest stream's opening
   absl::Time last_request = absl::InfinitePast();
+  absl::Time disconnected_at = absl::InfinitePast();  // when its last open stream closed
   std::string peer;     // the latest stream's remote address, as gRPC gives it
   std::string variant;  // the latest stream's protocol: "sotw-ads", "delta-ads", "sotw", "delta"
   std::vector<std::string> identities;  // the latest stream's client certificate identities

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "admin/config_dump_json.h"
 #include "admin/dashboard/dashboard.h"
@@ -16,6 +17,9 @@ namespace xdsd::admin {
 namespace {
 
 constexpr char kJson[] = "application/json";
+// The nodes in one answer of GET /v1/nodes, unless ?limit= says otherwise, and the most it may.
+constexpr size_t kDefaultNodesPerPage = 1000;
+constexpr size_t kMaxNodesPerPage = 10000;
 
 void SendError(const absl::Status& status, HttpResponse& response) {
   response.status = HttpStatusCode(status);
@@ -106,10 +110,29 @@ void AdminServer::AddRoutes() {
     }
     response.set_content(dump->dump(2) + "\n", kJson);
   });
+  // A page of nodes: ?limit=N (default 1000, at most 10000), &after=ID; the header
+  // X-Next-After gives the next page's `after` when there is one. Metadata only with
+  // ?metadata=1.
   http_->Get("/v1/nodes", [this](const HttpRequest& request, HttpResponse& response) {
-    const bool connected_only = request.get_param_value("connected") == "true";
-    response.set_content(NodeStatusesToJson(cache_->NodeStatuses(connected_only)).dump(2) + "\n",
-                         kJson);
+    NodePageQuery query;
+    query.connected_only = request.get_param_value("connected") == "true";
+    query.with_metadata = request.get_param_value("metadata") == "1";
+    query.after = request.get_param_value("after");
+    query.limit = kDefaultNodesPerPage;
+    if (request.has_param("limit")) {
+      size_t limit = 0;
+      if (!absl::SimpleAtoi(request.get_param_value("limit"), &limit) || limit == 0 ||
+          limit > kMaxNodesPerPage) {
+        SendError(absl::InvalidArgumentError(
+                      absl::StrCat("limit must be a number from 1 to ", kMaxNodesPerPage)),
+                  response);
+        return;
+      }
+      query.limit = limit;
+    }
+    const NodePage page = cache_->node_status().Page(query);
+    if (!page.next_after.empty()) response.set_header("X-Next-After", page.next_after);
+    response.set_content(NodeStatusesToJson(page.nodes, query.with_metadata).dump(2) + "\n", kJson);
   });
   http_->Get(R"(/v1/nodes/(.+))", [this](const HttpRequest& request, HttpResponse& response) {
     const std::string id = request.matches[1];
@@ -118,7 +141,9 @@ void AdminServer::AddRoutes() {
       SendError(absl::NotFoundError(absl::StrCat("no node \"", id, "\" was seen")), response);
       return;
     }
-    response.set_content(NodeStatusToJson(*status).dump(2) + "\n", kJson);
+    response.set_content(
+        NodeStatusToJson(*status, request.get_param_value("metadata") == "1").dump(2) + "\n",
+        kJson);
   });
   http_->Get("/v1/config", [this](const HttpRequest&, HttpResponse& response) {
     if (!config_status_) {

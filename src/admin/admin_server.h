@@ -25,9 +25,13 @@ namespace xdsd::admin {
 //                         that and while stopping
 //   GET /metrics          Prometheus text: the stream metrics (SetMetrics) and what the cache
 //                         serves (WriteSnapshotMetrics)
-//   GET /v1/nodes         every node the cache has seen, as a JSON array (NodeStatusToJson);
-//                         ?connected=true keeps the nodes with an open stream
-//   GET /v1/nodes/{id}    one node as a JSON object; 404 when never seen
+//   GET /v1/nodes         the nodes the cache remembers, as a JSON array (NodeStatusToJson) in
+//                         node.id order, a page at a time: ?limit=N (default 1000, at most
+//                         10000), &after=ID; the header X-Next-After is the next page's
+//                         `after` (absent on the last page); ?connected=true keeps the nodes
+//                         with an open stream; ?metadata=1 adds each node's metadata
+//   GET /v1/nodes/{id}    one node as a JSON object (?metadata=1 as above); 404 when never seen
+//                         or forgotten
 //   GET /v1/config        the config being served and the last load error (SetConfigStatus)
 //   GET /v1/config_dump?node={id}   the resources that node is served, as Envoy JSON
 //                         (ConfigDumpToJson, secrets redacted); 404 for a node never seen, 400

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
 #include "xdsd/resource.h"
 
 namespace xdsd::admin {
@@ -44,11 +45,11 @@ nlohmann::json TypeStatusToJson(const TypeStatus& type) {
 
 }  // namespace
 
-nlohmann::json NodeStatusToJson(const NodeStatus& status) {
+nlohmann::json NodeStatusToJson(const NodeStatus& status, bool with_metadata) {
   nlohmann::json types = nlohmann::json::array();
   for (const TypeStatus& type : status.types) types.push_back(TypeStatusToJson(type));
   const envoy::config::core::v3::Locality& locality = status.node.locality();
-  return nlohmann::json{
+  nlohmann::json json{
       {"id", status.node.id()},
       {"cluster", status.node.cluster()},
       {"locality",
@@ -65,17 +66,27 @@ nlohmann::json NodeStatusToJson(const NodeStatus& status) {
       {"last_request", TimeToJson(status.last_request)},
       {"open_streams", status.open_streams},
       {"open_watches", status.open_watches},
+      {"disconnected_at", TimeToJson(status.disconnected_at)},
       {"types", std::move(types)},
       {"last_stream_error", status.last_stream_error.empty()
                                 ? nlohmann::json(nullptr)
                                 : nlohmann::json{{"message", status.last_stream_error},
                                                  {"at", TimeToJson(status.last_stream_error_at)}}},
   };
+  if (with_metadata) {
+    std::string metadata;
+    if (google::protobuf::util::MessageToJsonString(status.node.metadata(), &metadata).ok()) {
+      json["metadata"] = nlohmann::json::parse(metadata, nullptr, /*allow_exceptions=*/false);
+    }
+  }
+  return json;
 }
 
-nlohmann::json NodeStatusesToJson(const std::vector<NodeStatus>& statuses) {
+nlohmann::json NodeStatusesToJson(const std::vector<NodeStatus>& statuses, bool with_metadata) {
   nlohmann::json nodes = nlohmann::json::array();
-  for (const NodeStatus& status : statuses) nodes.push_back(NodeStatusToJson(status));
+  for (const NodeStatus& status : statuses) {
+    nodes.push_back(NodeStatusToJson(status, with_metadata));
+  }
   return nodes;
 }
 

@@ -21,12 +21,18 @@ namespace xdsd::admin {
 //               "nack_error": "", "nack_count": 0, "sent_at": ..., "acked_at": ...,
 //               "nacked_at": ...}, ...]}
 //
+// With `with_metadata` (GET /v1/nodes?metadata=1), "metadata" holds node.metadata as JSON
+// (over --max-node-metadata-bytes, the note that replaced it); without, it is left out.
+// "disconnected_at" is when the node's last stream closed (null while connected): it is
+// forgotten --forget-nodes-after later.
+//
 // Times are RFC 3339 in UTC with milliseconds, null when the event never happened.
 // user_agent_version is the node's user_agent_version, or its user_agent_build_version rendered
 // as "major.minor.patch".
-nlohmann::json NodeStatusToJson(const NodeStatus& status);
+nlohmann::json NodeStatusToJson(const NodeStatus& status, bool with_metadata = false);
 
 // A JSON array of NodeStatusToJson().
-nlohmann::json NodeStatusesToJson(const std::vector<NodeStatus>& statuses);
+nlohmann::json NodeStatusesToJson(const std::vector<NodeStatus>& statuses,
+                                  bool with_metadata = false);
 
 }  // namespace xdsd::admin

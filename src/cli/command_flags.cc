@@ -209,6 +209,24 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
               "and xdsd exits.",
       .default_value = "5s"},
      ParseInto<&ServeOptions::drain_time, ParseDuration>},
+    {{.name = "forget-nodes-after",
+      .value_name = "DURATION",
+      .help = "How long a node whose streams all closed stays in /v1/nodes and `xdsd status` "
+              "(as disconnected) before it is forgotten.",
+      .default_value = "5m"},
+     ParseInto<&ServeOptions::forget_nodes_after, ParseDuration>},
+    {{.name = "max-nodes",
+      .value_name = "N",
+      .help = "The most nodes whose status is remembered; past it, the node disconnected the "
+              "longest is forgotten first (connected nodes are always kept).",
+      .default_value = "100000"},
+     ParseInto<&ServeOptions::max_nodes, ParseCount>},
+    {{.name = "max-node-metadata-bytes",
+      .value_name = "SIZE",
+      .help = "The most node metadata (serialized) kept per node for /v1/nodes and CSDS; "
+              "larger metadata is replaced by the field \"xdsd.truncated\" saying its size.",
+      .default_value = "64KiB"},
+     ParseInto<&ServeOptions::max_node_metadata_bytes, ParseByteSize>},
 };
 
 constexpr Flag<ValidateOptions> kValidateFlags[] = {

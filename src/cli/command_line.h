@@ -40,6 +40,9 @@ struct ServeOptions {
   absl::Duration send_timeout = absl::Seconds(60);
   int max_streams_per_connection = 100;
   absl::Duration drain_time = absl::Seconds(5);
+  absl::Duration forget_nodes_after = absl::Minutes(5);  // a disconnected node's status is kept
+  size_t max_nodes = 100'000;                            // node statuses remembered
+  size_t max_node_metadata_bytes = size_t{64} << 10;     // kept per node (serialized)
 
   bool operator==(const ServeOptions&) const = default;
 };

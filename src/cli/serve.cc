@@ -10,12 +10,14 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "admin/admin_server.h"
@@ -231,6 +233,27 @@ void DrainUntil(const sigset_t& signals, absl::Time deadline) {
     if (signal_number > 0) spdlog::info("{} ignored while draining", SignalName(signal_number));
   }
 }
+// Forgets the nodes disconnected for longer than `forget_after`, checking a few times within
+// that period (at most every 10 s), until destroyed.
+class NodeSweeper {
+ public:
+  NodeSweeper(NodeStatusTracker* tracker, absl::Duration forget_after)
+      : thread_([this, tracker, forget_after] {
+          const absl::Duration every =
+              std::clamp(forget_after / 4, absl::Milliseconds(50), absl::Seconds(10));
+          while (!stop_.WaitForNotificationWithTimeout(every)) tracker->Sweep(absl::Now());
+        }) {}
+  ~NodeSweeper() {
+    stop_.Notify();
+    thread_.join();
+  }
+  NodeSweeper(const NodeSweeper&) = delete;
+  NodeSweeper& operator=(const NodeSweeper&) = delete;
+
+ private:
+  absl::Notification stop_;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -325,6 +348,14 @@ absl::Status Run(const ServeOptions& options) {
 
   LoggingCallbacks logging;
   status::SentResources sent_resources;
+  NodeLimits node_limits;
+  node_limits.forget_after = options.forget_nodes_after;
+  node_limits.max_nodes = options.max_nodes;
+  node_limits.max_metadata_bytes = options.max_node_metadata_bytes;
+  cache.node_status().SetLimits(node_limits);
+  cache.node_status().OnForget(
+      [&sent_resources](const std::string& node_id) { sent_resources.Forget(node_id); });
+  NodeSweeper sweeper(&cache.node_status(), options.forget_nodes_after);
   // The authorizer first: a refused node reaches neither the logs of served nodes nor the
   // metrics of streams it never had.
   CallbacksChain callbacks({&authorizer, &logging, &metrics, &sent_resources});

@@ -138,13 +138,26 @@ absl::StatusOr<FleetStatus> FetchFleetStatus(const StatusOptions& options) {
     }
     return result;
   };
-  absl::StatusOr<httplib::Result> nodes = get("/v1/nodes?connected=true");
-  if (!nodes.ok()) return nodes.status();
-  if ((*nodes)->status != 200) {
-    return absl::InvalidArgumentError(absl::StrCat(options.http_url, "/v1/nodes answered HTTP ",
-                                                   (*nodes)->status,
-                                                   ": is it xdsd's admin HTTP port?"));
-  }
+  // Every connected node, following the pages of /v1/nodes.
+  nlohmann::json all_nodes = nlohmann::json::array();
+  std::string after;
+  do {
+    absl::StatusOr<httplib::Result> nodes = get(absl::StrCat(
+        "/v1/nodes?connected=true&limit=10000&after=", httplib::detail::encode_query_param(after)));
+    if (!nodes.ok()) return nodes.status();
+    if ((*nodes)->status != 200) {
+      return absl::InvalidArgumentError(absl::StrCat(options.http_url, "/v1/nodes answered HTTP ",
+                                                     (*nodes)->status,
+                                                     ": is it xdsd's admin HTTP port?"));
+    }
+    nlohmann::json page = nlohmann::json::parse((*nodes)->body, nullptr, false);
+    if (!page.is_array()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          options.http_url, " does not answer as xdsd: GET /v1/nodes did not answer a JSON array"));
+    }
+    for (nlohmann::json& node : page) all_nodes.push_back(std::move(node));
+    after = (*nodes)->get_header_value("X-Next-After");
+  } while (!after.empty());
   absl::StatusOr<httplib::Result> config = get("/v1/config");
   if (!config.ok()) return config.status();
   std::optional<std::string> config_body;
@@ -155,7 +168,7 @@ absl::StatusOr<FleetStatus> FetchFleetStatus(const StatusOptions& options) {
         absl::StrCat(options.http_url, "/v1/config answered HTTP ", (*config)->status));
   }
   absl::StatusOr<FleetStatus> status =
-      ParseFleetStatus((*nodes)->body, config_body, options.node_glob);
+      ParseFleetStatus(all_nodes.dump(), config_body, options.node_glob);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(options.http_url, " does not answer as xdsd: ", status.status().message()));

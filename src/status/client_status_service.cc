@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/redaction.h"
 #include "google/protobuf/util/time_util.h"
+#include "xdsd/refusals.h"
 #include "xdsd/server.h"
 #include "xdsd/status_codes.h"
 
@@ -188,14 +189,28 @@ absl::StatusOr<ClientStatusResponse> ClientStatus(const SnapshotCache& cache,
                                                   const SentResources* sent,
                                                   const ClientStatusRequest& request) {
   ClientStatusResponse response;
-  for (const NodeStatus& status : cache.NodeStatuses(/*connected_only=*/true)) {
-    absl::StatusOr<bool> matches = MatchesAny(request.node_matchers(), status.node);
-    if (!matches.ok()) return matches.status();
-    if (!*matches) continue;
-    const SnapshotPtr snapshot = cache.GetSnapshot(cache.KeyOf(status.node));
-    *response.add_config() =
-        NodeConfig(status, snapshot, sent, request.exclude_resource_contents());
-  }
+  // The connected nodes, a page at a time, so that no answer copies the whole fleet.
+  NodePageQuery query;
+  query.connected_only = true;
+  query.limit = 256;
+  do {
+    NodePage page = cache.node_status().Page(query);
+    for (const NodeStatus& status : page.nodes) {
+      absl::StatusOr<bool> matches = MatchesAny(request.node_matchers(), status.node);
+      if (!matches.ok()) return matches.status();
+      if (!*matches) continue;
+      if (static_cast<size_t>(response.config_size()) >= kMaxCsdsNodes) {
+        CountRefusal("csds_nodes_capped",
+                     absl::StrCat("a CSDS answer holds the first ", kMaxCsdsNodes,
+                                  " matching nodes; narrow node_matchers for the others"));
+        return response;
+      }
+      const SnapshotPtr snapshot = cache.GetSnapshot(cache.KeyOf(status.node));
+      *response.add_config() =
+          NodeConfig(status, snapshot, sent, request.exclude_resource_contents());
+    }
+    query.after = std::move(page.next_after);
+  } while (!query.after.empty());
   return response;
 }
 

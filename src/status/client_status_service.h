@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ namespace xdsd::status {
 // Node matchers match node.id with a StringMatcher (exact, prefix, suffix, contains; ignore_case
 // honoured). Unimplemented for safe_regex and node_metadatas matchers, which xdsd does not
 // evaluate: answering them with every node would be wrong.
+//
+// One answer holds at most kMaxCsdsNodes nodes (the first by node.id); past it, the refusal
+// csds_nodes_capped is counted and logged.
+inline constexpr size_t kMaxCsdsNodes = 1000;
 absl::StatusOr<envoy::service::status::v3::ClientStatusResponse> ClientStatus(
     const SnapshotCache& cache, const SentResources* sent,
     const envoy::service::status::v3::ClientStatusRequest& request);

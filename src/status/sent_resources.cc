@@ -19,6 +19,11 @@ std::vector<std::string> SentResources::Names(std::string_view node_id,
   return names;
 }
 
+void SentResources::Forget(const std::string& node_id) {
+  absl::MutexLock lock(&mu_);
+  nodes_.erase(node_id);
+}
+
 void SentResources::OnStreamResponse(const StreamInfo& stream,
                                      const envoy::config::core::v3::Node& node,
                                      const ResponseInfo& response) {

@@ -19,13 +19,17 @@ namespace xdsd::status {
 // drops its removed names. NodeStatus has the versions per type but not the names; CSDS needs
 // the names to report per resource.
 //
-// Nodes are kept after their streams close, as the cache keeps their status.
+// Nodes are kept after their streams close, as the cache keeps their status, until Forget
+// (hooked to NodeStatusTracker::OnForget, so both forget a node together).
 //
 // Thread-safe; each call takes one short lock.
 class SentResources : public Callbacks {
  public:
   // The names `node_id` holds of `type_url`, sorted; empty when nothing was sent.
   std::vector<std::string> Names(std::string_view node_id, std::string_view type_url) const;
+
+  // Drops what `node_id` holds.
+  void Forget(const std::string& node_id);
 
   void OnStreamResponse(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
                         const ResponseInfo& response) override;

@@ -4,7 +4,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -118,6 +120,40 @@ TEST_F(AdminServerTest, NodesCarryLocalityPeerVariantAndConnectedSince) {
   EXPECT_EQ(json["peer"], "ipv4:10.0.0.7:53622");
   EXPECT_EQ(json["variant"], "delta-ads");
   EXPECT_TRUE(json["connected_since"].is_string());
+}
+
+TEST_F(AdminServerTest, NodesComeInPagesWithMetadataOnlyWhenAsked) {
+  for (int i = 0; i < 3; ++i) {
+    envoy::config::core::v3::Node node;
+    node.set_id(absl::StrCat("page-", i));
+    (*node.mutable_metadata()->mutable_fields())["team"].set_string_value("edge");
+    StreamInfo stream;
+    stream.id = 100 + i;
+    ASSERT_TRUE(cache_.StreamObserver()->OnStreamNode(stream, node).ok());
+  }
+  std::vector<std::string> ids;
+  std::string after;
+  int pages = 0;
+  do {
+    httplib::Result result = client_->Get(absl::StrCat("/v1/nodes?limit=2&after=", after));
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->status, 200) << result->body;
+    for (const nlohmann::json& node : nlohmann::json::parse(result->body)) {
+      ids.push_back(node["id"]);
+      EXPECT_FALSE(node.contains("metadata"));
+    }
+    after = result->get_header_value("X-Next-After");
+    ++pages;
+  } while (!after.empty() && pages < 10);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(ids, (std::vector<std::string>{"page-0", "page-1", "page-2"}));
+
+  httplib::Result with = client_->Get("/v1/nodes?metadata=1");
+  ASSERT_TRUE(with);
+  EXPECT_EQ(nlohmann::json::parse(with->body)[0]["metadata"]["team"], "edge");
+  httplib::Result too_many = client_->Get("/v1/nodes?limit=10001");
+  ASSERT_TRUE(too_many);
+  EXPECT_EQ(too_many->status, 400);
 }
 
 }  // namespace

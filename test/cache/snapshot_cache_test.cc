@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "support/poll.h"
 
 namespace xdsd {
@@ -293,6 +296,71 @@ TEST(SnapshotCacheTest, ConcurrentSetsAndWatchesAreSafe) {
   for (auto& thread : threads) thread.join();
   EXPECT_NE(cache.GetSnapshot("n0"), nullptr);
   EXPECT_NE(cache.GetSnapshot("n1"), nullptr);
+}
+
+TEST(NodeStatusLimitsTest, DisconnectedNodesAreForgottenAfterTheirTime) {
+  SnapshotCache cache;
+  cache.node_status().SetLimits({.forget_after = absl::Minutes(5)});
+  std::vector<std::string> forgotten;
+  cache.node_status().OnForget([&](const std::string& id) { forgotten.push_back(id); });
+  FakeStream gone(cache, MakeNode("gone"), 1);
+  FakeStream stays(cache, MakeNode("stays"), 2);
+  gone.Close();
+  ASSERT_TRUE(cache.GetNodeStatus("gone").has_value());
+  EXPECT_NE(cache.GetNodeStatus("gone")->disconnected_at, absl::InfinitePast());
+  EXPECT_EQ(cache.node_status().Sweep(absl::Now() + absl::Minutes(4)), 0u);
+  EXPECT_EQ(cache.node_status().Sweep(absl::Now() + absl::Minutes(6)), 1u);
+  EXPECT_FALSE(cache.GetNodeStatus("gone").has_value());
+  EXPECT_TRUE(cache.GetNodeStatus("stays").has_value());  // connected: never forgotten
+  EXPECT_EQ(forgotten, std::vector<std::string>{"gone"});
+  gone.Sent(kClusterType, "1", "n");  // late news of a forgotten node does not bring it back
+  EXPECT_FALSE(cache.GetNodeStatus("gone").has_value());
+}
+
+TEST(NodeStatusLimitsTest, PastMaxNodesTheLongestDisconnectedGoFirst) {
+  SnapshotCache cache;
+  cache.node_status().SetLimits({.max_nodes = 3});
+  for (int i = 0; i < 3; ++i) FakeStream(cache, MakeNode(absl::StrCat("old-", i)), i).Close();
+  FakeStream connected(cache, MakeNode("connected"), 10);
+  FakeStream another(cache, MakeNode("another"), 11);
+  std::vector<std::string> ids;
+  for (const NodeStatus& status : cache.NodeStatuses()) ids.push_back(status.node.id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"another", "connected", "old-2"}));
+}
+
+TEST(NodeStatusLimitsTest, LargeMetadataIsReplacedByANote) {
+  SnapshotCache cache;
+  cache.node_status().SetLimits({.max_metadata_bytes = 1000});
+  Node node = MakeNode("fat");
+  (*node.mutable_metadata()->mutable_fields())["blob"].set_string_value(std::string(5000, 'x'));
+  FakeStream stream(cache, node);
+  const std::optional<NodeStatus> status = cache.GetNodeStatus("fat");
+  ASSERT_TRUE(status.has_value());
+  const auto& fields = status->node.metadata().fields();
+  EXPECT_FALSE(fields.contains("blob"));
+  const std::string note = fields.at(kTruncatedMetadataField).string_value();
+  EXPECT_TRUE(absl::StartsWith(note, "metadata of 50")) << note;
+  EXPECT_TRUE(absl::EndsWith(note, " bytes exceeds 1000 bytes")) << note;
+}
+
+TEST(NodeStatusLimitsTest, PagesFollowNodeIdOrder) {
+  SnapshotCache cache;
+  std::vector<std::unique_ptr<FakeStream>> streams;
+  for (int i = 0; i < 5; ++i) {
+    streams.push_back(std::make_unique<FakeStream>(cache, MakeNode(absl::StrCat("n", i)), i));
+  }
+  NodePageQuery query;
+  query.limit = 2;
+  std::vector<std::string> ids;
+  int pages = 0;
+  do {
+    NodePage page = cache.node_status().Page(query);
+    for (const NodeStatus& status : page.nodes) ids.push_back(status.node.id());
+    query.after = page.next_after;
+    ++pages;
+  } while (!query.after.empty());
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(ids, (std::vector<std::string>{"n0", "n1", "n2", "n3", "n4"}));
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ class XdsdProcess {
                                                             absl::Duration timeout);
 
   int xds_port() const { return xds_port_; }
+  pid_t pid() const { return process_->pid(); }
   int http_port() const { return http_port_; }
   // Everything it logged so far.
   std::string Log() const { return ReadFileOrEmpty(log_path_); }
