@@ -94,6 +94,10 @@ class NodeStatusTracker : public Callbacks {
   void RecordRequest(const StreamInfo& stream, const std::string& node_id,
                      const std::string& type_url);
   // Null for a node not remembered.
+  // Runs `update(type_status, now)` on the node's status of `type_url` (when the node is
+  // remembered), under mu_.
+  template <typename Update>
+  void UpdateType(const std::string& node_id, const std::string& type_url, const Update& update);
   TypeStatus* TypeStatusLocked(const std::string& node_id, const std::string& type_url)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

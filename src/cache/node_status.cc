@@ -252,46 +252,45 @@ absl::Status NodeStatusTracker::OnStreamDeltaRequest(
   return absl::OkStatus();
 }
 
+template <typename Update>
+void NodeStatusTracker::UpdateType(const std::string& node_id, const std::string& type_url,
+                                   const Update& update) {
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&mu_);
+  if (TypeStatus* type = TypeStatusLocked(node_id, type_url); type != nullptr) update(*type, now);
+}
+
 void NodeStatusTracker::OnStreamResponse(const StreamInfo& stream,
                                          const envoy::config::core::v3::Node& node,
                                          const ResponseInfo& response) {
-  const absl::Time now = absl::Now();
-  absl::MutexLock lock(&mu_);
-  TypeStatus* found = TypeStatusLocked(node.id(), response.type_url);
-  if (found == nullptr) return;
-  TypeStatus& type = *found;
-  type.version_sent = response.version;
-  type.nonce_sent = response.nonce;
-  type.sent_at = now;
-  type.state = SyncState::kPending;
+  UpdateType(node.id(), response.type_url, [&](TypeStatus& type, absl::Time now) {
+    type.version_sent = response.version;
+    type.nonce_sent = response.nonce;
+    type.sent_at = now;
+    type.state = SyncState::kPending;
+  });
 }
 
 void NodeStatusTracker::OnAck(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
                               const AnswerInfo& answer) {
-  const absl::Time now = absl::Now();
-  absl::MutexLock lock(&mu_);
-  TypeStatus* found = TypeStatusLocked(node.id(), answer.type_url);
-  if (found == nullptr) return;
-  TypeStatus& type = *found;
-  type.version_acked = answer.version;
-  type.acked_at = now;
-  type.state = SyncState::kSynced;
+  UpdateType(node.id(), answer.type_url, [&](TypeStatus& type, absl::Time now) {
+    type.version_acked = answer.version;
+    type.acked_at = now;
+    type.state = SyncState::kSynced;
+  });
 }
 
 void NodeStatusTracker::OnNack(const StreamInfo& stream, const envoy::config::core::v3::Node& node,
                                const AnswerInfo& answer) {
-  const absl::Time now = absl::Now();
-  absl::MutexLock lock(&mu_);
-  TypeStatus* found = TypeStatusLocked(node.id(), answer.type_url);
-  if (found == nullptr) return;
-  TypeStatus& type = *found;
-  // After a restart, the version the client says it runs stands as the ACKed one.
-  if (type.version_acked.empty()) type.version_acked = answer.running_version;
-  type.version_nacked = answer.version;
-  type.nack_error = answer.error;
-  type.nacked_at = now;
-  ++type.nack_count;
-  type.state = SyncState::kNacked;
+  UpdateType(node.id(), answer.type_url, [&](TypeStatus& type, absl::Time now) {
+    // After a restart, the version the client says it runs stands as the ACKed one.
+    if (type.version_acked.empty()) type.version_acked = answer.running_version;
+    type.version_nacked = answer.version;
+    type.nack_error = answer.error;
+    type.nacked_at = now;
+    ++type.nack_count;
+    type.state = SyncState::kNacked;
+  });
 }
 
 }  // namespace xdsd
