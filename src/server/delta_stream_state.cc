@@ -11,7 +11,7 @@ namespace xdsd::server {
 using envoy::service::discovery::v3::DeltaDiscoveryRequest;
 
 DeltaStreamState::DeltaStreamState(std::string_view stream_type_url, size_t max_names)
-    : stream_type_url_(stream_type_url), max_names_(max_names) {}
+    : StreamStateBase(stream_type_url, max_names) {}
 
 bool DeltaStreamState::Wants(const TypeState& state, std::string_view name) const {
   return state.wildcard || state.names.contains(name);

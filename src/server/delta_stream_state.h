@@ -50,7 +50,7 @@ using DeltaRequestOutcome = RequestOutcome;
 // are answered (18).
 //
 // Thread-compatible: the owner serializes calls.
-class DeltaStreamState {
+class DeltaStreamState : public StreamStateBase {
  public:
   // `stream_type_url` is the type of a per-type stream, "" on ADS.
   // `max_names` bounds the names subscribed over all types.
@@ -62,14 +62,8 @@ class DeltaStreamState {
   void OnSnapshot(SnapshotPtr snapshot);
   std::optional<DeltaResponse> NextResponse();
 
-  // Whether the client takes resource TTLs (its node has the client feature
-  // xds.config.supports-resource-ttl; PROTOCOL 28).
-  void set_ttl_supported(bool supported) { ttl_supported_ = supported; }
-  bool ttl_supported() const { return ttl_supported_; }
   // The time now, for heartbeats of the TTL resources the client holds.
   void OnTick(absl::Time now);
-
-  bool ads() const { return stream_type_url_.empty(); }
 
  private:
   struct Change {
@@ -105,13 +99,7 @@ class DeltaStreamState {
   Change ComputeChange(std::string_view type_url, const TypeState& state) const;
   bool LaterTypesBusy(std::string_view type_url) const;
 
-  const std::string stream_type_url_;
-  const size_t max_names_;
-  bool ttl_supported_ = false;
-  absl::Time now_ = absl::InfinitePast();
-  SnapshotPtr snapshot_;
   std::map<std::string, TypeState, std::less<>> types_;
-  uint64_t next_nonce_ = 1;
 };
 
 }  // namespace xdsd::server

@@ -47,7 +47,7 @@ std::shared_ptr<const std::set<std::string, std::less<>>> SotwStreamState::Inter
 }
 
 SotwStreamState::SotwStreamState(std::string_view stream_type_url, size_t max_names)
-    : stream_type_url_(stream_type_url), max_names_(max_names) {}
+    : StreamStateBase(stream_type_url, max_names) {}
 
 void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& state,
                                          const DiscoveryRequest& request) {

@@ -52,7 +52,7 @@ using SotwRequestOutcome = RequestOutcome;
 // the removed resources, and sends the removal only once the later types are answered.
 //
 // Thread-compatible: the owner serializes calls.
-class SotwStreamState {
+class SotwStreamState : public StreamStateBase {
  public:
   // `stream_type_url` is the type of a per-type stream, "" on ADS. `max_names` bounds the names
   // subscribed over all types.
@@ -68,20 +68,12 @@ class SotwStreamState {
   // Takes the snapshot now served to the stream's node (null while there is none).
   void OnSnapshot(SnapshotPtr snapshot);
 
-  // Whether the client takes resource TTLs in state of the world (PROTOCOL 28: its node has the
-  // client features xds.config.supports-resource-ttl and xds.config.resource-in-sotw). Without
-  // them resources go out plain and never expire.
-  void set_ttl_supported(bool supported) { ttl_supported_ = supported; }
-  bool ttl_supported() const { return ttl_supported_; }
-
   // The time now, for heartbeats: a type whose client holds resources with a TTL gets a
   // heartbeat once half the shortest TTL has passed since they were last sent or renewed.
   void OnTick(absl::Time now);
 
   // The next response to write, if one is due. Marks it in flight.
   std::optional<SotwResponse> NextResponse();
-
-  bool ads() const { return stream_type_url_.empty(); }
 
  private:
   // Resource versions by name: what a response carried or what a client holds.
@@ -129,13 +121,7 @@ class SotwStreamState {
   void UpdateSubscription(std::string_view type_url, TypeState& state,
                           const envoy::service::discovery::v3::DiscoveryRequest& request);
 
-  const std::string stream_type_url_;
-  const size_t max_names_;
-  bool ttl_supported_ = false;
-  absl::Time now_ = absl::InfinitePast();
-  SnapshotPtr snapshot_;
   std::map<std::string, TypeState, std::less<>> types_;
-  uint64_t next_nonce_ = 1;
 };
 
 // True when two contents hold the same names at the same versions.

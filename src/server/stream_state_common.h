@@ -7,9 +7,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "xdsd/refusals.h"
 #include "xdsd/resource.h"
 #include "xdsd/resource_types.h"
+#include "xdsd/snapshot.h"
 
 namespace xdsd::server {
 
@@ -92,5 +94,34 @@ bool LaterTypeIsBusy(const TypeMap& types, std::string_view type_url, Busy busy)
   }
   return false;
 }
+
+// What the state-of-the-world and the delta state machines share: the stream's type, its
+// limit on names, whether its client takes TTLs, the clock of its heartbeats, the snapshot it
+// serves and its nonces.
+//
+// Thread-compatible: the owner serializes calls.
+class StreamStateBase {
+ public:
+  // Whether the client takes resource TTLs (PROTOCOL 28: its node has the client feature
+  // xds.config.supports-resource-ttl, and in state of the world also
+  // xds.config.resource-in-sotw). Without them resources go out plain and never expire.
+  void set_ttl_supported(bool supported) { ttl_supported_ = supported; }
+  bool ttl_supported() const { return ttl_supported_; }
+
+  bool ads() const { return stream_type_url_.empty(); }
+
+ protected:
+  // `stream_type_url` is the type of a per-type stream, "" on ADS; `max_names` bounds the names
+  // subscribed over all types.
+  StreamStateBase(std::string_view stream_type_url, size_t max_names)
+      : stream_type_url_(stream_type_url), max_names_(max_names) {}
+
+  const std::string stream_type_url_;
+  const size_t max_names_;
+  bool ttl_supported_ = false;
+  absl::Time now_ = absl::InfinitePast();
+  SnapshotPtr snapshot_;
+  uint64_t next_nonce_ = 1;
+};
 
 }  // namespace xdsd::server

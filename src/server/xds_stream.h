@@ -100,27 +100,26 @@ struct SotwVariant {
   static constexpr bool kDelta = false;
   using Request = envoy::service::discovery::v3::DiscoveryRequest;
   using State = SotwStreamState;
-  using Response = SotwResponse;
-  using Outcome = SotwRequestOutcome;
-  static grpc::ByteBuffer Encode(const Response& r) { return EncodeSotwResponse(r); }
-  static absl::Status OnRequest(Callbacks& callbacks, const StreamInfo& stream,
-                                const envoy::config::core::v3::Node& node, const Request& request) {
-    return callbacks.OnStreamRequest(stream, node, request);
-  }
 };
-
 struct DeltaVariant {
   static constexpr bool kDelta = true;
   using Request = envoy::service::discovery::v3::DeltaDiscoveryRequest;
   using State = DeltaStreamState;
-  using Response = DeltaResponse;
-  using Outcome = DeltaRequestOutcome;
-  static grpc::ByteBuffer Encode(const Response& r) { return EncodeDeltaResponse(r); }
-  static absl::Status OnRequest(Callbacks& callbacks, const StreamInfo& stream,
-                                const envoy::config::core::v3::Node& node, const Request& request) {
-    return callbacks.OnStreamDeltaRequest(stream, node, request);
-  }
 };
+
+// What differs between the variants' requests and responses, by overload.
+inline grpc::ByteBuffer Encode(const SotwResponse& r) { return EncodeSotwResponse(r); }
+inline grpc::ByteBuffer Encode(const DeltaResponse& r) { return EncodeDeltaResponse(r); }
+inline absl::Status ReportRequest(Callbacks& callbacks, const StreamInfo& stream,
+                                  const envoy::config::core::v3::Node& node,
+                                  const envoy::service::discovery::v3::DiscoveryRequest& request) {
+  return callbacks.OnStreamRequest(stream, node, request);
+}
+inline absl::Status ReportRequest(
+    Callbacks& callbacks, const StreamInfo& stream, const envoy::config::core::v3::Node& node,
+    const envoy::service::discovery::v3::DeltaDiscoveryRequest& request) {
+  return callbacks.OnStreamDeltaRequest(stream, node, request);
+}
 
 using RawBidiReactor = grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>;
 
@@ -133,8 +132,9 @@ template <typename Variant>
 class XdsStream : public RawBidiReactor {
  public:
   using Request = typename Variant::Request;
-  using Response = typename Variant::Response;
-  using Outcome = typename Variant::Outcome;
+  using Response =
+      typename decltype(std::declval<typename Variant::State>().NextResponse())::value_type;
+  using Outcome = RequestOutcome;
 
   // `type_url` is the type of a per-type stream, "" for ADS. `grpc_context` is the call's.
   XdsStream(StreamContext* context, grpc::CallbackServerContext* grpc_context, std::string method,
@@ -254,7 +254,7 @@ class XdsStream : public RawBidiReactor {
         state_.OnSnapshot(std::move(start.snapshot));
       }
     }
-    absl::Status allowed = Variant::OnRequest(callbacks, info_, node_, request);
+    absl::Status allowed = ReportRequest(callbacks, info_, node_, request);
     if (!allowed.ok()) return allowed;
 
     absl::StatusOr<Outcome> outcome;
@@ -306,7 +306,7 @@ class XdsStream : public RawBidiReactor {
       if (!response.has_value()) return;
       writing_ = true;
       write_started_ = now;
-      write_buffer_ = Variant::Encode(*response);
+      write_buffer_ = Encode(*response);
       info = InfoOf(*response);
       info.encoded_bytes = write_buffer_.Length();
       sent_at_[response->type_url] = now;
