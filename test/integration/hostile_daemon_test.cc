@@ -35,6 +35,12 @@
 namespace xdsd::testing {
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 using envoy::service::discovery::v3::AggregatedDiscoveryService;
 using envoy::service::discovery::v3::DeltaDiscoveryRequest;
 using envoy::service::discovery::v3::DeltaDiscoveryResponse;
@@ -180,7 +186,12 @@ class HostileDaemonTest : public ::testing::Test {
     const long rss_after = ResidentKib(xdsd_->pid());
     std::cout << "RSS " << rss_before_ << " KiB -> " << rss_after << " KiB (bound: +"
               << max_growth_kib << " KiB)\n";
-    EXPECT_LT(rss_after - rss_before_, max_growth_kib);
+    // Under AddressSanitizer freed memory waits in a quarantine and every allocation carries
+    // shadow and red zones: the daemon's resident size says nothing about its own growth
+    // there, so the bound is checked in the normal build only.
+    if (!kSanitized) {
+      EXPECT_LT(rss_after - rss_before_, max_growth_kib);
+    }
   }
 
   TempDir dir_;
