@@ -27,14 +27,11 @@ out="$scratch/run.log"
 "$program" 0 </dev/null >"$out" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do
-  if grep -q '^serving xDS on ' "$out"; then
-    cat "$out"
-    exit 0
-  fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
+# Waits (at most 30 s) for the line, reading the log as it grows: no fixed sleeps.
+if timeout 30 grep -q -m1 '^serving xDS on ' <(tail -n +1 -f "$out" --pid="$pid"); then
+  cat "$out"
+  exit 0
+fi
 echo "install_test: $program did not start serving:" >&2
 cat "$out" >&2
 exit 1
