@@ -82,7 +82,7 @@ const std::vector<std::string>& SupportedRuleKinds() {
           "repeated.min_items", "repeated.max_items", "repeated.unique", "repeated.items",
           "map.min_pairs", "map.max_pairs", "map.no_sparse", "map.keys", "map.values",
           "any.required", "any.in", "any.not_in"}) {
-      all.push_back(rule);
+      all.emplace_back(rule);
     }
     for (const char* rule : {"required", "const", "lt", "lte", "gt", "gte", "in", "not_in"}) {
       all.push_back(absl::StrCat("duration.", rule));

@@ -117,8 +117,8 @@ void Walker::Timestamp(const google::protobuf::Message& message,
   std::vector<std::string> fails;
   Ranges(v, r, convert, format, &fails);
   const absl::Time now = absl::Now();
-  if (r.lt_now() && !(v < now)) fails.push_back("value must be less than now");
-  if (r.gt_now() && !(v > now)) fails.push_back("value must be greater than now");
+  if (r.lt_now() && !(v < now)) fails.emplace_back("value must be less than now");
+  if (r.gt_now() && !(v > now)) fails.emplace_back("value must be greater than now");
   if (r.has_within() && absl::AbsDuration(v - now) > DurationOf(r.within())) {
     fails.push_back(
         absl::StrCat("value must be within ", DurationText(DurationOf(r.within())), " of now"));
