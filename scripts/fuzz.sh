@@ -11,17 +11,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build_dir=${XDSD_FUZZ_BUILD_DIR:-$root/build-fuzz}
-# delta_stream_fuzzer is built (and its corpus runs in the suite) but not fuzzed here: its model
-# still disagrees with DeltaStreamState on inputs not yet explained (test/fuzz/open/).
-targets=(config_loader_fuzzer http_bodies_fuzzer sotw_stream_fuzzer)
-build_targets=("${targets[@]}" delta_stream_fuzzer)
+targets=(config_loader_fuzzer http_bodies_fuzzer sotw_stream_fuzzer delta_stream_fuzzer)
 
 command -v clang++ >/dev/null || "$root/scripts/setup.sh" --test
 
 start=$SECONDS
 CC=clang CXX=clang++ cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DXDSD_FUZZ=ON -DXDSD_BUILD_TESTS=OFF -DXDSD_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build_dir" --target "${build_targets[@]}"
+cmake --build "$build_dir" --target "${targets[@]}"
 echo "fuzz: built in $((SECONDS - start)) s"
 
 failed=()

@@ -53,9 +53,7 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
     } else {
       outcome.kind = DeltaRequestOutcome::Kind::kAck;
       for (const auto& [name, resource] : state.sent.updated) {
-        if (Wants(state, name) && !state.resubscribed_in_flight.contains(name)) {
-          state.client[name] = resource->version();
-        }
+        if (Wants(state, name)) state.client[name] = resource->version();
       }
       for (const std::string& name : state.sent.removed) state.client.erase(name);
     }
@@ -78,11 +76,8 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
     }
     state.names.insert(name);
     state.missing.erase(name);
-    if (state.in_flight && state.sent.updated.contains(name)) {
-      state.resubscribed_in_flight.insert(name);
-    }
     // PROTOCOL 25: subscribing again resends; a reconnect's declared versions stand.
-    if (!first || !request.initial_resource_versions().contains(name)) state.client.erase(name);
+    if (!first || !request.initial_resource_versions().contains(name)) state.resend.insert(name);
   }
   for (const std::string& name : request.resource_names_unsubscribe()) {
     if (name == "*") {
@@ -93,6 +88,7 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
     }
   }
   std::erase_if(state.client, [&](const auto& entry) { return !Wants(state, entry.first); });
+  std::erase_if(state.resend, [&](const std::string& name) { return !Wants(state, name); });
 
   if (first && !request.initial_resource_versions().empty() && snapshot_ != nullptr &&
       ComputeChange(type_url, state).empty()) {
@@ -110,7 +106,10 @@ DeltaStreamState::Change DeltaStreamState::ComputeChange(std::string_view type_u
   const Snapshot::ResourceMap& resources = snapshot_->Resources(type_url);
   auto consider = [&](const std::string& name, const ResourcePtr& resource) {
     auto held = state.client.find(name);
-    if (held != state.client.end() && held->second == resource->version()) return;
+    if (held != state.client.end() && held->second == resource->version() &&
+        !state.resend.contains(name)) {
+      return;
+    }
     auto rejected = state.nacked.find(name);
     if (rejected != state.nacked.end() && rejected->second == resource->version()) return;
     change.updated.emplace(name, resource);
@@ -144,7 +143,6 @@ bool DeltaStreamState::LaterTypesBusy(std::string_view type_url) const {
 }
 
 void DeltaStreamState::MarkInFlight(TypeState& state, const DeltaResponse& response, Change sent) {
-  state.resubscribed_in_flight.clear();
   state.renewed_at = now_;
   state.heartbeat_due = false;
   state.in_flight = true;
@@ -172,6 +170,7 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     for (const auto& [name, resource] : change.updated) {
       response.resources.push_back(resource);
       state.missing.erase(name);
+      state.resend.erase(name);
     }
     response.removed.assign(change.removed.begin(), change.removed.end());
     for (const std::string& name : change.newly_missing) {

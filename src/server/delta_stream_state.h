@@ -43,6 +43,8 @@ using DeltaRequestOutcome = RequestOutcome;
 //                 most one per type; newer snapshots coalesce into the next response
 //   nacked        the versions of the resources of a rejected response: not sent again
 //   missing       subscribed names reported as not existing, so each is reported once (24)
+//   resend        names subscribed again: sent in the next response whatever the client holds
+//                 (25)
 //
 // A response carries every subscribed resource whose version differs from the client's, and
 // removes what the client holds that no longer exists (23). On ADS the types go in
@@ -85,9 +87,11 @@ class DeltaStreamState : public StreamStateBase {
     std::map<std::string, std::string, std::less<>> nacked;  // name → version rejected
     absl::Time renewed_at = absl::InfinitePast();
     bool heartbeat_due = false;
-    // Names subscribed again while a response with them was in flight: its ACK does not make
-    // them held, so that they are sent again (PROTOCOL 25).
-    std::set<std::string, std::less<>> resubscribed_in_flight;
+    // Names subscribed again (PROTOCOL 25): sent once more even at the version the client
+    // holds. Kept apart from `client`, which stays what the client really holds (a response in
+    // flight that carries a re-subscribed name still lands in the client's cache when ACKed), so
+    // that a name which then disappears is removed.
+    std::set<std::string, std::less<>> resend;
   };
   // The TTL resources the client holds at the snapshot's version: what a heartbeat renews.
   std::vector<ResourcePtr> HeldTtlResources(std::string_view type_url,

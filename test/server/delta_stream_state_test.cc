@@ -358,3 +358,29 @@ TEST(DeltaStreamStateLimitsTest, SubscriptionsAddUpToTheCap) {
 
 }  // namespace
 }  // namespace xdsd::server
+
+namespace xdsd::server {
+namespace {
+
+// A name subscribed again while a response carrying it is in flight: the client applies that
+// response when it ACKs it, so it holds the name; if the resource then disappears before it is
+// sent again, the client is told to remove it (PROTOCOL 23, 25; found by the delta fuzzer).
+TEST(DeltaStreamStateTest, ResubscribedNameThatDisappearsBeforeItIsResentIsRemoved) {
+  DeltaStreamState state("");
+  state.OnSnapshot(kBase);
+  Feed(state, {kEndpointType, {"c1", "*"}});
+  auto first = state.NextResponse();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_THAT(Names(*first), ElementsAre("c1", "c2"));
+  Feed(state, {kEndpointType, {"c1"}});                    // again, before the ACK
+  state.OnSnapshot(MakeSnapshot({{kClusterType, "c1"}}));  // every endpoint goes
+  Ack(state, *first);
+  auto removal = state.NextResponse();
+  ASSERT_TRUE(removal.has_value());
+  EXPECT_EQ(removal->type_url, kEndpointType);
+  EXPECT_THAT(removal->resources, IsEmpty());
+  EXPECT_THAT(removal->removed, ElementsAre("c1", "c2"));
+}
+
+}  // namespace
+}  // namespace xdsd::server
