@@ -36,7 +36,18 @@ struct StreamLimits {
   // At most this many streams at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS;
   // a client that wants more waits, gRPC refuses nothing, so nothing is counted). 0: no limit.
   int max_streams_per_connection = 100;
+  // The largest request message (serialized) a stream or Fetch takes, as grpc-go and istiod: a
+  // larger one ends its call with RESOURCE_EXHAUSTED and is counted (reason
+  // "grpc_message_too_large"). gRPC's own limit is set above it (kGrpcMessageCeilingFactor), so
+  // that xdsd, not gRPC, sees and counts the refusal.
+  size_t max_message_bytes = size_t{4} << 20;
 };
+
+// gRPC's own receive limit is this many times StreamLimits::max_message_bytes: messages past it
+// are refused by gRPC before xdsd sees them (not counted). gRPC holds a whole message in memory
+// before any limit is checked, so the headroom costs no memory; it bounds what the typed
+// services (CSDS) parse.
+inline constexpr size_t kGrpcMessageCeilingFactor = 4;
 
 // The xDS gRPC services (go-control-plane's server.Server), served from a Cache (usually a
 // SnapshotCache): AggregatedDiscoveryService and the
@@ -74,10 +85,6 @@ class XdsServer {
  private:
   std::unique_ptr<Impl> impl_;
 };
-
-// The largest message a gRPC server of StartGrpcServer receives by default, as grpc-go and
-// istiod: a larger one fails its call with RESOURCE_EXHAUSTED. `configure` may set another.
-inline constexpr int kDefaultMaxGrpcMessageBytes = 4 << 20;
 
 // Starts a gRPC server on `address` ("0.0.0.0:18000", "127.0.0.1:0") serving `xds`, with
 // keepalive settings fit for long-lived xDS streams and xds.limits().max_streams_per_connection.

@@ -363,6 +363,7 @@ absl::Status Run(const ServeOptions& options) {
   limits.first_request_timeout = options.first_request_timeout;
   limits.send_timeout = options.send_timeout;
   limits.max_streams_per_connection = options.max_streams_per_connection;
+  limits.max_message_bytes = options.max_grpc_message_bytes;
   XdsServer xds(&cache, &callbacks, limits);
   xds.SetMaxNamesPerStream(options.max_names_per_stream);
   status::ClientStatusService csds(&cache, &sent_resources);
@@ -374,10 +375,8 @@ absl::Status Run(const ServeOptions& options) {
   int xds_port = 0;
   absl::StatusOr<std::unique_ptr<grpc::Server>> grpc_server =
       StartGrpcServer(xds, absl::StrCat("0.0.0.0:", options.xds_port), xds_credentials, &xds_port,
-                      [&csds, &options](grpc::ServerBuilder& builder) {
+                      [&csds](grpc::ServerBuilder& builder) {
                         status::AddStatusServices(builder, &csds);  // CSDS, health
-                        builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(
-                            options.max_grpc_message_bytes, std::numeric_limits<int>::max())));
                       });
   if (!grpc_server.ok()) return grpc_server.status();
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -63,6 +64,10 @@ grpc::ServerUnaryReactor* AnswerFetch(StreamContext* context,
                                       grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = grpc_context->DefaultReactor();
   envoy::service::discovery::v3::DiscoveryRequest request;
+  if (absl::Status size = server::CheckMessageSize(*request_bytes, context->limits()); !size.ok()) {
+    reactor->Finish(ToGrpcStatus(size));
+    return reactor;
+  }
   if (!server::ParseMessage(*request_bytes, &request)) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "malformed DiscoveryRequest"));
     return reactor;
@@ -282,7 +287,9 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                                xds.limits().max_streams_per_connection);
   }
-  builder.SetMaxReceiveMessageSize(kDefaultMaxGrpcMessageBytes);
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<size_t>(xds.limits().max_message_bytes * kGrpcMessageCeilingFactor,
+                                        std::numeric_limits<int>::max())));
   builder.SetMaxSendMessageSize(-1);
   xds.RegisterOn(builder);
   if (configure) configure(builder);

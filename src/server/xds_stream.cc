@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "xdsd/refusals.h"
+
 namespace xdsd::server {
 
 namespace {
@@ -32,6 +35,15 @@ bool ParseMessage(const grpc::ByteBuffer& buffer, google::protobuf::Message* req
     bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
   return request->ParseFromString(bytes);
+}
+
+absl::Status CheckMessageSize(const grpc::ByteBuffer& buffer, const StreamLimits& limits) {
+  const size_t size = buffer.Length();
+  if (size <= limits.max_message_bytes) return absl::OkStatus();
+  CountRefusal("grpc_message_too_large", absl::StrCat(size, " bytes"));
+  return absl::ResourceExhaustedError(absl::StrCat("a request of ", size, " bytes; at most ",
+                                                   limits.max_message_bytes,
+                                                   " are allowed (--max-grpc-message-bytes)"));
 }
 
 bool SupportsTtl(const envoy::config::core::v3::Node& node, bool state_of_the_world) {

@@ -63,6 +63,10 @@ class StreamContext {
 // Parses a request's bytes; false when they are not a `request`.
 bool ParseMessage(const grpc::ByteBuffer& buffer, google::protobuf::Message* request);
 
+// RESOURCE_EXHAUSTED (counted as "grpc_message_too_large") for a request larger than
+// `limits.max_message_bytes`, checked before it is parsed.
+absl::Status CheckMessageSize(const grpc::ByteBuffer& buffer, const StreamLimits& limits);
+
 // PROTOCOL 28: resource TTLs go to clients that say they take them; in state of the world they
 // must also take the Resource wrapper.
 bool SupportsTtl(const envoy::config::core::v3::Node& node, bool state_of_the_world);
@@ -182,6 +186,10 @@ class XdsStream : public RawBidiReactor {
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client closed its side, or the stream broke
       FinishOnce(grpc::Status::OK);
+      return;
+    }
+    if (absl::Status size = CheckMessageSize(read_buffer_, context_->limits()); !size.ok()) {
+      Fail(size);
       return;
     }
     Request request;

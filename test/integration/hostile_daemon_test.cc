@@ -389,7 +389,35 @@ TEST_F(HostileDaemonTest, MessageOverFourMebibytesIsRefused) {
         std::string(5 << 20, 'h'));
     absl::StatusOr<DiscoveryResponse> response = Exchange(*stub, request);
     EXPECT_EQ(response.status().code(), absl::StatusCode::kResourceExhausted) << response.status();
+    EXPECT_TRUE(absl::StrContains(response.status().message(), "--max-grpc-message-bytes"))
+        << "refused by xdsd, not by gRPC: " << response.status();
   }
+  EXPECT_EQ(Refused(*xdsd_, "grpc_message_too_large"), 1);
+  ExpectStillServing(24 * kMib);
+}
+
+// The flag sets the cap for delta streams too, and every refusal is counted, also a message
+// far over the cap (up to gRPC's own ceiling, kGrpcMessageCeilingFactor times it).
+TEST_F(HostileDaemonTest, MessagesOverTheFlagsCapAreCountedOnDeltaStreams) {
+  ASSERT_TRUE(Start({"--max-grpc-message-bytes=1MiB"}));
+  {
+    HealthProbe probe(*xdsd_);
+    auto stub = AdsStub(*xdsd_);
+    for (const size_t size : {size_t{1} << 20, size_t{3} << 20}) {
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+      auto stream = stub->DeltaAggregatedResources(&context);
+      DeltaDiscoveryRequest request;
+      request.mutable_node()->set_id("large");
+      request.set_type_url(kClustersType);
+      request.add_resource_names_subscribe(std::string(size, 'n'));
+      stream->Write(request);
+      const grpc::Status status = DrainAndFinish<DeltaDiscoveryResponse>(*stream);
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+          << size << " bytes: " << status.error_message();
+    }
+  }
+  EXPECT_EQ(Refused(*xdsd_, "grpc_message_too_large"), 2);
   ExpectStillServing(24 * kMib);
 }
 
