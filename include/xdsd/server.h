@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -75,6 +76,11 @@ class XdsServer {
   // The most resource names one stream may subscribe to, over all its types (default 100,000):
   // a request past it ends the stream with RESOURCE_EXHAUSTED. Before serving.
   void SetMaxNamesPerStream(size_t max_names);
+
+  // What a client's NACK error text (error_detail.message, which Envoy fills with the resource
+  // it rejected) becomes before any callback, status or log sees it. By default every private
+  // key PEM block is redacted (RedactPrivateKeyBlocks, xdsd/secret_text.h). Before serving.
+  void SetErrorTextRedactor(std::function<std::string(std::string_view)> redact);
 
   // Streams open now.
   int64_t open_streams() const;

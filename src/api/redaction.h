@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "google/protobuf/message.h"
 
 namespace xdsd::api {
@@ -27,6 +28,14 @@ void RedactSecrets(google::protobuf::Message* message);
 // Bytes of an unknown type, or that do not parse, are returned unchanged only when the type
 // cannot hold secrets; otherwise "" (nothing is better than a leak).
 std::string RedactedBytes(std::string_view type_url, std::string_view bytes);
+
+// Free text (an error message, a client's NACK error text) with what may be a secret in it
+// redacted: every private key PEM block (RedactPrivateKeyBlocks), and, when the text names a
+// secret field (private_key, password, secret, ...: the fields RedactSecrets redacts), every
+// double-quoted value in it but the names of fields. Errors then still say where and what.
+std::string RedactSecretText(std::string_view text);
+// The same for a status's message.
+absl::Status RedactSecretText(const absl::Status& status);
 
 // True for the type (by full name) of a resource that is itself a secret (SDS Secret).
 bool IsSecretType(std::string_view type_url);

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "admin/admin_server.h"
 #include "admin/xds_metrics.h"
+#include "api/redaction.h"
 #include "cli/logging_callbacks.h"
 #include "config/config_loader.h"
 #include "config/config_publisher.h"
@@ -366,6 +367,8 @@ absl::Status Run(const ServeOptions& options) {
   limits.max_message_bytes = options.max_grpc_message_bytes;
   XdsServer xds(&cache, &callbacks, limits);
   xds.SetMaxNamesPerStream(options.max_names_per_stream);
+  // A NACK's text may quote the rejected resource: its secrets never reach a status or a log.
+  xds.SetErrorTextRedactor([](std::string_view text) { return api::RedactSecretText(text); });
   status::ClientStatusService csds(&cache, &sent_resources);
   // Under mutual TLS, CSDS answers only the identities the config's csds_identities: lists.
   csds.SetReadCheck([&authorizer, mutual_tls](const std::vector<std::string>& identities) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/envoy_api.h"
 #include "api/input_limits.h"
+#include "api/redaction.h"
 #include "api/yaml_json.h"
 #include "api/yaml_location.h"
 #include "config/config_builder.h"
@@ -72,11 +73,15 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes,
 
 }  // namespace
 
-absl::StatusOr<Config> ParseConfig(std::string_view text, std::string_view file_name) {
+namespace {
+
+absl::StatusOr<Config> ParseConfigUnredacted(std::string_view text, std::string_view file_name) {
   ConfigBuilder builder;
   builder.AddFile(AbslView(text), AbslView(file_name));
   return builder.Build();
 }
+
+}  // namespace
 
 absl::StatusOr<std::string> ParseYamlAs(std::string_view full_type_name, std::string_view text,
                                         std::string_view std_file_name) {
@@ -99,14 +104,16 @@ absl::StatusOr<std::string> ParseYamlAs(std::string_view full_type_name, std::st
   return bytes;
 }
 
-absl::StatusOr<Config> LoadConfigFile(const std::string& path, size_t max_bytes) {
+namespace {
+
+absl::StatusOr<Config> LoadConfigFileUnredacted(const std::string& path, size_t max_bytes) {
   namespace fs = std::filesystem;
   std::error_code error;
   size_t bytes_left = max_bytes;
   if (!fs::is_directory(path, error)) {
     absl::StatusOr<std::string> text = ReadFile(path, max_bytes, &bytes_left);
     if (!text.ok()) return text.status();
-    return ParseConfig(*text, path);
+    return ParseConfigUnredacted(*text, path);
   }
   std::vector<fs::path> files;
   for (fs::directory_iterator it(path, error), end; !error && it != end; it.increment(error)) {
@@ -128,6 +135,21 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path, size_t max_bytes)
     builder.AddFile(*text, file.string());
   }
   return builder.Build();
+}
+
+}  // namespace
+
+// An error may quote a value of the config, a secret one too: errors go out redacted.
+absl::StatusOr<Config> ParseConfig(std::string_view text, std::string_view file_name) {
+  absl::StatusOr<Config> config = ParseConfigUnredacted(text, file_name);
+  if (!config.ok()) return api::RedactSecretText(config.status());
+  return config;
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path, size_t max_bytes) {
+  absl::StatusOr<Config> config = LoadConfigFileUnredacted(path, max_bytes);
+  if (!config.ok()) return api::RedactSecretText(config.status());
+  return config;
 }
 
 namespace {

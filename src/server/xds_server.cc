@@ -196,6 +196,10 @@ void XdsServer::RegisterOn(grpc::ServerBuilder& builder) {
 
 void XdsServer::SetMaxNamesPerStream(size_t max_names) { impl_->max_names_per_stream = max_names; }
 
+void XdsServer::SetErrorTextRedactor(std::function<std::string(std::string_view)> redact) {
+  impl_->redact_error_text = std::move(redact);
+}
+
 int64_t XdsServer::open_streams() const { return impl_->open_streams.load(); }
 
 const StreamLimits& XdsServer::limits() const { return impl_->limits(); }

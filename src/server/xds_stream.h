@@ -4,9 +4,11 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -20,6 +22,7 @@
 #include "xdsd/callbacks.h"
 #include "xdsd/callbacks_chain.h"
 #include "xdsd/refusals.h"
+#include "xdsd/secret_text.h"
 #include "xdsd/server.h"
 #include "xdsd/status_codes.h"
 
@@ -50,6 +53,8 @@ class StreamContext {
   std::atomic<int64_t> open_streams{0};
   // The most names one stream may subscribe to (--max-names-per-stream); set before serving.
   size_t max_names_per_stream = kDefaultMaxNamesPerStream;
+  // Applied to every NACK's error text before anything records or logs it; set before serving.
+  std::function<std::string(std::string_view)> redact_error_text = RedactPrivateKeyBlocks;
 
  private:
   Cache* const cache_;
@@ -196,6 +201,10 @@ class XdsStream : public RawBidiReactor {
     if (!ParseMessage(read_buffer_, &request)) {
       Fail(absl::InvalidArgumentError(absl::StrCat("malformed ", request.GetDescriptor()->name())));
       return;
+    }
+    if (request.has_error_detail()) {  // may quote the rejected resource, secrets included
+      request.mutable_error_detail()->set_message(
+          context_->redact_error_text(request.error_detail().message()));
     }
     {
       absl::MutexLock lock(&mu_);

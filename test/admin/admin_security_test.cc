@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "admin/admin_server.h"
 #include "api/redaction.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
@@ -15,6 +16,7 @@
 #include "nlohmann/json.hpp"
 #include "rest/fleet_api.h"
 #include "rest/rest_gateway.h"
+#include "xdsd/secret_text.h"
 #include "xdsd/snapshot.h"
 
 namespace xdsd::admin {
@@ -156,6 +158,26 @@ TEST(RedactionTest, TheSensitiveAnnotationMarksTheKnownSecrets) {
   api::RedactSecrets(&certificate);
   EXPECT_EQ(certificate.password().inline_string(), "[redacted]");
   EXPECT_EQ(certificate.certificate_chain().inline_string(), "CERT");
+}
+
+// Free text (a NACK's error_detail, a load error) that quotes a secret.
+TEST(RedactionTest, PrivateKeyBlocksAreRedactedFromText) {
+  EXPECT_EQ(RedactPrivateKeyBlocks(absl::StrCat("before ", kKeyPem, "after")),
+            "before [redacted]\nafter");
+  // Cut short, as a long error text is: the rest goes.
+  EXPECT_EQ(RedactPrivateKeyBlocks("x -----BEGIN EC PRIVATE KEY-----\nMHcCAQEE"), "x [redacted]");
+  const std::string certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+  EXPECT_EQ(RedactPrivateKeyBlocks(certificate), certificate);
+}
+
+TEST(RedactionTest, QuotedValuesAreRedactedFromTextThatNamesASecretField) {
+  EXPECT_EQ(api::RedactSecretText(R"(tls_certificate.password.inline_string: bad value "hunter2")"),
+            R"(tls_certificate.password.inline_string: bad value "[redacted]")");
+  EXPECT_EQ(api::RedactSecretText(R"(private_key { inline_string: "MC4CAQAw" })"),
+            R"(private_key { inline_string: "[redacted]" })");
+  // A field name that is secret in one message and plain in hundreds says nothing.
+  const std::string plain = R"(typed_config.rds.route_config_name: no route named "mian")";
+  EXPECT_EQ(api::RedactSecretText(plain), plain);
 }
 
 }  // namespace
