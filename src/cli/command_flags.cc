@@ -310,9 +310,17 @@ constexpr Flag<StatusOptions> kStatusFlags[] = {
     {{.name = "http",
       .value_name = "URL",
       .help = "The admin HTTP server of the xdsd to ask (its --http-port): http://HOST:PORT, "
-              "HOST:PORT or HOST (port 19001); an IPv6 address in brackets.",
+              "HOST:PORT or HOST (port 19001); an IPv6 address in brackets. https://HOST:PORT "
+              "when xdsd serves it over TLS (--http-tls-cert); see --ca.",
       .default_value = "http://127.0.0.1:19001"},
      ParseHttpUrl},
+    {{.name = "ca",
+      .value_name = "FILE",
+      .help = "With an https:// --http: the CA certificate (PEM) that xdsd's admin certificate "
+              "must be signed by (its name must match the host of --http).",
+      .default_value = "",
+      .default_note = "the system's trusted CAs"},
+     ParseInto<&StatusOptions::ca_file, ParseString>},
     {{.name = "wait",
       .value_name = "DURATION",
       .help = "Ask every 500ms until every node is in sync, for at most this long (30s, 2m, "
@@ -379,13 +387,13 @@ absl::string_view CommandName(Command::Kind kind) {
 
 absl::Status ParseHttpUrl(absl::string_view text, StatusOptions* options) {
   auto error = [](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat(why, " (http://HOST:PORT)"));
+    return absl::InvalidArgumentError(absl::StrCat(why, " (http[s]://HOST:PORT)"));
   };
   absl::string_view rest = text;
   if (const size_t scheme = rest.find("://"); scheme != absl::string_view::npos) {
-    if (rest.substr(0, scheme) != "http") {
-      return error("xdsd's admin server speaks plain http://");
-    }
+    const absl::string_view name = rest.substr(0, scheme);
+    if (name != "http" && name != "https") return error("xdsd's admin server speaks http or https");
+    options->https = name == "https";
     rest.remove_prefix(scheme + 3);
   }
   absl::ConsumeSuffix(&rest, "/");
@@ -408,8 +416,8 @@ absl::Status ParseHttpUrl(absl::string_view text, StatusOptions* options) {
   options->http_host = address->host;
   options->http_port = address->port;
   const bool ipv6 = address->host.find(':') != std::string::npos;
-  options->http_url =
-      absl::StrCat("http://", ipv6 ? "[" : "", address->host, ipv6 ? "]" : "", ":", address->port);
+  options->http_url = absl::StrCat(options->https ? "https://" : "http://", ipv6 ? "[" : "",
+                                   address->host, ipv6 ? "]" : "", ":", address->port);
   return absl::OkStatus();
 }
 

@@ -82,6 +82,8 @@ struct StatusOptions {
   std::string http_host = "127.0.0.1";  // a host name or an IP address (IPv6 without brackets)
   int http_port = 19001;                // 1 to 65535
   std::string http_url = "http://127.0.0.1:19001";  // as messages show it
+  bool https = false;   // an https:// URL (xdsd serves its admin port with --http-tls-cert)
+  std::string ca_file;  // --ca: the CA (PEM) that signed xdsd's certificate; "": the system's
   // How long to poll until every node is in sync; zero asks once.
   absl::Duration wait = absl::ZeroDuration();
   std::string node_glob;  // only the node ids matching it (* and ?); empty for every node

@@ -126,7 +126,8 @@ std::string DescribeError(httplib::Error error) {
 
 // One fetch of the status: the error says what went wrong, for stderr.
 absl::StatusOr<FleetStatus> FetchFleetStatus(const StatusOptions& options) {
-  httplib::Client client(options.http_host, options.http_port);
+  httplib::Client client(options.http_url);
+  if (options.https && !options.ca_file.empty()) client.set_ca_cert_path(options.ca_file.c_str());
   client.set_connection_timeout(std::chrono::seconds(2));
   client.set_read_timeout(std::chrono::seconds(5));
   client.set_write_timeout(std::chrono::seconds(5));

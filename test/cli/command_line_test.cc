@@ -383,6 +383,7 @@ TEST(CommandLineTest, StatusHttpForms) {
            {"localhost:9", "localhost", 9, "http://localhost:9"},
            {"xdsd", "xdsd", 19001, "http://xdsd:19001"},
            {"http://[::1]:19002", "::1", 19002, "http://[::1]:19002"},
+           {"https://xdsd.internal:19001", "xdsd.internal", 19001, "https://xdsd.internal:19001"},
        }) {
     absl::StatusOr<Command> command = Parse({"status", std::string("--http=") + c.text});
     ASSERT_TRUE(command.ok()) << c.text << ": " << command.status();
@@ -394,8 +395,8 @@ TEST(CommandLineTest, StatusHttpForms) {
 
 TEST(CommandLineTest, StatusBadHttpIsRejected) {
   for (const char* text :
-       {"", "http://", "https://xdsd:19001", "ftp://x", "http://x:0", "http://x:70000",
-        "http://x:port", "http://x:1/v1/nodes", ":19001", "http://::1:19001", "a b"}) {
+       {"", "http://", "https://", "ftp://x", "http://x:0", "http://x:70000", "http://x:port",
+        "http://x:1/v1/nodes", ":19001", "http://::1:19001", "a b"}) {
     absl::StatusOr<Command> command = Parse({"status", std::string("--http=") + text});
     ASSERT_FALSE(command.ok()) << text;
     EXPECT_NE(command.status().message().find("for --http"), absl::string_view::npos)
@@ -449,7 +450,7 @@ TEST(CommandLineTest, HelpTextDocumentsStatus) {
   // The help of a flag is wrapped: read it as one line.
   const std::string help = absl::StrReplaceAll(HelpText(), {{"\n      ", " "}});
   for (const char* text :
-       {"xdsd status [--http=URL] [--wait=DURATION] [--node=GLOB]",
+       {"xdsd status [flags]", "--ca=FILE", "https://HOST:PORT when xdsd serves it over TLS",
         "Flags of status:", "--http=URL", "(default: http://127.0.0.1:19001)", "--wait=DURATION",
         "(default: 0, ask once)", "--node=GLOB", "(default: every node)", "xdsd status exits 0",
         "3 when xdsd cannot", "GET /v1/config"}) {

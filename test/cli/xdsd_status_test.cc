@@ -251,7 +251,7 @@ TEST(XdsdStatusTest, UnreachableXdsdExitsThree) {
 TEST(XdsdStatusTest, CommandLineErrorsExitTwo) {
   TempDir dir;
   for (const std::vector<std::string>& flags : std::vector<std::vector<std::string>>{
-           {"--wait=soon"}, {"--http=https://x:1"}, {"--node-id=n"}, {"extra"}}) {
+           {"--wait=soon"}, {"--http=ftp://x:1"}, {"--node-id=n"}, {"extra"}}) {
     const StatusRun run = RunStatusCommand(dir.path(), flags);
     EXPECT_EQ(run.exit_code, 2) << flags[0] << run.err;
     EXPECT_EQ(run.out, "");

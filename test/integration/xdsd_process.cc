@@ -19,8 +19,9 @@ namespace xdsd::testing {
 std::string XdsdBinary() { return XDSD_BINARY; }
 
 absl::StatusOr<std::unique_ptr<XdsdProcess>> XdsdProcess::Start(
-    const std::vector<std::string>& flags, const std::string& dir, absl::Duration timeout) {
-  std::unique_ptr<XdsdProcess> xdsd(new XdsdProcess(flags, dir + "/xdsd.log"));
+    const std::vector<std::string>& flags, const std::string& dir, absl::Duration timeout,
+    std::string admin_ca) {
+  std::unique_ptr<XdsdProcess> xdsd(new XdsdProcess(flags, dir + "/xdsd.log", std::move(admin_ca)));
   if (absl::Status started = xdsd->Launch(0, 0, 0, timeout); !started.ok()) return started;
   return xdsd;
 }
@@ -58,7 +59,7 @@ absl::Status XdsdProcess::Launch(int xds_port, int http_port, size_t log_offset,
   // The ports it bound, from the line it logs once both servers listen (this run's line: the
   // log of an earlier run comes before `log_offset`).
   static const std::regex kServing(
-      R"(serving xDS \(gRPC\) on [0-9.]+:(\d+), admin HTTP on http://[0-9.]+:(\d+))");
+      R"(serving xDS \(gRPC\) on [0-9.]+:(\d+), admin HTTP on (https?)://[0-9.]+:(\d+))");
   const bool serving = PollUntil(
       timeout,
       [&] {
@@ -66,8 +67,9 @@ absl::Status XdsdProcess::Launch(int xds_port, int http_port, size_t log_offset,
         const std::string log = Log();
         const std::string this_run = log.size() > log_offset ? log.substr(log_offset) : "";
         if (!std::regex_search(this_run, match, kServing)) return !process_->Running();
+        admin_scheme_ = match[2].str();
         return absl::SimpleAtoi(match[1].str(), &xds_port_) &&
-               absl::SimpleAtoi(match[2].str(), &http_port_);
+               absl::SimpleAtoi(match[3].str(), &http_port_);
       },
       kIntegrationPollInterval);
   if (!serving || xds_port_ == 0) {
@@ -82,8 +84,13 @@ absl::Status XdsdProcess::Launch(int xds_port, int http_port, size_t log_offset,
   return absl::OkStatus();
 }
 
+std::string XdsdProcess::admin_url() const {
+  return absl::StrCat(admin_scheme_, "://127.0.0.1:", http_port_);
+}
+
 absl::StatusOr<std::string> XdsdProcess::HttpGet(const std::string& path) const {
-  httplib::Client client("127.0.0.1", http_port_);
+  httplib::Client client(admin_url());
+  if (!admin_ca_.empty()) client.set_ca_cert_path(admin_ca_.c_str());
   client.set_connection_timeout(std::chrono::seconds(2));
   client.set_read_timeout(std::chrono::seconds(5));
   httplib::Result result = client.Get(path);

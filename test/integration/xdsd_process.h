@@ -24,18 +24,23 @@ std::string XdsdBinary();
 class XdsdProcess {
  public:
   // Starts `xdsd serve <flags> --xds-port=0 --http-port=0`, its log in `dir`/xdsd.log, and
-  // waits up to `timeout` until it serves.
+  // waits up to `timeout` until it serves. With --http-tls-cert among `flags` the admin API is
+  // asked over https, its certificate checked against `admin_ca` (a PEM file).
   static absl::StatusOr<std::unique_ptr<XdsdProcess>> Start(const std::vector<std::string>& flags,
                                                             const std::string& dir,
-                                                            absl::Duration timeout);
+                                                            absl::Duration timeout,
+                                                            std::string admin_ca = "");
 
   int xds_port() const { return xds_port_; }
   pid_t pid() const { return process_->pid(); }
   int http_port() const { return http_port_; }
+  // The admin API's URL, as its log line says: http://127.0.0.1:PORT or https://...
+  std::string admin_url() const;
   // Everything it logged so far.
   std::string Log() const { return ReadFileOrEmpty(log_path_); }
 
-  // GET `path` on the admin port: the body when the status is 200, an error otherwise.
+  // GET `path` on the admin port (over https with the admin CA when it serves TLS): the body
+  // when the status is 200, an error otherwise.
   absl::StatusOr<std::string> HttpGet(const std::string& path) const;
 
   // SIGTERM, then waits up to `timeout` for the exit; returns its wait status.
@@ -54,8 +59,8 @@ class XdsdProcess {
   absl::Status Restart(absl::Duration timeout);
 
  private:
-  XdsdProcess(std::vector<std::string> flags, std::string log_path)
-      : flags_(std::move(flags)), log_path_(std::move(log_path)) {}
+  XdsdProcess(std::vector<std::string> flags, std::string log_path, std::string admin_ca)
+      : flags_(std::move(flags)), log_path_(std::move(log_path)), admin_ca_(std::move(admin_ca)) {}
 
   // Starts the process on the given ports (0: any) and waits until it serves, reading the
   // ports it bound from what it logs after `log_offset`.
@@ -63,6 +68,8 @@ class XdsdProcess {
 
   const std::vector<std::string> flags_;
   const std::string log_path_;
+  const std::string admin_ca_;
+  std::string admin_scheme_ = "http";
   std::unique_ptr<Subprocess> process_;
   int xds_port_ = 0;
   int http_port_ = 0;

@@ -2,12 +2,13 @@
 // The real xdsd daemon as a child process, on ports it picks itself (--xds-port 0
 // --http-port 0): they are read from its log line
 //   serving xDS (gRPC) on 0.0.0.0:P, admin HTTP on http://0.0.0.0:Q
+// (https:// when it serves the admin API over TLS, --http-tls-cert).
 
 const childProcess = require('node:child_process');
 const fs = require('node:fs');
 const { pollUntil, withTimeout } = require('../../support/poll');
 
-const SERVING = /serving xDS \(gRPC\) on [^\s,]*:(\d+), admin HTTP on http:\/\/[^\s]*:(\d+)/;
+const SERVING = /serving xDS \(gRPC\) on [^\s,]*:(\d+), admin HTTP on (https?):\/\/[^\s]*:(\d+)/;
 
 class Xdsd {
   // configPath may be relative to `cwd` (the daemon's working directory).
@@ -18,10 +19,11 @@ class Xdsd {
     this.exit = null;
     this.xdsPort = 0;
     this.httpPort = 0;
+    this.httpScheme = 'http';
   }
 
   get baseUrl() {
-    return `http://127.0.0.1:${this.httpPort}`;
+    return `${this.httpScheme}://127.0.0.1:${this.httpPort}`;
   }
 
   logTail(lines = 30) {
@@ -62,7 +64,8 @@ class Xdsd {
         return SERVING.exec(this.log);
       }, { intervalMs: 25 });
       this.xdsPort = Number(match[1]);
-      this.httpPort = Number(match[2]);
+      this.httpScheme = match[2];
+      this.httpPort = Number(match[3]);
     } catch (error) {
       await this.kill();
       throw new Error(`${error.message}\n${this.logTail()}`);
