@@ -4,11 +4,13 @@
 #include <memory>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "api/envoy_api.h"
 #include "api/input_limits.h"
+#include "api/parse_error_locator.h"
 #include "api/resource_parser.h"
 #include "api/yaml_json.h"
 #include "api/yaml_location.h"
@@ -30,7 +32,8 @@ const ResourceType* FindKind(absl::string_view key) {
   return type != nullptr && type->in_config ? type : nullptr;
 }
 
-constexpr char kFileKeys[] = "resources, groups, authorization, csds_identities";
+constexpr char kFileKeys[] =
+    "resources, groups, authorization, csds_identities, allow_mass_removal";
 
 std::string KindKeys() {
   std::vector<absl::string_view> keys;
@@ -84,6 +87,13 @@ void ConfigBuilder::AddFile(absl::string_view text, absl::string_view file_name)
         if (!csds_identities_.has_value()) csds_identities_.emplace();
         csds_identities_->insert(csds_identities_->end(), globs.begin(), globs.end());
       }
+    } else if (key == "allow_mass_removal") {
+      bool allow = false;
+      if (!entry.second.IsScalar() || !YAML::convert<bool>::decode(entry.second, allow)) {
+        AddError(file_name, entry.second.Mark(), key, "must be true or false");
+        continue;
+      }
+      allow_mass_removal_ = allow_mass_removal_ || allow;
     } else {
       AddError(file_name, entry.first.Mark(), key,
                absl::StrCat("unknown key (the file's keys are ", kFileKeys, ")"));
@@ -128,6 +138,15 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
     AddError(file, node.Mark(), path, absl::StrCat("a ", AbslView(kind.noun), " must be a map"));
     return;
   }
+  // A resource that does not load is still known by its name, so that what refers to it is
+  // not reported too: the error is the resource's own.
+  bool loaded = false;
+  absl::Cleanup remember_name = [&] {
+    const YAML::Node name = api::MapValue(node, AbslView(kind.name_field));
+    if (!loaded && name.IsDefined() && name.IsScalar()) {
+      set->unloaded_names[std::string(kind.type_url)].insert(name.Scalar());
+    }
+  };
   // `ttl` beside a resource's own fields (no resource type has one of that name) makes it
   // expire at clients that support TTLs unless xdsd keeps renewing it.
   std::chrono::milliseconds ttl{0};
@@ -158,9 +177,18 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
   absl::StatusOr<api::DecodedResource> decoded = api::DecodeResource(
       kind, json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), &violations);
   if (!decoded.ok()) {
-    // A message that names no field (an unnamed resource) points at the resource itself.
-    absl::string_view message = decoded.status().message();
-    AddError(file, api::LineOfProtobufError(node, message), parsed.path, message);
+    // The mistake at its own field and line when the walk finds it (protobuf loses the place
+    // inside an Any); else protobuf's message, at the line it names. A message that names no
+    // field (an unnamed resource) points at the resource itself.
+    const std::optional<api::LocatedError> located =
+        type != nullptr ? api::LocateParseError(node, *type) : std::nullopt;
+    if (located.has_value()) {
+      AddError(file, located->line, absl::StrCat(parsed.path, ".", located->path),
+               located->message);
+    } else {
+      absl::string_view message = decoded.status().message();
+      AddError(file, api::LineOfProtobufError(node, message), parsed.path, message);
+    }
     return;
   }
   // The API's own rules, each broken one on the line of its field, as Envoy would NACK them.
@@ -205,6 +233,7 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
   parsed.resource = *std::move(resource);
   parsed.message = std::move(checked);
   set->resources.push_back(std::move(parsed));
+  loaded = true;
   for (ParsedResource& virtual_host : virtual_hosts) {
     set->resources.push_back(std::move(virtual_host));
   }
@@ -392,6 +421,7 @@ absl::StatusOr<Config> ConfigBuilder::Build() {
   }
   config.authorization = authorization_;
   config.csds_identities = csds_identities_;
+  config.allow_mass_removal = allow_mass_removal_;
   if (!errors_.empty()) return errors_.ToStatus();
   return config;
 }

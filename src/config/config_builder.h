@@ -67,6 +67,7 @@ class ConfigBuilder {
   std::vector<GroupSpec> groups_;
   std::optional<std::vector<AuthorizationRule>> authorization_;
   std::optional<std::vector<std::string>> csds_identities_;
+  bool allow_mass_removal_ = false;
 };
 
 }  // namespace xdsd::config

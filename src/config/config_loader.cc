@@ -23,6 +23,7 @@
 #include "config/glob.h"
 #include "config/parsed_resource.h"
 #include "nlohmann/json.hpp"
+#include "spdlog/spdlog.h"
 #include "xdsd/refusals.h"
 
 namespace xdsd::config {
@@ -104,6 +105,15 @@ absl::StatusOr<std::string> ParseYamlAs(std::string_view full_type_name, std::st
   return bytes;
 }
 
+bool IsConfigFileName(const std::filesystem::path& path) {
+  // Hidden files and what editors leave beside the file they edit (emacs' lock link .#a.yaml,
+  // vim's .a.yaml.swp, backups a.yaml~) are not the config.
+  const std::string name = path.filename().string();
+  if (name.starts_with(".") || name.ends_with("~")) return false;
+  const std::string extension = path.extension().string();
+  return extension == ".yaml" || extension == ".yml" || extension == ".json";
+}
+
 namespace {
 
 absl::StatusOr<Config> LoadConfigFileUnredacted(const std::string& path, size_t max_bytes) {
@@ -117,11 +127,14 @@ absl::StatusOr<Config> LoadConfigFileUnredacted(const std::string& path, size_t 
   }
   std::vector<fs::path> files;
   for (fs::directory_iterator it(path, error), end; !error && it != end; it.increment(error)) {
-    std::string extension = it->path().extension().string();
-    if ((extension == ".yaml" || extension == ".yml" || extension == ".json") &&
-        !fs::is_directory(it->path())) {
-      files.push_back(it->path());
+    if (!IsConfigFileName(it->path())) {
+      const std::string name = it->path().filename().string();
+      if (name.starts_with(".") || name.ends_with("~")) {
+        spdlog::debug("config {}: ignoring {} (hidden, or an editor's file)", path, name);
+      }
+      continue;
     }
+    if (!fs::is_directory(it->path())) files.push_back(it->path());
   }
   if (error) return absl::NotFoundError(absl::StrCat(path, ": ", error.message()));
   if (files.empty()) {

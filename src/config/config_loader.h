@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ namespace xdsd::config {
 //       nodes: ["edge-*"]                           # DNS SANs; globs on node.id
 //       clusters: ["edge"]                          # optional: globs on node.cluster
 //   csds_identities: ["spiffe://example.org/ops/*"] # optional: who may read CSDS under mTLS
+//   allow_mass_removal: true   # optional: this config may remove most of what is served
+//                              # (config/mass_removal.h); false by default
 //
 // Each resource is written exactly as in Envoy's own v3 YAML or JSON, "@type" inside Any
 // included; any type of the Envoy API may appear inside an Any. A group's resources replace
@@ -87,15 +90,22 @@ struct Config {
   std::optional<std::vector<AuthorizationRule>> authorization;
   // `csds_identities:` (globs); nullopt when no file has the key.
   std::optional<std::vector<std::string>> csds_identities;
+  // `allow_mass_removal: true` in any file: a reload to this config skips CheckMassRemoval.
+  bool allow_mass_removal = false;
 };
 
 // Loads a file, or a directory whose *.yaml, *.yml and *.json files (not recursive) are
 // merged in name order: their default resources form one set, groups of the same name form
-// one group. A resource name defined twice (in one set) is an error.
+// one group. A resource name defined twice (in one set) is an error. Hidden files and editor
+// leftovers (.#a.yaml, .a.yaml.swp, a.yaml~) are skipped.
 //
 // Only regular files are read (a symlink to one is followed): a FIFO, a device or a socket is
 // an error, never a read that blocks or never ends. The files together may hold at most
 // `max_bytes` (--max-config-bytes); past that the load fails with ResourceExhausted.
+// Whether a directory's entry named `path` is one of its config files: *.yaml, *.yml or *.json,
+// neither hidden nor an editor's leftover.
+bool IsConfigFileName(const std::filesystem::path& path);
+
 inline constexpr size_t kDefaultMaxConfigBytes = size_t{64} << 20;
 absl::StatusOr<Config> LoadConfigFile(const std::string& path,
                                       size_t max_bytes = kDefaultMaxConfigBytes);

@@ -10,6 +10,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "xdsd/refusals.h"
 #include "xdsd/resource.h"
 
 namespace xdsd::config {
@@ -91,7 +92,16 @@ absl::Status ConfigPublisher::Reload() {
   // The overlay's checks run without mu_: KeyOf, asked by every stream, waits on it.
   std::optional<Config> overlaid;
   absl::Status status = loaded.status();
-  if (loaded.ok()) {
+  std::shared_ptr<const Config> served;
+  {
+    absl::MutexLock lock(&mu_);
+    served = config_;
+  }
+  if (loaded.ok() && served != nullptr && !loaded->allow_mass_removal) {
+    status = CheckMassRemoval(ServedNamesOf(*served), ServedNamesOf(*loaded), max_removal_);
+    if (!status.ok()) CountRefusal("mass_removal", std::string(status.message().substr(0, 200)));
+  }
+  if (status.ok()) {
     overlaid = ApplyOverlay(*loaded, overlay);
     if (!overlay.empty()) {
       if (absl::Status checked = CheckOverlaidConfig(*overlaid); !checked.ok()) {
@@ -106,6 +116,7 @@ absl::Status ConfigPublisher::Reload() {
       ++status_.reloads_failed;
       status_.last_error = std::string(status.message());
       status_.last_error_at = now;
+      status_.refused_version = loaded.ok() ? ConfigVersion(*loaded) : "";
       return status;
     }
     config_ = std::make_shared<const Config>(*std::move(loaded));
@@ -114,9 +125,28 @@ absl::Status ConfigPublisher::Reload() {
     status_.loaded_at = now;
     status_.last_error.reset();
     status_.last_error_at = absl::InfinitePast();
+    status_.refused_version.clear();
+    SetServedVersionsLocked(*overlaid);
   }
   Publish(*overlaid, cache_);
   return absl::OkStatus();
+}
+
+void ConfigPublisher::SetServedVersionsLocked(const Config& overlaid) {
+  auto versions = [](const SnapshotPtr& snapshot) {
+    std::map<std::string, std::string> by_type;
+    for (const ResourceType& type : kResourceTypes) {
+      if (!type.in_config) continue;  // virtual hosts are versioned one by one (delta only)
+      by_type[std::string(type.name)] = snapshot == nullptr ? Snapshot::VersionOf(ResourceMap())
+                                                            : snapshot->Version(type.type_url);
+    }
+    return by_type;
+  };
+  status_.served_versions.clear();
+  status_.served_versions[""] = versions(overlaid.default_snapshot);
+  for (const NodeGroup& group : overlaid.groups) {
+    status_.served_versions[group.name] = versions(group.snapshot);
+  }
 }
 
 absl::Status ConfigPublisher::KeepOverlayIn(const std::string& state_file) {
@@ -174,6 +204,7 @@ absl::Status ConfigPublisher::ChangeOverlay(std::string_view type_url,
   {
     absl::MutexLock lock(&mu_);
     overlay_ = std::move(overlay);
+    SetServedVersionsLocked(overlaid);
   }
   Publish(overlaid, cache_);
   return absl::OkStatus();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "config/config_loader.h"
 #include "config/config_watcher.h"
 #include "config/fleet_overlay.h"
+#include "config/mass_removal.h"
 #include "xdsd/snapshot_cache.h"
 
 namespace xdsd::config {
@@ -27,6 +29,12 @@ struct ConfigStatus {
   // good load.
   std::optional<std::string> last_error;
   absl::Time last_error_at = absl::InfinitePast();
+  // The version of the config the latest load refused when it had one (it parsed, but would
+  // remove too much); empty otherwise.
+  std::string refused_version;
+  // What the nodes of each group ("" for the default resources) are sent now, fleet overlay
+  // included: type name -> version. Set with `version`, before the cache has it.
+  std::map<std::string, std::map<std::string, std::string>> served_versions;
 };
 
 // The config a daemon serves: loads it, publishes it to a SnapshotCache (the default
@@ -58,6 +66,11 @@ class ConfigPublisher {
   // an error that names it.
   absl::Status KeepOverlayIn(const std::string& state_file);
 
+  // The most of the resources served that one reload may remove (0 to 1; --max-removal), and
+  // never every resource of a type (CheckMassRemoval), unless the new config says
+  // `allow_mass_removal: true`. Before Load. The first load is not guarded: nothing is served.
+  void SetMaxRemoval(double share) { max_removal_ = share; }
+
   // Loads the config for the first time. An error is the load's (every error, one a line).
   absl::Status Load();
 
@@ -79,7 +92,8 @@ class ConfigPublisher {
   void PublishTo(SnapshotCache* cache);
 
   // Loads the config again. On success publishes it; on failure keeps the last good config
-  // and records the error. Returns the load's status.
+  // and records the error. Returns the load's status: FailedPrecondition for a mass removal
+  // (SetMaxRemoval), counted in xdsd_refused_total{reason="mass_removal"}.
   absl::Status Reload();
 
   // Calls `listener` after every reload that Watch starts, with its status. Before Watch.
@@ -98,9 +112,12 @@ class ConfigPublisher {
   // whose callbacks may ask KeyOf (which takes mu_).
   static void Publish(const Config& config, SnapshotCache* cache)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
+  // status_.served_versions from the config with the overlay applied.
+  void SetServedVersionsLocked(const Config& overlaid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
   const size_t max_config_bytes_;
+  double max_removal_ = 0.5;  // set before Load
 
   // Serializes loads and publications, so that two reloads reach the cache in order. Taken
   // before mu_, never while holding it.

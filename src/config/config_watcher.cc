@@ -11,16 +11,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "config/config_loader.h"
 
 namespace xdsd::config {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool IsConfigFile(const fs::path& path) {
-  const std::string ext = path.extension().string();
-  return ext == ".yaml" || ext == ".yml" || ext == ".json";
-}
 
 std::string FileFingerprint(const fs::path& path) {
   struct stat st {};
@@ -49,7 +45,7 @@ std::string ConfigWatcher::Fingerprint() const {
   if (!fs::is_directory(path_, error)) return FileFingerprint(path_);
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(path_, error)) {
-    if (IsConfigFile(entry.path())) files.push_back(entry.path());
+    if (IsConfigFileName(entry.path())) files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
   std::string fingerprint;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +42,10 @@ struct ParsedResource {
 // The resources served to one set of nodes (the default set, or one group's).
 struct ResourceSet {
   std::vector<ParsedResource> resources;
+  // By type URL, the names of the resources that were written but did not load (their error
+  // is reported): the reference checks take them as defined, so that a route to a cluster that
+  // did not load is not reported as well.
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> unloaded_names;
 };
 
 // The errors of one load, in the order found. Each reads "FILE:LINE: PATH: message" (without

@@ -48,6 +48,8 @@ struct References {
   const NameSet& route_configs;
   // Each extension config's name, and the type URL of its typed_config.
   const std::map<std::string, std::string, std::less<>>& extension_types;
+  // The extension configs that did not load (their own error is reported).
+  const NameSet& unloaded_extensions;
 };
 
 // Checks the resources of one set against what the set defines.
@@ -149,6 +151,7 @@ void ReferenceChecker::CheckExtensionSource(const ParsedResource& where,
                                             const References& refs) {
   auto it = refs.extension_types.find(filter_name);
   if (it == refs.extension_types.end()) {
+    if (refs.unloaded_extensions.contains(filter_name)) return;
     errors_->AddAt(where, relative_path,
                    absl::StrCat("no extension config named \"", filter_name, "\""));
     return;
@@ -241,8 +244,15 @@ void ReferenceChecker::CheckSet(const ResourceSet& set) {
       extension_types.emplace(resource.name(), extension->typed_config().type_url());
     }
   }
+  for (const auto& [type_url, unloaded] : set.unloaded_names) {
+    const ResourceType* type = FindResourceType(type_url);
+    if (type != nullptr) names[type->type_url].insert(unloaded.begin(), unloaded.end());
+  }
   const NameSet& clusters = names[kClusterType];
-  const References refs{clusters, names[kRouteType], extension_types};
+  static const NameSet kNone;
+  auto unloaded = set.unloaded_names.find(kExtensionConfigType);
+  const References refs{clusters, names[kRouteType], extension_types,
+                        unloaded == set.unloaded_names.end() ? kNone : unloaded->second};
 
   // References, and listener addresses.
   for (const ParsedResource& parsed : set.resources) {

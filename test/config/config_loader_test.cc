@@ -255,9 +255,11 @@ TEST(ConfigLoaderTest, UnknownFieldNamesFileLineAndPath) {
                                               "bad.yaml");
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
-  // Line 6 is the misspelled key.
-  EXPECT_THAT(Message(config.status()), HasSubstr("bad.yaml:6: listeners[0]: "));
-  EXPECT_THAT(Message(config.status()), HasSubstr("adress"));
+  // Line 6 is the misspelled key, and the path leads to it.
+  EXPECT_THAT(Message(config.status()),
+              HasSubstr("bad.yaml:6: listeners[0].address.socket_address.adress: unknown field "
+                        "\"adress\" of envoy.config.core.v3.SocketAddress (did you mean "
+                        "\"address\"?)"));
 }
 
 TEST(ConfigLoaderTest, UnknownFieldInsideTypedConfigNamesItsLine) {
@@ -279,7 +281,9 @@ TEST(ConfigLoaderTest, UnknownFieldInsideTypedConfigNamesItsLine) {
                                               "any.yaml");
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(ErrorLines(config.status()),
-              ElementsAre(HasSubstr("any.yaml:14: listeners[0]: supress_envoy_headers")));
+              ElementsAre(HasSubstr("any.yaml:14: listeners[0].filter_chains[0].filters[0]."
+                                    "typed_config.http_filters[0].typed_config."
+                                    "supress_envoy_headers: unknown field")));
 }
 
 TEST(ConfigLoaderTest, BadValueNamesItsLine) {
@@ -291,7 +295,39 @@ TEST(ConfigLoaderTest, BadValueNamesItsLine) {
                                               "value.yaml");
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(ErrorLines(config.status()),
-              ElementsAre(HasSubstr("value.yaml:4: clusters[0]: (connect_timeout)")));
+              ElementsAre("value.yaml:4: clusters[0].connect_timeout: invalid value \"5\": "
+                          "expected a duration such as \"1s\" or \"0.25s\""));
+}
+
+TEST(ConfigLoaderTest, DirectoryIgnoresHiddenFilesAndEditorLeftovers) {
+  const std::string dir = testing::TempDir() + "/hidden_files_dir";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/a.yaml") << kValidConfig;
+  std::ofstream(dir + "/a.yaml~") << "not: [yaml";
+  std::ofstream(dir + "/.a.yaml.swp") << "\x01binary";
+  std::ofstream(dir + "/.hidden.yaml") << "not: [yaml";
+  // emacs' lock file: a symbolic link to nowhere.
+  std::filesystem::create_symlink("user@host.1234:1", dir + "/.#a.yaml");
+  absl::StatusOr<Config> config = LoadConfigFile(dir);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->default_snapshot->size(), 4u);
+  EXPECT_FALSE(IsConfigFileName(".#a.yaml"));
+  EXPECT_FALSE(IsConfigFileName("a.yaml~"));
+  EXPECT_TRUE(IsConfigFileName("a.yaml"));
+}
+
+TEST(ConfigLoaderTest, AllowMassRemovalIsATopLevelKey) {
+  absl::StatusOr<Config> config = ParseConfig("allow_mass_removal: true\n", "allow.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->allow_mass_removal);
+  config = ParseConfig("resources: {}\n", "default.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->allow_mass_removal);
+  config = ParseConfig("allow_mass_removal: maybe\n", "bad.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(Message(config.status()),
+              HasSubstr("bad.yaml:1: allow_mass_removal: must be true or false"));
 }
 
 TEST(ConfigLoaderTest, EveryBadResourceIsReported) {
@@ -308,9 +344,9 @@ TEST(ConfigLoaderTest, EveryBadResourceIsReported) {
   ASSERT_FALSE(config.ok());
   std::vector<std::string> errors = ErrorLines(config.status());
   ASSERT_THAT(errors, SizeIs(2)) << config.status();
-  EXPECT_THAT(errors[0], HasSubstr("many.yaml:4: clusters[0]: "));
+  EXPECT_THAT(errors[0], HasSubstr("many.yaml:4: clusters[0].conect_timeout: "));
   EXPECT_THAT(errors[0], HasSubstr("conect_timeout"));
-  EXPECT_THAT(errors[1], HasSubstr("many.yaml:8: clusters[2]: "));
+  EXPECT_THAT(errors[1], HasSubstr("many.yaml:8: clusters[2].typo: "));
   EXPECT_THAT(errors[1], HasSubstr("typo"));
 }
 
@@ -552,9 +588,10 @@ TEST_F(ConfigDirectoryTest, ErrorsOfEveryFileAreReported) {
   Write("b.yaml", "resources:\n  listeners:\n    - { name: l, adress: {} }\n");
   absl::StatusOr<Config> config = LoadConfigFile(dir_.string());
   ASSERT_FALSE(config.ok());
-  EXPECT_THAT(ErrorLines(config.status()),
-              ElementsAre(HasSubstr((dir_ / "a.yaml").string() + ":3: clusters[0]: "),
-                          HasSubstr((dir_ / "b.yaml").string() + ":3: listeners[0]: ")));
+  EXPECT_THAT(
+      ErrorLines(config.status()),
+      ElementsAre(HasSubstr((dir_ / "a.yaml").string() + ":3: clusters[0].conect_timeout: "),
+                  HasSubstr((dir_ / "b.yaml").string() + ":3: listeners[0].adress: ")));
 }
 
 TEST_F(ConfigDirectoryTest, MissingPathIsNotFound) {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "support/poll.h"
+#include "xdsd/refusals.h"
 #include "xdsd/resource.h"
 
 namespace xdsd::config {
@@ -13,6 +14,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using xdsd::testing::PollUntil;
+
+uint64_t RefusalCount(std::string_view reason) {
+  for (const auto& [name, count] : RefusalCounts()) {
+    if (name == reason) return count;
+  }
+  return 0;
+}
 
 // A listener on `port` routing everything to cluster `cluster`, which has one endpoint.
 std::string ConfigText(const std::string& cluster, int port = 10000) {
@@ -118,6 +126,46 @@ TEST_F(ConfigPublisherTest, BrokenConfigKeepsTheLastGoodOne) {
   Write(ConfigText("b"));
   ASSERT_TRUE(publisher.Reload().ok());
   EXPECT_FALSE(publisher.status().last_error.has_value());
+}
+
+TEST_F(ConfigPublisherTest, AnEmptySaveIsRefusedAsAMassRemoval) {
+  Write(ConfigText("a"));
+  ConfigPublisher publisher(path_);
+  ASSERT_TRUE(publisher.Load().ok());
+  SnapshotCache cache;
+  publisher.PublishTo(&cache);
+  SnapshotPtr good = cache.GetSnapshot("");
+  const std::string good_version = publisher.status().version;
+  const uint64_t refused_before = RefusalCount("mass_removal");
+
+  for (const char* empty : {"", "resources: {}\n"}) {
+    Write(empty);
+    const absl::Status status = publisher.Reload();
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+    EXPECT_NE(status.message().find("every one of the clusters, listeners, routes served now"),
+              absl::string_view::npos)
+        << status;
+    EXPECT_EQ(cache.GetSnapshot(""), good);  // still served
+    EXPECT_EQ(publisher.status().version, good_version);
+    EXPECT_FALSE(publisher.status().refused_version.empty());
+  }
+  EXPECT_EQ(RefusalCount("mass_removal"), refused_before + 2);
+
+  // Said on purpose: served.
+  Write("allow_mass_removal: true\n");
+  ASSERT_TRUE(publisher.Reload().ok());
+  EXPECT_EQ(cache.GetSnapshot("")->size(), 0u);
+  EXPECT_EQ(publisher.status().served_versions.at("").at("clusters"),
+            cache.GetSnapshot("")->Version(kClusterType));
+}
+
+TEST_F(ConfigPublisherTest, MaxRemovalOfOneHundredPercentTurnsTheGuardOff) {
+  Write(ConfigText("a"));
+  ConfigPublisher publisher(path_);
+  publisher.SetMaxRemoval(1.0);
+  ASSERT_TRUE(publisher.Load().ok());
+  Write("");
+  EXPECT_TRUE(publisher.Reload().ok());
 }
 
 TEST_F(ConfigPublisherTest, SameConfigGivesSameVersionsInAnyProcess) {

@@ -300,7 +300,7 @@ describe('the dashboard', () => {
       assert.ok(s.reloadError, 'the reload error banner is shown');
       assert.match(s.reloadError.message, /lb_polcy/);
     });
-    assert.match(state.reloadError.message, /^config\.yaml:\d+: clusters\[1\]: lb_polcy: Cannot find field/);
+    assert.match(state.reloadError.message, /^config\.yaml:\d+: clusters\[1\]\.lb_polcy: unknown field "lb_polcy"/);
     assert.ok(state.reloadError.title.includes(`still serving version ${served.version}`),
               state.reloadError.title);
     const [r, g, b] = state.reloadError.color.match(/\d+/g).map(Number);
