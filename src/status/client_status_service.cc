@@ -14,7 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "api/redaction.h"
 #include "google/protobuf/util/time_util.h"
+#include "status/server_reflection_v1.h"
 #include "xdsd/refusals.h"
+#include "xdsd/resource_types.h"
 #include "xdsd/server.h"
 #include "xdsd/status_codes.h"
 
@@ -245,6 +247,16 @@ absl::Status ClientStatusService::MayRead(grpc::CallbackServerContext* context) 
 
 void AddStatusServices(grpc::ServerBuilder& builder, ClientStatusService* csds) {
   builder.RegisterService(csds);
+  // Reflection v1 beside the library's v1alpha; it lists what every xdsd serves.
+  static ServerReflectionV1* const reflection_v1 = [] {
+    std::vector<std::string> services = {
+        "envoy.service.discovery.v3.AggregatedDiscoveryService",
+        "envoy.service.status.v3.ClientStatusDiscoveryService", "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"};
+    for (const ResourceType& type : kResourceTypes) services.emplace_back(type.grpc_service);
+    return new ServerReflectionV1(std::move(services));
+  }();
+  builder.RegisterService(reflection_v1);
   // A process-wide switch, read when the server is built.
   grpc::EnableDefaultHealthCheckService(true);
 }

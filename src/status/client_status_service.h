@@ -77,7 +77,8 @@ class ClientStatusService final
   ReadCheck read_check_;  // constant once the server starts
 };
 
-// Adds to `builder`, for the xDS gRPC port: `csds` and gRPC health checking
+// Adds to `builder`, for the xDS gRPC port: `csds`, gRPC server reflection v1
+// (ServerReflectionV1; EnableServerReflection adds v1alpha) and gRPC health checking
 // (grpc.health.v1.Health, gRPC's default service: "" and every registered service report SERVING
 // once the server starts; set NOT_SERVING with
 // server->GetHealthCheckService()->SetServingStatus(false) when stopping). `csds` must outlive

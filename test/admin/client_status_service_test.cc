@@ -9,10 +9,13 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "grpc/reflection/v1/reflection.pb.h"
 #include "support/poll.h"
 #include "xdsd/callbacks_chain.h"
 #include "xdsd/server.h"
@@ -231,6 +234,60 @@ TEST_F(ClientStatusServiceTest, HealthCheckSaysServing) {
   ASSERT_EQ(fields.field_count(), 1);
   EXPECT_EQ(fields.field(0).number(), 1);
   EXPECT_EQ(fields.field(0).varint(), 1u);  // SERVING
+}
+
+// The services server reflection `version` (v1alpha, v1) lists.
+std::set<std::string> ListedServices(grpc::Channel* channel, const std::string& version) {
+  std::string response;
+  // ServerReflectionRequest{list_services: ""}: field 7, length-delimited, empty.
+  grpc::Status status = RawCall(
+      channel, absl::StrCat("/grpc.reflection.", version, ".ServerReflection/ServerReflectionInfo"),
+      std::string("\x3a\x00", 2), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  google::protobuf::UnknownFieldSet fields;
+  EXPECT_TRUE(fields.ParseFromString(response));
+  std::set<std::string> services;
+  for (int i = 0; i < fields.field_count(); ++i) {
+    if (fields.field(i).number() != 6) continue;  // list_services_response
+    google::protobuf::UnknownFieldSet list;
+    EXPECT_TRUE(list.ParseFromString(fields.field(i).length_delimited()));
+    for (int j = 0; j < list.field_count(); ++j) {
+      google::protobuf::UnknownFieldSet service;
+      EXPECT_TRUE(service.ParseFromString(list.field(j).length_delimited()));
+      services.insert(service.field(0).length_delimited());
+    }
+  }
+  return services;
+}
+
+// Reflection v1 (what current grpcurl asks first) lists what v1alpha lists, and finds the file
+// of a service with what it imports.
+TEST_F(ClientStatusServiceTest, ReflectionV1AnswersAsV1Alpha) {
+  const std::set<std::string> v1 = ListedServices(channel_.get(), "v1");
+  std::set<std::string> v1alpha = ListedServices(channel_.get(), "v1alpha");
+  v1alpha.insert("grpc.reflection.v1.ServerReflection");
+  EXPECT_EQ(v1, v1alpha);
+
+  grpc::reflection::v1::ServerReflectionRequest request;
+  request.set_file_containing_symbol("envoy.service.discovery.v3.AggregatedDiscoveryService");
+  std::string response_bytes;
+  ASSERT_TRUE(RawCall(channel_.get(), "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                      request.SerializeAsString(), &response_bytes)
+                  .ok());
+  grpc::reflection::v1::ServerReflectionResponse response;
+  ASSERT_TRUE(response.ParseFromString(response_bytes));
+  ASSERT_GT(response.file_descriptor_response().file_descriptor_proto_size(), 1)
+      << response.DebugString();
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(response.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "envoy/service/discovery/v3/ads.proto");
+
+  request.set_file_containing_symbol("no.such.Service");
+  ASSERT_TRUE(RawCall(channel_.get(), "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                      request.SerializeAsString(), &response_bytes)
+                  .ok());
+  ASSERT_TRUE(response.ParseFromString(response_bytes));
+  EXPECT_EQ(response.error_response().error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 // What server reflection lists: every service of the xDS port, so grpcurl can list and describe
