@@ -48,6 +48,14 @@ void AdminServer::SetConfigStatus(std::function<nlohmann::json()> status) {
   config_status_ = std::move(status);
 }
 
+void AdminServer::SetConfigReload(std::function<ReloadReply()> reload) {
+  config_reload_ = std::move(reload);
+}
+
+void AdminServer::SetConfigResources(std::function<std::string()> resources) {
+  config_resources_ = std::move(resources);
+}
+
 void AdminServer::SetRestGateway(const rest::RestGateway* gateway) { rest_gateway_ = gateway; }
 
 void AdminServer::SetFleetApi(const rest::FleetApi* fleet) { fleet_api_ = fleet; }
@@ -132,7 +140,13 @@ void AdminServer::AddRoutes() {
     }
     const NodePage page = cache_->node_status().Page(query);
     if (!page.next_after.empty()) response.set_header("X-Next-After", page.next_after);
-    response.set_content(NodeStatusesToJson(page.nodes, query.with_metadata).dump(2) + "\n", kJson);
+    nlohmann::json nodes = NodeStatusesToJson(page.nodes, query.with_metadata);
+    // The group each node is served, so that `xdsd status --version` can tell which versions
+    // it is to ACK.
+    for (size_t i = 0; i < page.nodes.size(); ++i) {
+      nodes[i]["group"] = cache_->KeyOf(page.nodes[i].node);
+    }
+    response.set_content(nodes.dump(2) + "\n", kJson);
   });
   http_->Get(R"(/v1/nodes/(.+))", [this](const HttpRequest& request, HttpResponse& response) {
     const std::string id = request.matches[1];
@@ -151,6 +165,27 @@ void AdminServer::AddRoutes() {
       return;
     }
     response.set_content(config_status_().dump(2) + "\n", kJson);
+  });
+  http_->Post("/v1/config/reload", [this](const HttpRequest& request, HttpResponse& response) {
+    if (auto refused = auth_.Check(request, AdminAuth::Access::kChange)) {
+      response = *std::move(refused);
+      return;
+    }
+    if (!config_reload_) {
+      SendError(absl::NotFoundError("no config source"), response);
+      return;
+    }
+    const ReloadReply reply = config_reload_();
+    response.status = reply.status;
+    response.set_content(reply.body.dump(2) + "\n", kJson);
+    if (change_log_) change_log_(auth_.Who(request), "POST /v1/config/reload");
+  });
+  http_->Get("/v1/config/resources", [this](const HttpRequest&, HttpResponse& response) {
+    if (!config_resources_) {
+      SendError(absl::NotFoundError("no config source"), response);
+      return;
+    }
+    response.set_content(config_resources_(), kJson);
   });
   http_->Post(R"(/v3/discovery:([A-Za-z_-]+))",
               [this](const HttpRequest& request, HttpResponse& response) {

@@ -33,6 +33,8 @@ namespace xdsd::admin {
 //   GET /v1/nodes/{id}    one node as a JSON object (?metadata=1 as above); 404 when never seen
 //                         or forgotten
 //   GET /v1/config        the config being served and the last load error (SetConfigStatus)
+//   POST /v1/config/reload   loads the config now (SetConfigReload); needs the token
+//   GET /v1/config/resources the names of the config's resources by type (SetConfigResources)
 //   GET /v1/config_dump?node={id}   the resources that node is served, as Envoy JSON
 //                         (ConfigDumpToJson, secrets redacted); 404 for a node never seen, 400
 //                         without ?node; needs the token when there is one (AdminAuth)
@@ -56,6 +58,17 @@ class AdminServer {
 
   // Serves GET /v1/config with what `status` returns. Before Start.
   void SetConfigStatus(std::function<nlohmann::json()> status);
+  // What a reload answers: the HTTP status and the JSON body.
+  struct ReloadReply {
+    int status = 200;
+    nlohmann::json body;
+  };
+  // Serves POST /v1/config/reload (the token's kChange access) with `reload`, which loads the
+  // config and says how it went. Before Start.
+  void SetConfigReload(std::function<ReloadReply()> reload);
+  // Serves GET /v1/config/resources with the JSON text `resources` returns (names only, no
+  // contents). Before Start.
+  void SetConfigResources(std::function<std::string()> resources);
   // Serves POST /v3/discovery:{type} with `gateway`, which must outlive the server. Before Start.
   void SetRestGateway(const rest::RestGateway* gateway);
   // Serves /v1/fleet/... with `fleet`, which must outlive the server. Before Start.
@@ -83,6 +96,8 @@ class AdminServer {
 
   const SnapshotCache* const cache_;
   std::function<nlohmann::json()> config_status_;
+  std::function<ReloadReply()> config_reload_;
+  std::function<std::string()> config_resources_;
   const rest::RestGateway* rest_gateway_ = nullptr;
   const rest::FleetApi* fleet_api_ = nullptr;
   const XdsMetrics* metrics_ = nullptr;

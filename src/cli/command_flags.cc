@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cli/bootstrap.h"
+#include "config/mass_removal.h"
 
 namespace xdsd::cli {
 namespace {
@@ -30,11 +31,16 @@ constexpr AdminEndpoint kAdminEndpoints[] = {
     {"GET", "/v1/config",
      "the configuration served: source, version, load time, the error of the last reload when "
      "it failed"},
+    {"POST", "/v1/config/reload",
+     "loads the configuration now (needs the token); answers the version served, or 422 with "
+     "the errors when the configuration is refused (xdsd reload)"},
+    {"GET", "/v1/config/resources",
+     "the names of the configuration's resources by type (xdsd validate --against)"},
     {"GET", "/v1/config_dump?node={id}", "the resources that node is served, as Envoy JSON"},
     {"POST", "/v3/discovery:{type}",
      "the xDS REST gateway: a JSON DiscoveryRequest in, the DiscoveryResponse out ({type}: "
      "clusters, endpoints, listeners, routes, scoped-routes, secrets, runtime, "
-     "extension_configs)"},
+     "extension_configs: Envoy's REST paths)"},
     {"GET", "/v1/fleet/{type}", "the names and versions of the resources served fleet-wide"},
     {"PUT", "/v1/fleet/{type}/{name}",
      "adds or replaces one resource of the fleet overlay, served to every node over the "
@@ -60,6 +66,20 @@ std::string AdminEndpointsHelp() {
 }
 
 // The max-config-bytes flag of `serve` and `validate`.
+absl::Status ParseShare(absl::string_view text, double* share) {
+  return config::ParseRemovalShare(text, share);
+}
+
+constexpr FlagInfo kMaxRemoval = {
+    .name = "max-removal",
+    .value_name = "PERCENT",
+    .help =
+        "The most of the resources served that one reload may remove; a reload past it, or "
+        "one that removes every resource of a type, is refused (counted in "
+        "xdsd_refused_total{reason=\"mass_removal\"}) unless the config says "
+        "allow_mass_removal: true. 100% turns the guard off.",
+    .default_value = "50%"};
+
 constexpr FlagInfo kMaxConfigBytes = {
     .name = "max-config-bytes",
     .value_name = "SIZE",
@@ -145,6 +165,7 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
      ParseInto<&ServeOptions::push_max_delay, ParseDuration>},
     // Limits on what outside input may cost; docs/hardening.md lists them all.
     {kMaxConfigBytes, ParseInto<&ServeOptions::max_config_bytes, ParseByteSize>},
+    {kMaxRemoval, ParseInto<&ServeOptions::max_removal, ParseShare>},
     {{.name = "max-grpc-message-bytes",
       .value_name = "SIZE",
       .help = "The largest gRPC message xdsd accepts (a larger one fails with "
@@ -231,6 +252,19 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
 
 constexpr Flag<ValidateOptions> kValidateFlags[] = {
     {kMaxConfigBytes, ParseInto<&ValidateOptions::max_config_bytes, ParseByteSize>},
+    {{.name = "against",
+      .value_name = "URL",
+      .help = "Also check the configuration as a reload of what the xdsd at this admin URL "
+              "(http://HOST:PORT) serves now: the mass-removal guard of --max-removal.",
+      .default_value = "",
+      .default_note = "no running xdsd is asked"},
+     [](absl::string_view value, ValidateOptions* options) {
+       AdminTarget target;
+       if (absl::Status status = ParseHttpUrl(value, &target); !status.ok()) return status;
+       options->against = std::move(target);
+       return absl::OkStatus();
+     }},
+    {kMaxRemoval, ParseInto<&ValidateOptions::max_removal, ParseShare>},
 };
 
 absl::Status ParseFormat(absl::string_view text, BootstrapOptions::Format* format) {
@@ -306,21 +340,32 @@ constexpr Flag<BootstrapFlags> kBootstrapFlags[] = {
      }},
 };
 
+constexpr FlagInfo kHttp = {
+    .name = "http",
+    .value_name = "URL",
+    .help =
+        "The admin HTTP server of the xdsd to ask (its --http-port): http://HOST:PORT, "
+        "HOST:PORT or HOST (port 19001); an IPv6 address in brackets. https://HOST:PORT "
+        "when xdsd serves it over TLS (--http-tls-cert); see --ca.",
+    .default_value = "http://127.0.0.1:19001"};
+
+constexpr FlagInfo kCa = {
+    .name = "ca",
+    .value_name = "FILE",
+    .help =
+        "With an https:// --http: the CA certificate (PEM) that xdsd's admin certificate "
+        "must be signed by (its name must match the host of --http).",
+    .default_value = "",
+    .default_note = "the system's trusted CAs"};
+
+template <typename Options>
+absl::Status ParseTarget(absl::string_view value, Options* options) {
+  return ParseHttpUrl(value, options);
+}
+
 constexpr Flag<StatusOptions> kStatusFlags[] = {
-    {{.name = "http",
-      .value_name = "URL",
-      .help = "The admin HTTP server of the xdsd to ask (its --http-port): http://HOST:PORT, "
-              "HOST:PORT or HOST (port 19001); an IPv6 address in brackets. https://HOST:PORT "
-              "when xdsd serves it over TLS (--http-tls-cert); see --ca.",
-      .default_value = "http://127.0.0.1:19001"},
-     ParseHttpUrl},
-    {{.name = "ca",
-      .value_name = "FILE",
-      .help = "With an https:// --http: the CA certificate (PEM) that xdsd's admin certificate "
-              "must be signed by (its name must match the host of --http).",
-      .default_value = "",
-      .default_note = "the system's trusted CAs"},
-     ParseInto<&StatusOptions::ca_file, ParseString>},
+    {kHttp, ParseTarget<StatusOptions>},
+    {kCa, ParseInto<&StatusOptions::ca_file, ParseString>},
     {{.name = "wait",
       .value_name = "DURATION",
       .help = "Ask every 500ms until every node is in sync, for at most this long (30s, 2m, "
@@ -335,6 +380,26 @@ constexpr Flag<StatusOptions> kStatusFlags[] = {
       .default_value = "",
       .default_note = "every node"},
      ParseInto<&StatusOptions::node_glob, ParseString>},
+    {{.name = "version",
+      .value_name = "VERSION",
+      .help = "In sync means every node ACKed this config version (the one `xdsd validate` "
+              "prints) of every type it asked for. Fails at once (exit 1) when xdsd refused the "
+              "configuration or has loaded another version since.",
+      .default_value = "",
+      .default_note = "the version xdsd serves now"},
+     ParseInto<&StatusOptions::config_version, ParseString>},
+};
+
+constexpr Flag<ReloadOptions> kReloadFlags[] = {
+    {kHttp, ParseTarget<ReloadOptions>},
+    {kCa, ParseInto<&ReloadOptions::ca_file, ParseString>},
+    {{.name = "admin-token-file",
+      .value_name = "FILE",
+      .help = "File holding the admin token (the daemon's --admin-token-file), sent as "
+              "\"Authorization: Bearer TOKEN\".",
+      .default_value = "",
+      .default_note = "no token: refused by an xdsd that has one"},
+     ParseInto<&ReloadOptions::admin_token_file, ParseString>},
 };
 
 template <typename Options>
@@ -351,6 +416,7 @@ absl::Span<const Flag<ServeOptions>> ServeFlagTable() { return kServeFlags; }
 absl::Span<const Flag<ValidateOptions>> ValidateFlagTable() { return kValidateFlags; }
 absl::Span<const Flag<BootstrapFlags>> BootstrapFlagTable() { return kBootstrapFlags; }
 absl::Span<const Flag<StatusOptions>> StatusFlagTable() { return kStatusFlags; }
+absl::Span<const Flag<ReloadOptions>> ReloadFlagTable() { return kReloadFlags; }
 absl::Span<const AdminEndpoint> AdminEndpoints() { return kAdminEndpoints; }
 
 std::vector<FlagInfo> FlagInfos(Command::Kind kind) {
@@ -363,7 +429,10 @@ std::vector<FlagInfo> FlagInfos(Command::Kind kind) {
       return InfosOf(StatusFlagTable());
     case Command::Kind::kValidate:
       return InfosOf(ValidateFlagTable());
+    case Command::Kind::kReload:
+      return InfosOf(ReloadFlagTable());
     case Command::Kind::kHelp:
+    case Command::Kind::kVersion:
       break;
   }
   return {};
@@ -379,13 +448,17 @@ absl::string_view CommandName(Command::Kind kind) {
       return "bootstrap";
     case Command::Kind::kStatus:
       return "status";
+    case Command::Kind::kReload:
+      return "reload";
     case Command::Kind::kHelp:
       return "help";
+    case Command::Kind::kVersion:
+      return "version";
   }
   return "?";
 }
 
-absl::Status ParseHttpUrl(absl::string_view text, StatusOptions* options) {
+absl::Status ParseHttpUrl(absl::string_view text, AdminTarget* options) {
   auto error = [](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(why, " (http[s]://HOST:PORT)"));
   };

@@ -28,13 +28,14 @@ absl::Span<const Flag<ServeOptions>> ServeFlagTable();
 absl::Span<const Flag<ValidateOptions>> ValidateFlagTable();
 absl::Span<const Flag<BootstrapFlags>> BootstrapFlagTable();
 absl::Span<const Flag<StatusOptions>> StatusFlagTable();
+absl::Span<const Flag<ReloadOptions>> ReloadFlagTable();
 
 // The help of every flag of `kind` (of none for kHelp), as in --help.
 std::vector<FlagInfo> FlagInfos(Command::Kind kind);
 
 // The value of `xdsd status --http`, [http://]HOST[:PORT][/], into options->http_host,
 // http_port and http_url. Fails with InvalidArgument saying why, without naming the flag.
-absl::Status ParseHttpUrl(absl::string_view text, StatusOptions* options);
+absl::Status ParseHttpUrl(absl::string_view text, AdminTarget* options);
 
 // The command that `kind` names on the command line: "serve", "validate", ...
 absl::string_view CommandName(Command::Kind kind);

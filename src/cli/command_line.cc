@@ -1,5 +1,7 @@
 #include "cli/command_line.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,6 +14,7 @@
 #include "cli/bootstrap.h"
 #include "cli/command_flags.h"
 #include "cli/flag_table.h"
+#include "google/protobuf/stubs/common.h"
 
 namespace xdsd::cli {
 namespace {
@@ -30,8 +33,9 @@ absl::Status InvalidValueError(absl::string_view flag, absl::string_view value,
 // The error for `--name`, which is not a flag of `kind`: it may be one of another command.
 absl::Status NotAFlagOfError(absl::string_view name, Command::Kind kind) {
   const std::string canonical = CanonicalFlagName(name);
-  for (Command::Kind owner : {Command::Kind::kServe, Command::Kind::kValidate,
-                              Command::Kind::kBootstrap, Command::Kind::kStatus}) {
+  for (Command::Kind owner :
+       {Command::Kind::kServe, Command::Kind::kValidate, Command::Kind::kBootstrap,
+        Command::Kind::kStatus, Command::Kind::kReload}) {
     if (owner == kind) continue;
     for (const FlagInfo& info : FlagInfos(owner)) {
       if (info.name != canonical) continue;
@@ -55,8 +59,13 @@ bool IsHelp(absl::string_view arg) {
 // What the arguments after the command name say, besides the flags.
 struct Arguments {
   bool help = false;                    // -h or --help came before any error
-  std::vector<std::string> positional;  // only `xdsd validate` takes one
+  bool version = false;                 // --version, when the command has no such flag
+  std::vector<std::string> positional;  // `xdsd validate` and `xdsd serve` take one
 };
+
+bool TakesPositional(Command::Kind kind) {
+  return kind == Command::Kind::kValidate || kind == Command::Kind::kServe;
+}
 
 // Reads `args` (the arguments after the command name) into `options` through the flags of
 // `kind`, its `table`, in order: a -h or --help stops there.
@@ -71,13 +80,21 @@ absl::StatusOr<Arguments> ParseArguments(absl::Span<const std::string> args, Com
       return result;
     }
     if (!absl::StartsWith(arg, "-") || arg == "-") {
-      if (kind != Command::Kind::kValidate) return UnexpectedArgumentError(arg);
+      if (!TakesPositional(kind)) return UnexpectedArgumentError(arg);
       result.positional.push_back(arg);
       continue;
     }
     if (arg == "--") return UnexpectedArgumentError(arg);
     absl::string_view body = arg;
-    body.remove_prefix(absl::StartsWith(body, "--") ? 2 : 1);
+    if (!absl::StartsWith(body, "--")) {
+      // -config would be read by some tools as -c -o -n ... and by others as --config: say so
+      // rather than guess.
+      body.remove_prefix(1);
+      return absl::InvalidArgumentError(absl::StrCat("\"", arg, "\": flags take two dashes: --",
+                                                     body.substr(0, body.find('=')),
+                                                     " (see xdsd --help)"));
+    }
+    body.remove_prefix(2);
     absl::string_view name = body;
     std::optional<absl::string_view> value;
     if (const size_t eq = body.find('='); eq != absl::string_view::npos) {
@@ -85,6 +102,10 @@ absl::StatusOr<Arguments> ParseArguments(absl::Span<const std::string> args, Com
       value = body.substr(eq + 1);
     }
     const Flag<Options>* flag = FindFlag(table, name);
+    if (flag == nullptr && name == "version" && !value.has_value()) {
+      result.version = true;
+      return result;
+    }
     if (flag == nullptr) return NotAFlagOfError(name, kind);
     if (!value.has_value()) {
       if (flag->info.is_boolean()) {
@@ -154,7 +175,8 @@ absl::StatusOr<BootstrapOptions> ResolveBootstrapFlags(const BootstrapFlags& fla
 std::optional<Command::Kind> CommandNamed(absl::string_view name) {
   for (Command::Kind kind :
        {Command::Kind::kServe, Command::Kind::kValidate, Command::Kind::kBootstrap,
-        Command::Kind::kStatus, Command::Kind::kHelp}) {
+        Command::Kind::kStatus, Command::Kind::kReload, Command::Kind::kHelp,
+        Command::Kind::kVersion}) {
     if (CommandName(kind) == name) return kind;
   }
   return std::nullopt;
@@ -162,8 +184,8 @@ std::optional<Command::Kind> CommandNamed(absl::string_view name) {
 
 }  // namespace
 
-absl::StatusOr<StatusOptions> ParseHttpAddress(const std::string& text) {
-  StatusOptions options;
+absl::StatusOr<AdminTarget> ParseHttpAddress(const std::string& text) {
+  AdminTarget options;
   if (absl::Status status = ParseHttpUrl(text, &options); !status.ok()) {
     return InvalidValueError("http", text, status.message());
   }
@@ -185,6 +207,7 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
   absl::StatusOr<Arguments> arguments;
   switch (command.kind) {
     case Command::Kind::kHelp:
+    case Command::Kind::kVersion:
       return command;
     case Command::Kind::kServe:
       arguments = ParseArguments(rest, command.kind, ServeFlagTable(), &command.serve);
@@ -205,11 +228,22 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
     case Command::Kind::kStatus:
       arguments = ParseArguments(rest, command.kind, StatusFlagTable(), &command.status);
       break;
+    case Command::Kind::kReload:
+      arguments = ParseArguments(rest, command.kind, ReloadFlagTable(), &command.reload);
+      break;
   }
   if (!arguments.ok()) return arguments.status();
   if (arguments->help) return Command{.kind = Command::Kind::kHelp};
+  if (arguments->version) return Command{.kind = Command::Kind::kVersion};
 
   if (command.kind == Command::Kind::kServe) {
+    const std::vector<std::string>& paths = arguments->positional;
+    if (paths.size() > 1 || (!paths.empty() && !command.serve.config_path.empty())) {
+      return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", paths.back(),
+                                                     "\": xdsd serve takes one configuration, as ",
+                                                     "PATH or --config PATH"));
+    }
+    if (!paths.empty()) command.serve.config_path = paths[0];
     if (absl::Status status = CheckServeOptions(command.serve); !status.ok()) return status;
   }
   if (command.kind == Command::Kind::kValidate) {
@@ -238,8 +272,9 @@ struct CommandUsage {
 };
 
 constexpr CommandUsage kUsages[] = {
-    {Command::Kind::kServe, "[serve]", "",
-     "serve a configuration over xDS, with an admin HTTP server"},
+    {Command::Kind::kServe, "[serve]", "[PATH]",
+     "serve a configuration (PATH, the same as --config PATH) over xDS, with an admin HTTP "
+     "server"},
     {Command::Kind::kValidate, "validate", "PATH",
      "check a configuration (a file or a directory, as --config) and print its errors, without "
      "serving it"},
@@ -248,7 +283,13 @@ constexpr CommandUsage kUsages[] = {
     {Command::Kind::kStatus, "status", "",
      "ask a running xdsd which connected nodes run what it serves: a table of node, type, "
      "versions sent and ACKed, state, NACK error"},
+    {Command::Kind::kReload, "reload", "",
+     "make a running xdsd load its configuration now (POST /v1/config/reload) and print the "
+     "version it serves, or why it refused the configuration"},
     {Command::Kind::kHelp, "help", "", "print this help (also -h, --help)"},
+    {Command::Kind::kVersion, "version", "",
+     "print xdsd's version and the gRPC and protobuf versions it was built with (also "
+     "--version)"},
 };
 
 // Where the summaries of the usage lines start.
@@ -267,7 +308,7 @@ std::string Synopsis(const CommandUsage& usage) {
       optional.push_back(absl::StrCat("[", FlagSynopsis(info), "]"));
     }
   }
-  constexpr size_t kMostListed = 3;
+  constexpr size_t kMostListed = 4;
   if (optional.size() > kMostListed) {
     absl::StrAppend(&text, " [flags]");
   } else {
@@ -299,6 +340,11 @@ std::string FlagsHelp(Command::Kind kind) {
 
 }  // namespace
 
+std::string VersionText() {
+  return absl::StrCat("xdsd ", XDSD_VERSION, "\ngRPC ", grpc::Version(), "\nprotobuf ",
+                      google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION), "\n");
+}
+
 std::string HelpText() {
   std::string text = absl::StrCat(
       "xdsd: an xDS control plane for Envoy and gRPC proxyless clients.\n"
@@ -325,13 +371,21 @@ std::string HelpText() {
       "xdsd status exits 0 when every connected node (matching --node) ACKed the version it was\n"
       "last sent of every type it asked for (none connected counts as in sync), 1 when some node\n"
       "is PENDING, NACKED or NOT_SENT on a type, 3 when xdsd cannot be reached or does not\n"
-      "answer as xdsd, 2 on a command-line error.\n"
+      "answer as xdsd, 2 on a command-line error. With --version V it also exits 1 at once when\n"
+      "xdsd refused the configuration or serves another version (it says which).\n"
+      "xdsd reload exits 0 when xdsd serves the configuration it read, 1 when it refused it (the\n"
+      "errors on stderr), 3 when xdsd cannot be reached.\n"
       "\n"
       "Examples:\n"
       "  xdsd                                   serve the demo on ports 18000 (xDS), 19001 (HTTP)\n"
+      "  xdsd serve my.yaml                     serve my.yaml; reload it whenever it is saved\n"
       "  xdsd serve --config=xdsd.yaml --log-level=debug\n"
       "  xdsd serve --config=conf.d/ --xds-port=18001 --http-port=0\n"
-      "  xdsd validate conf.d/\n"
+      "  xdsd validate conf.d/                  check it; print the version it will be served as\n"
+      "  xdsd validate my.yaml --against=http://127.0.0.1:19001\n"
+      "                                         ... and whether that xdsd would take it\n"
+      "  xdsd reload --admin-token-file=token   load the configuration now\n"
+      "  xdsd status --wait=60s --version=V     wait until every node ACKed version V\n"
       "  xdsd status                            which nodes run the config, on localhost:19001\n"
       "  xdsd status --http=http://xdsd.internal:19001 --node='envoy-*' --wait=60s\n"
       "                                         in a deploy script: wait until they all ACKed\n"

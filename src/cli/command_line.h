@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,14 +44,32 @@ struct ServeOptions {
   absl::Duration forget_nodes_after = absl::Minutes(5);  // a disconnected node's status is kept
   size_t max_nodes = 100'000;                            // node statuses remembered
   size_t max_node_metadata_bytes = size_t{64} << 10;     // kept per node (serialized)
+  // The most of the resources served that one reload may remove (config/mass_removal.h).
+  double max_removal = 0.5;
 
   bool operator==(const ServeOptions&) const = default;
+};
+
+// Where a running xdsd's admin HTTP server is, from --http=[http[s]://]HOST[:PORT] (the port
+// defaults to 19001): what `xdsd status`, `xdsd reload` and `xdsd validate --against` ask.
+struct AdminTarget {
+  std::string http_host = "127.0.0.1";  // a host name or an IP address (IPv6 without brackets)
+  int http_port = 19001;                // 1 to 65535
+  std::string http_url = "http://127.0.0.1:19001";  // as messages show it
+  bool https = false;   // an https:// URL (xdsd serves its admin port with --http-tls-cert)
+  std::string ca_file;  // --ca: the CA (PEM) that signed xdsd's certificate; "": the system's
+
+  bool operator==(const AdminTarget&) const = default;
 };
 
 // What `xdsd validate PATH` needs to know.
 struct ValidateOptions {
   std::string config_path;  // a file or a directory, as for `xdsd serve --config`
   size_t max_config_bytes = size_t{64} << 20;  // as for `xdsd serve`
+  // --against URL: also check the config as a reload of what that xdsd serves now (the
+  // mass-removal guard, with --max-removal).
+  std::optional<AdminTarget> against;
+  double max_removal = 0.5;
 
   bool operator==(const ValidateOptions&) const = default;
 };
@@ -77,18 +96,22 @@ struct BootstrapOptions {
 };
 
 // What `xdsd status` needs to know, parsed from its flags.
-struct StatusOptions {
-  // xdsd's admin HTTP server, from --http=[http://]HOST[:PORT] (the port defaults to 19001).
-  std::string http_host = "127.0.0.1";  // a host name or an IP address (IPv6 without brackets)
-  int http_port = 19001;                // 1 to 65535
-  std::string http_url = "http://127.0.0.1:19001";  // as messages show it
-  bool https = false;   // an https:// URL (xdsd serves its admin port with --http-tls-cert)
-  std::string ca_file;  // --ca: the CA (PEM) that signed xdsd's certificate; "": the system's
+struct StatusOptions : AdminTarget {
   // How long to poll until every node is in sync; zero asks once.
   absl::Duration wait = absl::ZeroDuration();
   std::string node_glob;  // only the node ids matching it (* and ?); empty for every node
+  // --version V: in sync means every node ACKed the config version V (what `xdsd validate`
+  // prints); empty: whatever xdsd serves now.
+  std::string config_version;
 
   bool operator==(const StatusOptions&) const = default;
+};
+
+// What `xdsd reload` needs to know, parsed from its flags.
+struct ReloadOptions : AdminTarget {
+  std::string admin_token_file;  // the token of the daemon's --admin-token-file; empty: none
+
+  bool operator==(const ReloadOptions&) const = default;
 };
 
 // A parsed command line.
@@ -98,18 +121,21 @@ struct Command {
     kValidate,   // `xdsd validate PATH`
     kBootstrap,  // `xdsd bootstrap --node-id=ID [flags]`
     kStatus,     // `xdsd status [flags]`
+    kReload,     // `xdsd reload [flags]`
     kHelp,       // `xdsd help`, or -h / --help anywhere
+    kVersion,    // `xdsd --version`, `xdsd version`
   };
   Kind kind = Kind::kServe;
   ServeOptions serve;          // set when kind is kServe
   ValidateOptions validate;    // set when kind is kValidate
   BootstrapOptions bootstrap;  // set when kind is kBootstrap
   StatusOptions status;        // set when kind is kStatus
+  ReloadOptions reload;        // set when kind is kReload
 };
 
 // Parses the --http value of `xdsd status`: [http://]HOST[:PORT][/], HOST an IPv6 address in
 // brackets, PORT 19001 when left out.
-absl::StatusOr<StatusOptions> ParseHttpAddress(const std::string& text);
+absl::StatusOr<AdminTarget> ParseHttpAddress(const std::string& text);
 
 // Parses `args` (without the program name). Flags are written `--name=value` or `--name value`
 // (a boolean flag: `--name` or `--name=true|false`); a dash and an underscore are the same in a
@@ -124,5 +150,9 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args);
 // The text `xdsd --help` prints: usage, every flag of every command with its default, the
 // endpoints of the admin HTTP server. Made from the tables the parser reads.
 std::string HelpText();
+
+// The text `xdsd --version` prints: xdsd's version, and the versions of gRPC and protobuf it
+// runs with, one a line.
+std::string VersionText();
 
 }  // namespace xdsd::cli

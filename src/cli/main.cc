@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "cli/bootstrap.h"
 #include "cli/command_line.h"
+#include "cli/reload.h"
 #include "cli/serve.h"
 #include "cli/status.h"
 #include "cli/validate.h"
@@ -40,6 +41,12 @@ int main(int argc, char** argv) {
     case xdsd::cli::Command::Kind::kStatus:
       // 0 in sync, 1 not in sync, 3 xdsd unreachable or not answering as xdsd.
       return xdsd::cli::RunStatus(command->status, stdout, stderr);
+    case xdsd::cli::Command::Kind::kReload:
+      // 0 served, 1 refused, 3 xdsd unreachable or not answering as xdsd.
+      return xdsd::cli::RunReload(command->reload, stdout, stderr);
+    case xdsd::cli::Command::Kind::kVersion:
+      std::fputs(xdsd::cli::VersionText().c_str(), stdout);
+      return 0;
     case xdsd::cli::Command::Kind::kServe:
       break;
   }

@@ -23,7 +23,9 @@
 #include "admin/admin_server.h"
 #include "admin/xds_metrics.h"
 #include "api/redaction.h"
+#include "cli/config_status_json.h"
 #include "cli/logging_callbacks.h"
+#include "cli/port_check.h"
 #include "config/config_loader.h"
 #include "config/config_publisher.h"
 #include "config/node_authorizer.h"
@@ -33,6 +35,7 @@
 #include "nlohmann/json.hpp"
 #include "rest/fleet_api.h"
 #include "rest/rest_gateway.h"
+#include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 #include "status/client_status_service.h"
@@ -54,10 +57,45 @@ constexpr absl::Duration kShutdownGrace = absl::Seconds(1);
 // At most this many refusals are logged a second (all are counted in xdsd_refused_total).
 constexpr int kRefusalLogsPerSecond = 10;
 
+// The level of a log line, spelled as --log-level spells it ("warn", not spdlog's "warning"),
+// padded to 5 characters.
+class LevelNameFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, const std::tm& /*time*/,
+              spdlog::memory_buf_t& out) override {
+    std::string_view name = "info ";
+    switch (message.level) {
+      case spdlog::level::trace:
+        name = "trace";
+        break;
+      case spdlog::level::debug:
+        name = "debug";
+        break;
+      case spdlog::level::warn:
+        name = "warn ";
+        break;
+      case spdlog::level::err:
+        name = "error";
+        break;
+      case spdlog::level::critical:
+        name = "critical";
+        break;
+      default:
+        break;
+    }
+    out.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<LevelNameFlag>();
+  }
+};
+
 void SetUpLogging(spdlog::level::level_enum level) {
   auto logger = std::make_shared<spdlog::logger>(
       "xdsd", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<LevelNameFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%*%$ %v");
+  logger->set_formatter(std::move(formatter));
   logger->set_level(level);
   logger->flush_on(spdlog::level::trace);  // stderr: every line is visible at once
   spdlog::set_default_logger(std::move(logger));
@@ -107,24 +145,6 @@ void LogConfigSummary(const std::string& source, const config::Config& config) {
                  group.name, group.cluster_glob, group.id_glob,
                  SummarizeSnapshot(group.snapshot.get()));
   }
-}
-
-// GET /v1/config: the config being served and the last load error.
-nlohmann::json ConfigStatusToJson(const config::ConfigStatus& status) {
-  auto time = [](absl::Time t) -> nlohmann::json {
-    if (t == absl::InfinitePast()) return nullptr;
-    return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
-  };
-  nlohmann::json json = {{"source", status.source},
-                         {"version", status.version},
-                         {"loaded_at", time(status.loaded_at)},
-                         {"reloads_succeeded", status.reloads_succeeded},
-                         {"reloads_failed", status.reloads_failed},
-                         {"last_error", nullptr}};
-  if (status.last_error.has_value()) {
-    json["last_error"] = {{"message", *status.last_error}, {"at", time(status.last_error_at)}};
-  }
-  return json;
 }
 
 // One line per push: how many nodes it reached and how long until they answered.
@@ -267,6 +287,7 @@ absl::Status Run(const ServeOptions& options) {
   SetUpLogging(options.log_level);
 
   config::ConfigPublisher publisher(options.config_path, options.max_config_bytes);
+  publisher.SetMaxRemoval(options.max_removal);
   if (!options.state_dir.empty()) {
     std::error_code made;
     std::filesystem::create_directories(options.state_dir, made);
@@ -375,6 +396,12 @@ absl::Status Run(const ServeOptions& options) {
     return authorizer.MayReadStatus(identities, mutual_tls);
   });
   status::EnableServerReflection();
+  // One line for a port in use, before gRPC or libmicrohttpd get to log theirs.
+  for (absl::Status free :
+       {CheckPortFree("0.0.0.0", options.xds_port, "xDS", "--xds-port"),
+        CheckPortFree(options.http_address, options.http_port, "HTTP", "--http-port")}) {
+    if (!free.ok()) return free;
+  }
   int xds_port = 0;
   absl::StatusOr<std::unique_ptr<grpc::Server>> grpc_server =
       StartGrpcServer(xds, absl::StrCat("0.0.0.0:", options.xds_port), xds_credentials, &xds_port,
@@ -395,6 +422,20 @@ absl::Status Run(const ServeOptions& options) {
     spdlog::info("admin change by {}: {}", who, what);
   });
   admin.SetConfigStatus([&publisher] { return ConfigStatusToJson(publisher.status()); });
+  admin.SetConfigResources([&publisher] {
+    return config::ServedNamesToJson(config::ServedNamesOf(*publisher.config()));
+  });
+  admin.SetConfigReload([&publisher, &report_reload, &options] {
+    if (options.config_path.empty()) {
+      return admin::AdminServer::ReloadReply{
+          409, {{"error", "the built-in demo has nothing to reload: serve a file (--config)"}}};
+    }
+    spdlog::info("POST /v1/config/reload: reloading {}", options.config_path);
+    const absl::Status reloaded = publisher.Reload();
+    report_reload(reloaded);
+    ReloadJson answer = ReloadToJson(reloaded, publisher.status());
+    return admin::AdminServer::ReloadReply{answer.http_status, std::move(answer.body)};
+  });
   admin.SetRestGateway(&rest_gateway);
   rest::FleetApi fleet_api(&publisher);
   admin.SetFleetApi(&fleet_api);

@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -16,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cli/admin_client.h"
 #include "config/glob.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -26,6 +28,9 @@ namespace {
 
 // How often --wait asks again.
 constexpr absl::Duration kPollInterval = absl::Milliseconds(500);
+// How long --version waits for xdsd to load a saved file before another version it serves is
+// an answer: longer than its watcher's quiet period and a reload.
+constexpr absl::Duration kSettleTime = absl::Seconds(3);
 // How many characters of a version the table shows: versions are content hashes.
 constexpr size_t kVersionWidth = 8;
 // The width of a NACK error when not printing to a terminal, and the least it gets on one.
@@ -58,6 +63,11 @@ absl::StatusOr<ConfigInfo> ParseConfig(const std::string& text) {
     config.loaded_at = StringMember(json, "loaded_at");
     if (auto it = json.find("last_error"); it != json.end() && !it->is_null()) {
       config.last_error = it->is_object() ? StringMember(*it, "message") : it->get<std::string>();
+      if (it->is_object()) config.refused_version = StringMember(*it, "version");
+    }
+    config.loads = json.value("reloads_succeeded", 0) + json.value("reloads_failed", 0);
+    if (auto it = json.find("served_versions"); it != json.end() && it->is_object()) {
+      config.served_versions = it->get<std::map<std::string, std::map<std::string, std::string>>>();
     }
     return config;
   } catch (const nlohmann::json::exception& e) {
@@ -108,65 +118,37 @@ void AppendPadded(std::string* line, std::string_view cell, size_t width) {
   line->append(width > cell.size() ? width - cell.size() : 0, ' ');
 }
 
-// Why a request failed, in words for a person at a terminal.
-std::string DescribeError(httplib::Error error) {
-  switch (error) {
-    case httplib::Error::Connection:
-      return "could not connect (is xdsd running there, and is this its --http-port?)";
-    case httplib::Error::ConnectionTimeout:
-      return "connection timed out";
-    case httplib::Error::Read:
-      return "no HTTP answer (the connection closed or timed out)";
-    case httplib::Error::Write:
-      return "could not send the request";
-    default:
-      return httplib::to_string(error);
-  }
-}
-
 // One fetch of the status: the error says what went wrong, for stderr.
 absl::StatusOr<FleetStatus> FetchFleetStatus(const StatusOptions& options) {
-  httplib::Client client(options.http_url);
-  if (options.https && !options.ca_file.empty()) client.set_ca_cert_path(options.ca_file.c_str());
-  client.set_connection_timeout(std::chrono::seconds(2));
-  client.set_read_timeout(std::chrono::seconds(5));
-  client.set_write_timeout(std::chrono::seconds(5));
-  auto get = [&](const std::string& path) -> absl::StatusOr<httplib::Result> {
-    httplib::Result result = client.Get(path);
-    if (!result) {
-      return absl::UnavailableError(absl::StrCat("cannot reach xdsd at ", options.http_url, ": ",
-                                                 DescribeError(result.error())));
-    }
-    return result;
-  };
+  auto get = [&](const std::string& path) { return AdminGet(options, path); };
   // Every connected node, following the pages of /v1/nodes.
   nlohmann::json all_nodes = nlohmann::json::array();
   std::string after;
   do {
-    absl::StatusOr<httplib::Result> nodes = get(absl::StrCat(
+    absl::StatusOr<AdminAnswer> nodes = get(absl::StrCat(
         "/v1/nodes?connected=true&limit=10000&after=", httplib::detail::encode_query_param(after)));
     if (!nodes.ok()) return nodes.status();
-    if ((*nodes)->status != 200) {
+    if (nodes->status != 200) {
       return absl::InvalidArgumentError(absl::StrCat(options.http_url, "/v1/nodes answered HTTP ",
-                                                     (*nodes)->status,
+                                                     nodes->status,
                                                      ": is it xdsd's admin HTTP port?"));
     }
-    nlohmann::json page = nlohmann::json::parse((*nodes)->body, nullptr, false);
+    nlohmann::json page = nlohmann::json::parse(nodes->body, nullptr, false);
     if (!page.is_array()) {
       return absl::InvalidArgumentError(absl::StrCat(
           options.http_url, " does not answer as xdsd: GET /v1/nodes did not answer a JSON array"));
     }
     for (nlohmann::json& node : page) all_nodes.push_back(std::move(node));
-    after = (*nodes)->get_header_value("X-Next-After");
+    after = nodes->next_after;
   } while (!after.empty());
-  absl::StatusOr<httplib::Result> config = get("/v1/config");
+  absl::StatusOr<AdminAnswer> config = get("/v1/config");
   if (!config.ok()) return config.status();
   std::optional<std::string> config_body;
-  if ((*config)->status == 200) {
-    config_body = (*config)->body;
-  } else if ((*config)->status != 404) {  // 404: an xdsd without a config source
+  if (config->status == 200) {
+    config_body = config->body;
+  } else if (config->status != 404) {  // 404: an xdsd without a config source
     return absl::InvalidArgumentError(
-        absl::StrCat(options.http_url, "/v1/config answered HTTP ", (*config)->status));
+        absl::StrCat(options.http_url, "/v1/config answered HTTP ", config->status));
   }
   absl::StatusOr<FleetStatus> status =
       ParseFleetStatus(all_nodes.dump(), config_body, options.node_glob);
@@ -216,6 +198,7 @@ absl::StatusOr<FleetStatus> ParseFleetStatus(std::string_view nodes_json,
       const std::string id = node.at("id").get<std::string>();
       if (!node_glob.empty() && !config::GlobMatches(node_glob, id)) continue;
       status.nodes.push_back(id);
+      status.groups[id] = StringMember(node, "group");
       if (node.contains("identities") && node.at("identities").is_array() &&
           !node.at("identities").empty()) {
         status.identities[id] = node.at("identities").get<std::vector<std::string>>();
@@ -250,6 +233,19 @@ bool TypeInSync(const TypeRow& row) {
 
 bool InSync(const FleetStatus& status) {
   return std::all_of(status.rows.begin(), status.rows.end(), TypeInSync);
+}
+
+bool InSyncWith(const FleetStatus& status, std::string_view version) {
+  if (!status.config.has_value() || status.config->version != version) return false;
+  const auto& served = status.config->served_versions;
+  return std::all_of(status.rows.begin(), status.rows.end(), [&](const TypeRow& row) {
+    if (!TypeInSync(row)) return false;
+    auto group = status.groups.find(row.node);
+    auto versions = served.find(group == status.groups.end() ? "" : group->second);
+    if (versions == served.end()) return true;
+    auto type = versions->second.find(row.type);
+    return type == versions->second.end() || row.version_acked == type->second;
+  });
 }
 
 std::string RenderFleetStatus(const FleetStatus& status, const RenderOptions& options) {
@@ -346,12 +342,32 @@ std::string RenderFleetStatus(const FleetStatus& status, const RenderOptions& op
 }
 
 int RunStatus(const StatusOptions& options, std::FILE* out, std::FILE* err) {
-  const absl::Time deadline = absl::Now() + options.wait;
+  const absl::Time start = absl::Now();
+  const absl::Time deadline = start + options.wait;
+  const std::string& wanted = options.config_version;
   absl::StatusOr<FleetStatus> status;
+  std::optional<int> first_loads;  // xdsd's count of loads when first asked
+  std::string mismatch;            // why version `wanted` cannot come, once that is known
   while (true) {
     const absl::Time attempt = absl::Now();
     status = FetchFleetStatus(options);
-    if (status.ok() && InSync(*status)) break;
+    if (status.ok() && wanted.empty() && InSync(*status)) break;
+    if (status.ok() && !wanted.empty() && status->config.has_value()) {
+      const ConfigInfo& config = *status->config;
+      if (InSyncWith(*status, wanted)) break;
+      if (!first_loads.has_value()) first_loads = config.loads;
+      // Another version: final once xdsd refused this very version, loaded something since
+      // we first asked, or had the time to notice a save; until then it may be on its way.
+      const bool settled = config.refused_version == wanted || config.loads != *first_loads ||
+                           attempt - start >= kSettleTime || attempt >= deadline;
+      if (config.version != wanted && settled) {
+        mismatch = config.last_error.has_value()
+                       ? absl::StrCat("xdsd refused the configuration (it still serves version ",
+                                      config.version, "):\n", *config.last_error)
+                       : absl::StrCat("xdsd serves version ", config.version, ", not ", wanted);
+        break;
+      }
+    }
     // Not yet: ask again while --wait allows (through a restart of xdsd, too), the last time
     // when it runs out.
     const absl::Time now = absl::Now();
@@ -365,6 +381,18 @@ int RunStatus(const StatusOptions& options, std::FILE* out, std::FILE* err) {
   const RenderOptions render = {WantColor(out), TerminalWidth(out)};
   std::fputs(RenderFleetStatus(*status, render).c_str(), out);
   std::fflush(out);
+  if (!mismatch.empty()) {
+    std::fprintf(err, "xdsd status: %s\n", mismatch.c_str());
+    return kStatusNotInSync;
+  }
+  if (!wanted.empty()) {
+    if (!status->config.has_value()) {
+      std::fprintf(err, "xdsd status: xdsd has no config source, so no version %s\n",
+                   wanted.c_str());
+      return kStatusNotInSync;
+    }
+    return InSyncWith(*status, wanted) ? kStatusInSync : kStatusNotInSync;
+  }
   return InSync(*status) ? kStatusInSync : kStatusNotInSync;
 }
 

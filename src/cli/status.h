@@ -36,6 +36,12 @@ struct ConfigInfo {
   std::string version;
   std::string loaded_at;                  // RFC 3339, empty when unknown
   std::optional<std::string> last_error;  // set when the latest reload failed
+  // The version of the configuration the latest reload refused, when it had one (a mass
+  // removal); empty otherwise.
+  std::string refused_version;
+  int loads = 0;  // reloads tried so far, good and refused
+  // What each group's nodes ("" for the default resources) are to be sent, by type name.
+  std::map<std::string, std::map<std::string, std::string>> served_versions;
 };
 
 // What `xdsd status` shows: the config, and the connected nodes it selected.
@@ -47,6 +53,8 @@ struct FleetStatus {
   std::string node_glob;             // the --node filter, empty for every node
   // node id -> its client certificate identities (mutual TLS), for the nodes that have some.
   std::map<std::string, std::vector<std::string>> identities;
+  // node id -> the group it is served ("" for the default resources).
+  std::map<std::string, std::string> groups;
 };
 
 // Builds the status from the bodies of GET /v1/nodes?connected=true and GET /v1/config
@@ -63,6 +71,10 @@ bool TypeInSync(const TypeRow& row);
 
 // True when every row is in sync (vacuously true without nodes).
 bool InSync(const FleetStatus& status);
+
+// True when xdsd serves config version `version` and every node ACKed what that version sends
+// its group, for every type it asked for (vacuously true without nodes).
+bool InSyncWith(const FleetStatus& status, std::string_view version);
 
 struct RenderOptions {
   bool color = false;      // ANSI colours on the STATE column

@@ -10,11 +10,39 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/admin_client.h"
 #include "config/config_loader.h"
+#include "config/config_publisher.h"
+#include "config/mass_removal.h"
 #include "xdsd/resource.h"
 #include "xdsd/snapshot.h"
 
 namespace xdsd::cli {
+namespace {
+
+// The mass-removal guard of a reload of the xdsd at `target` to `config`.
+absl::Status CheckAgainst(const AdminTarget& target, const config::Config& config,
+                          double max_removal) {
+  absl::StatusOr<AdminAnswer> answer = AdminGet(target, "/v1/config/resources");
+  if (!answer.ok()) return answer.status();
+  if (answer->status != 200) {
+    return absl::UnavailableError(absl::StrCat(target.http_url,
+                                               "/v1/config/resources answered HTTP ",
+                                               answer->status, ": is it xdsd's admin HTTP port?"));
+  }
+  absl::StatusOr<config::ServedNames> served = config::ServedNamesFromJson(answer->body);
+  if (!served.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat(target.http_url, " does not answer as xdsd: ", served.status().message()));
+  }
+  absl::Status checked =
+      config::CheckMassRemoval(*served, config::ServedNamesOf(config), max_removal);
+  if (checked.ok()) return checked;
+  return absl::FailedPreconditionError(
+      absl::StrCat("the xdsd at ", target.http_url, " would refuse it: ", checked.message()));
+}
+
+}  // namespace
 
 absl::StatusOr<std::string> ValidateConfig(const ValidateOptions& options) {
   const std::string& path = options.config_path;
@@ -27,6 +55,10 @@ absl::StatusOr<std::string> ValidateConfig(const ValidateOptions& options) {
   }
   absl::StatusOr<config::Config> config = config::LoadConfigFile(path, options.max_config_bytes);
   if (!config.ok()) return config.status();
+  if (options.against.has_value() && !config->allow_mass_removal) {
+    absl::Status checked = CheckAgainst(*options.against, *config, options.max_removal);
+    if (!checked.ok()) return checked;
+  }
 
   // Resources per type, over the default set and every group, in the order ADS sends them.
   std::vector<const Snapshot*> snapshots = {config->default_snapshot.get()};
@@ -51,7 +83,7 @@ absl::StatusOr<std::string> ValidateConfig(const ValidateOptions& options) {
   if (!group_names.empty()) {
     absl::StrAppend(&summary, "; groups: ", absl::StrJoin(group_names, ", "));
   }
-  return absl::StrCat(path, ": valid (", summary, ")");
+  return absl::StrCat(path, ": valid (", summary, ")\nversion ", config::ConfigVersion(*config));
 }
 
 }  // namespace xdsd::cli

@@ -4,10 +4,14 @@
 #include <vector>
 
 #include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace xdsd::cli {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
 
 absl::StatusOr<Command> Parse(const std::vector<std::string>& args) {
   return ParseCommandLine(args);
@@ -118,7 +122,60 @@ TEST(CommandLineTest, MissingValueIsRejected) {
 
 TEST(CommandLineTest, UnknownCommandAndStrayArgumentsAreRejected) {
   EXPECT_FALSE(Parse({"serv"}).ok());
-  EXPECT_FALSE(Parse({"serve", "extra"}).ok());
+  EXPECT_FALSE(Parse({"serve", "a.yaml", "extra"}).ok());
+  EXPECT_FALSE(Parse({"serve", "a.yaml", "--config=b.yaml"}).ok());
+  EXPECT_FALSE(Parse({"status", "extra"}).ok());
+}
+
+TEST(CommandLineTest, ServeTakesTheConfigAsAnArgument) {
+  absl::StatusOr<Command> command = Parse({"serve", "my.yaml", "--xds-port=1"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->kind, Command::Kind::kServe);
+  EXPECT_EQ(command->serve.config_path, "my.yaml");
+  EXPECT_EQ(command->serve.xds_port, 1);
+}
+
+TEST(CommandLineTest, OneDashFlagsAreErrorsNotIgnored) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"-config", "my.yaml"},
+                                             {"serve", "-config=my.yaml"},
+                                             {"validate", "-max-config-bytes=1"}}) {
+    absl::StatusOr<Command> command = Parse(args);
+    ASSERT_FALSE(command.ok()) << args[0];
+    EXPECT_THAT(std::string(command.status().message()), HasSubstr("flags take two dashes: --"));
+  }
+}
+
+TEST(CommandLineTest, VersionIsACommandAndAFlag) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--version"}, {"version"}, {"serve", "--version"}}) {
+    absl::StatusOr<Command> command = Parse(args);
+    ASSERT_TRUE(command.ok()) << command.status();
+    EXPECT_EQ(command->kind, Command::Kind::kVersion) << args[0];
+  }
+  // `xdsd status --version V` is the version to wait for.
+  absl::StatusOr<Command> command = Parse({"status", "--version", "0123abcd", "--wait=1m"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->status.config_version, "0123abcd");
+  EXPECT_THAT(VersionText(), MatchesRegex("xdsd [0-9.]+\ngRPC [0-9.]+\nprotobuf [0-9.]+\n"));
+}
+
+TEST(CommandLineTest, ReloadAndValidateAgainstReachAnAdminServer) {
+  absl::StatusOr<Command> command =
+      Parse({"reload", "--http=127.0.0.1:19005", "--admin-token-file", "/etc/xdsd/token"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->kind, Command::Kind::kReload);
+  EXPECT_EQ(command->reload.http_port, 19005);
+  EXPECT_EQ(command->reload.admin_token_file, "/etc/xdsd/token");
+  command = Parse({"validate", "my.yaml", "--against=http://[::1]:19001", "--max-removal=30%"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  ASSERT_TRUE(command->validate.against.has_value());
+  EXPECT_EQ(command->validate.against->http_host, "::1");
+  EXPECT_DOUBLE_EQ(command->validate.max_removal, 0.3);
+  command = Parse({"serve", "--max-removal", "100%"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_DOUBLE_EQ(command->serve.max_removal, 1.0);
+  EXPECT_FALSE(Parse({"serve", "--max-removal=200%"}).ok());
 }
 
 TEST(CommandLineTest, ValidateTakesOnePath) {

@@ -5,6 +5,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_split.h"
+#include "config/config_loader.h"
+#include "config/config_publisher.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -34,7 +36,19 @@ TEST(ValidateTest, DemoIsValidWithItsResourceCounts) {
   const std::string path = XDSD_EXAMPLES_DIR "/demo.yaml";
   absl::StatusOr<std::string> report = Validate(path);
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(*report, path + ": valid (3 resources: clusters: 1, listeners: 1, routes: 1)");
+  // The second line is the version xdsd serves it as (what `xdsd status --version` waits for).
+  absl::StatusOr<config::Config> config = config::LoadConfigFile(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(*report, path +
+                         ": valid (3 resources: clusters: 1, listeners: 1, routes: 1)\nversion " +
+                         config::ConfigVersion(*config));
+}
+
+TEST(ValidateTest, SummaryUsesTheConfigKeys) {
+  absl::StatusOr<std::string> report = Validate(XDSD_EXAMPLES_DIR "/on-demand.yaml");
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(*report, HasSubstr("scoped_routes: "));
+  EXPECT_THAT(*report, ::testing::Not(HasSubstr("scoped-routes")));
 }
 
 TEST(ValidateTest, DirectoryWithGroupsNamesTheGroups) {
@@ -48,7 +62,7 @@ TEST(ValidateTest, EmptyConfigIsValidWithNoResources) {
   const std::string path = WriteFile("empty.yaml", "resources: {}\n");
   absl::StatusOr<std::string> report = Validate(path);
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(*report, path + ": valid (0 resources)");
+  EXPECT_THAT(*report, StartsWith(path + ": valid (0 resources)\nversion "));
 }
 
 TEST(ValidateTest, EveryErrorIsALineNamingFileAndLine) {

@@ -1,5 +1,7 @@
 // Runs the built `xdsd` binary: exit codes, and what goes to stdout and to stderr.
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,8 +88,78 @@ TEST(XdsdCommandsTest, ValidateDemoExitsZeroAndSaysValidOnStdout) {
   const std::string path = XDSD_EXAMPLES_DIR "/demo.yaml";
   const Result result = RunXdsd({"validate", path});
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(result.out, path + ": valid (3 resources: clusters: 1, listeners: 1, routes: 1)\n");
+  EXPECT_THAT(result.out,
+              StartsWith(path + ": valid (3 resources: clusters: 1, listeners: 1, routes: 1)\n"));
+  EXPECT_THAT(result.out, ::testing::MatchesRegex(".*\nversion [0-9a-f]{16}\n"));
   EXPECT_THAT(result.err, IsEmpty());
+}
+
+// examples/envoy/README.md says its envoy.yaml is what this command prints.
+TEST(XdsdCommandsTest, TheEnvoyExampleBootstrapIsWhatBootstrapPrints) {
+  const Result result =
+      RunXdsd({"bootstrap", "--node-id", "envoy-demo-0", "--node-cluster", "demo", "--docker"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, ReadFile(XDSD_EXAMPLES_DIR "/envoy/envoy.yaml"));
+}
+
+TEST(XdsdCommandsTest, VersionPrintsXdsdGrpcAndProtobufVersions) {
+  const Result result = RunXdsd({"--version"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out,
+              ::testing::MatchesRegex("xdsd [0-9.]+\ngRPC [0-9.]+\nprotobuf [0-9.]+\n"));
+}
+
+// A socket listening on a free loopback port, closed by the destructor.
+class Listener {
+ public:
+  Listener() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_ANY);
+    socklen_t length = sizeof(address);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+        listen(fd_, 1) == 0 &&
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+      port_ = ntohs(address.sin_port);
+    }
+  }
+  ~Listener() { close(fd_); }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+TEST(XdsdCommandsTest, APortInUseIsOneLineForEitherPort) {
+  Listener taken;
+  ASSERT_NE(taken.port(), 0);
+  const std::string port = absl::StrCat(taken.port());
+  Result result = RunXdsd({"serve", "--xds-port", port, "--http-port=0"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr(absl::StrCat("xdsd: the xDS port ", port,
+                                                 " (--xds-port) is already in use")));
+  // The error is the last line, and nothing of gRPC's own is printed.
+  EXPECT_THAT(result.err, ::testing::EndsWith("with --xds-port\n"));
+  EXPECT_THAT(result.err, ::testing::Not(HasSubstr("UNKNOWN")));
+
+  result = RunXdsd({"serve", "--xds-port=0", "--http-address=0.0.0.0", "--http-port", port});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr(absl::StrCat("xdsd: the HTTP port ", port,
+                                                 " (--http-port) is already in use")));
+  EXPECT_THAT(result.err, ::testing::EndsWith("with --http-port\n"));
+}
+
+TEST(XdsdCommandsTest, ServeTakesThePathAndRefusesOneDashFlags) {
+  Result result = RunXdsd({"serve", "-config", XDSD_EXAMPLES_DIR "/demo.yaml"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("flags take two dashes: --config"));
+  // A path that does not exist is an error about the path: it was taken as the config.
+  result = RunXdsd({"serve", TempPath("missing.yaml"), "--xds-port=0", "--http-port=0"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("missing.yaml"));
 }
 
 TEST(XdsdCommandsTest, ValidateDirectoryExitsZero) {

@@ -31,10 +31,8 @@ using ::envoy::service::discovery::v3::DiscoveryResponse;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
-using xdsd::testing::CommandResult;
 using xdsd::testing::kIntegrationPollInterval;
 using xdsd::testing::PollUntil;
-using xdsd::testing::RunCommand;
 using xdsd::testing::Subprocess;
 using xdsd::testing::TempDir;
 using xdsd::testing::XdsdBinary;
@@ -45,25 +43,12 @@ constexpr char kListenerType[] = "type.googleapis.com/envoy.config.listener.v3.L
 constexpr char kNodeId[] = "status-test-envoy";
 constexpr absl::Duration kTimeout = absl::Seconds(20);
 
-struct StatusRun {
-  int exit_code = -1;  // -1 when it did not exit normally
-  std::string out;
-  std::string err;
-};
+using StatusRun = xdsd::testing::XdsdRun;
 
 StatusRun RunStatusCommand(const std::string& scratch, const std::vector<std::string>& flags) {
-  std::vector<std::string> argv = {XdsdBinary(), "status"};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  absl::StatusOr<CommandResult> result = RunCommand(argv, scratch, absl::Seconds(60));
-  StatusRun run;
-  if (!result.ok()) {
-    ADD_FAILURE() << result.status();
-    return run;
-  }
-  if (WIFEXITED(result->wait_status)) run.exit_code = WEXITSTATUS(result->wait_status);
-  run.out = result->stdout_text;
-  run.err = result->stderr_text;
-  return run;
+  std::vector<std::string> args = {"status"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return xdsd::testing::RunXdsd(scratch, args);
 }
 
 // Runs `xdsd status` until it exits `exit_code` with `text` in its table, or the deadline;

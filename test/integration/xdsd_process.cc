@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -17,6 +18,21 @@
 namespace xdsd::testing {
 
 std::string XdsdBinary() { return XDSD_BINARY; }
+
+XdsdRun RunXdsd(const std::string& scratch_dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {XdsdBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  absl::StatusOr<CommandResult> result = RunCommand(argv, scratch_dir, absl::Seconds(90));
+  XdsdRun run;
+  if (!result.ok()) {
+    run.err = std::string(result.status().message());
+    return run;
+  }
+  if (WIFEXITED(result->wait_status)) run.exit_code = WEXITSTATUS(result->wait_status);
+  run.out = result->stdout_text;
+  run.err = result->stderr_text;
+  return run;
+}
 
 absl::StatusOr<std::unique_ptr<XdsdProcess>> XdsdProcess::Start(
     const std::vector<std::string>& flags, const std::string& dir, absl::Duration timeout,

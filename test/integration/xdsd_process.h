@@ -16,6 +16,16 @@ namespace xdsd::testing {
 // The path of the xdsd binary under test (set by the build).
 std::string XdsdBinary();
 
+// What one run of an `xdsd` command (status, reload, validate, ...) gave.
+struct XdsdRun {
+  int exit_code = -1;  // -1 when it did not exit normally, or could not be run
+  std::string out;
+  std::string err;  // or why it could not be run
+};
+
+// Runs `xdsd <args>` to its end (at most 90 s), scratch files in `scratch_dir`.
+XdsdRun RunXdsd(const std::string& scratch_dir, const std::vector<std::string>& args);
+
 // A running `xdsd serve`, on ports it picked itself (--xds-port=0 --http-port=0, read back
 // from its log), ready to serve: its /healthz answered 200. It can be stopped and started again
 // on the same ports, as an operator restarts a daemon its clients know the address of.

@@ -1,0 +1,61 @@
+#include "cli/admin_client.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "httplib.h"
+
+namespace xdsd::cli {
+namespace {
+
+// Why a request failed, in words for a person at a terminal.
+std::string DescribeError(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "could not connect (is xdsd running there, and is this its --http-port?)";
+    case httplib::Error::ConnectionTimeout:
+      return "connection timed out";
+    case httplib::Error::Read:
+      return "no HTTP answer (the connection closed or timed out)";
+    case httplib::Error::Write:
+      return "could not send the request";
+    default:
+      return httplib::to_string(error);
+  }
+}
+
+absl::StatusOr<AdminAnswer> Answer(const AdminTarget& target, const httplib::Result& result) {
+  if (!result) {
+    return absl::UnavailableError(absl::StrCat("cannot reach xdsd at ", target.http_url, ": ",
+                                               DescribeError(result.error())));
+  }
+  return AdminAnswer{result->status, result->body, result->get_header_value("X-Next-After")};
+}
+
+httplib::Client MakeClient(const AdminTarget& target, int read_timeout_seconds) {
+  httplib::Client client(target.http_url);
+  if (target.https && !target.ca_file.empty()) client.set_ca_cert_path(target.ca_file.c_str());
+  client.set_connection_timeout(std::chrono::seconds(2));
+  client.set_read_timeout(std::chrono::seconds(read_timeout_seconds));
+  client.set_write_timeout(std::chrono::seconds(5));
+  return client;
+}
+
+}  // namespace
+
+absl::StatusOr<AdminAnswer> AdminGet(const AdminTarget& target, const std::string& path) {
+  httplib::Client client = MakeClient(target, 5);
+  return Answer(target, client.Get(path));
+}
+
+absl::StatusOr<AdminAnswer> AdminPost(const AdminTarget& target, const std::string& path,
+                                      const std::string& token, int timeout_seconds) {
+  httplib::Client client = MakeClient(target, timeout_seconds);
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", absl::StrCat("Bearer ", token));
+  return Answer(target, client.Post(path, headers, "", "application/json"));
+}
+
+}  // namespace xdsd::cli
