@@ -131,7 +131,8 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
       .value_name = "FILE",
       .help = "File holding the bearer token (16 characters or more) that changes over the "
               "admin HTTP API (the fleet API) and config dumps require: \"Authorization: Bearer "
-              "TOKEN\". Without it, changes are refused (403).",
+              "TOKEN\"; or one \"NAME TOKEN\" per line, a token per person, whose name the log "
+              "gives with each change. Without it, changes are refused (403).",
       .default_value = ""},
      ParseInto<&ServeOptions::admin_token_file, ParseString>},
     {{.name = "max-http-body-bytes",

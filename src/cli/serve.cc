@@ -193,14 +193,15 @@ absl::StatusOr<std::unique_ptr<admin::AdminServer>> MakeAdminServer(const ServeO
     http.tls_cert_pem = *std::move(cert);
     http.tls_key_pem = *std::move(key);
   }
-  std::string token;
+  std::vector<admin::AdminToken> tokens;
   if (!options.admin_token_file.empty()) {
-    absl::StatusOr<std::string> read = admin::AdminAuth::ReadTokenFile(options.admin_token_file);
+    absl::StatusOr<std::vector<admin::AdminToken>> read =
+        admin::AdminAuth::ReadTokenFile(options.admin_token_file);
     if (!read.ok()) return read.status();
-    token = *std::move(read);
+    tokens = *std::move(read);
   }
   return std::make_unique<admin::AdminServer>(cache, std::move(http),
-                                              admin::AdminAuth(std::move(token)));
+                                              admin::AdminAuth(std::move(tokens)));
 }
 
 // `authorization:` and `csds_identities:` match client certificate identities, which only

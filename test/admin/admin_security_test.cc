@@ -2,10 +2,15 @@
 // secrets are never shown.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "admin/admin_server.h"
 #include "api/redaction.h"
@@ -32,10 +37,12 @@ constexpr char kCluster[] = R"({"name": "backend", "connect_timeout": "1s", "typ
 
 class AdminSecurityTest : public ::testing::Test {
  protected:
-  void Start(std::string token) {
+  void Start(std::string token) { Start(AdminAuth(std::move(token))); }
+  void Start(std::vector<AdminToken> tokens) { Start(AdminAuth(std::move(tokens))); }
+  void Start(AdminAuth auth) {
     ASSERT_TRUE(publisher_.Load().ok());
     publisher_.PublishTo(&cache_);
-    admin_ = std::make_unique<AdminServer>(&cache_, HttpServerOptions{}, AdminAuth(token));
+    admin_ = std::make_unique<AdminServer>(&cache_, HttpServerOptions{}, std::move(auth));
     admin_->SetFleetApi(&fleet_);
     admin_->SetRestGateway(&gateway_);
     admin_->SetChangeLog([this](const std::string& who, const std::string& what) {
@@ -158,6 +165,66 @@ TEST(RedactionTest, TheSensitiveAnnotationMarksTheKnownSecrets) {
   api::RedactSecrets(&certificate);
   EXPECT_EQ(certificate.password().inline_string(), "[redacted]");
   EXPECT_EQ(certificate.certificate_chain().inline_string(), "CERT");
+}
+
+// Per-person tokens: each change is logged with the name of the token that made it.
+TEST_F(AdminSecurityTest, EachChangeIsLoggedWithTheNameOfItsToken) {
+  const std::string alice = "alice-token-0123456789abcdef";
+  const std::string bob = "bob-token-0123456789abcdef";
+  Start(std::vector<AdminToken>{{"alice", alice}, {"bob@example.org", bob}});
+  httplib::Headers as_bob = {{"Authorization", "Bearer " + bob}};
+  httplib::Result put =
+      client_->Put("/v1/fleet/clusters/backend", as_bob, kCluster, "application/json");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status / 100, 2) << put->body;
+  httplib::Result wrong =
+      client_->Delete("/v1/fleet/clusters/backend", {{"Authorization", "Bearer " + alice + "x"}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  httplib::Result deleted =
+      client_->Delete("/v1/fleet/clusters/backend", {{"Authorization", "Bearer " + alice}});
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status / 100, 2) << deleted->body;
+  ASSERT_EQ(changes_.size(), 2u);
+  EXPECT_TRUE(absl::StartsWith(changes_[0], "bob@example.org (from 127.0.0.1:")) << changes_[0];
+  EXPECT_TRUE(absl::StartsWith(changes_[1], "alice (from 127.0.0.1:")) << changes_[1];
+}
+
+// The token file: one token alone, or NAME TOKEN lines; errors name the line, never a token.
+TEST(AdminTokenFileTest, OneTokenOrNamedTokensPerLine) {
+  char dir_template[] = "/tmp/xdsd_token_test_XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string path = std::string(dir_template) + "/tokens";
+  auto read = [&](const std::string& text) {
+    std::ofstream(path) << text;
+    return AdminAuth::ReadTokenFile(path);
+  };
+  absl::StatusOr<std::vector<AdminToken>> alone = read("  0123456789abcdef-alone\n");
+  ASSERT_TRUE(alone.ok()) << alone.status();
+  ASSERT_EQ(alone->size(), 1u);
+  EXPECT_EQ((*alone)[0].name, "token");
+  EXPECT_EQ((*alone)[0].token, "0123456789abcdef-alone");
+
+  absl::StatusOr<std::vector<AdminToken>> named =
+      read("# operators\nalice 0123456789abcdef-alice\n\nci-deploy\t0123456789abcdef-ci\n");
+  ASSERT_TRUE(named.ok()) << named.status();
+  ASSERT_EQ(named->size(), 2u);
+  EXPECT_EQ((*named)[1].name, "ci-deploy");
+  EXPECT_EQ((*named)[1].token, "0123456789abcdef-ci");
+
+  for (const std::string& bad :
+       {std::string("alice short-secret\n"),
+        std::string("alice 0123456789abcdef-a\nalice "
+                    "0123456789abcdef-b\n"),
+        std::string("alice 0123456789abcdef-a\nbob 0123456789abcdef-a\n"),
+        std::string("alice 0123456789abcdef-a extra\n"), std::string("al/ce 0123456789abcdef-a\n"),
+        std::string("# nothing\n")}) {
+    absl::StatusOr<std::vector<AdminToken>> refused = read(bad);
+    EXPECT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.status().message().find("0123456789abcdef"), absl::string_view::npos)
+        << refused.status();
+  }
+  std::filesystem::remove_all(dir_template);
 }
 
 // Free text (a NACK's error_detail, a load error) that quotes a secret.
