@@ -44,11 +44,12 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
     state.in_flight = false;
     if (request.has_error_detail()) {
       // The client applied nothing of the response: keep its versions, and never send the
-      // rejected versions again.
+      // rejected versions again. Names it unsubscribed from meanwhile are not what it rejected
+      // (as an ACK does not make them held): subscribed again, they are sent.
       outcome.kind = DeltaRequestOutcome::Kind::kNack;
       outcome.error = request.error_detail().message();
       for (const auto& [name, resource] : state.sent.updated) {
-        state.nacked[name] = resource->version();
+        if (Wants(state, name)) state.nacked[name] = resource->version();
       }
     } else {
       outcome.kind = DeltaRequestOutcome::Kind::kAck;

@@ -83,13 +83,10 @@ class Model {
       request.add_resource_names_subscribe("*");
       model.wildcard = true;
     }
-    // Outside a wildcard, the client forgets what it unsubscribed from, also when a response in
-    // flight has it; a wildcard still covers those names.
+    // Outside a wildcard, the client forgets what it unsubscribed from; a wildcard still covers
+    // those names. A response in flight is judged when it is applied (Apply).
     if (!model.wildcard) {
-      for (const std::string& name : unsubscribed) {
-        model.held.erase(name);
-        model.in_flight_sent.erase(name);
-      }
+      for (const std::string& name : unsubscribed) model.held.erase(name);
     }
     model.subscribed = true;
     Check(state_.OnRequest(request).ok(), "a well-formed request is accepted");
@@ -105,7 +102,9 @@ class Model {
     request.set_response_nonce(*model.in_flight_nonce);
     if (byte & 2) {
       request.mutable_error_detail()->set_message("rejected");
-      for (const auto& sent : model.in_flight_sent) model.rejected.insert(sent);
+      for (const auto& sent : model.in_flight_sent) {
+        if (Wants(model, sent.first)) model.rejected.insert(sent);
+      }
     } else {
       Apply(model);
     }
@@ -170,9 +169,18 @@ class Model {
   }
 
  private:
-  // The client applies the response in flight: what it sent, minus what it removed.
+  // Whether the client, as subscribed now, takes a resource of that name.
+  static bool Wants(const TypeModel& model, const std::string& name) {
+    return model.wildcard || model.names.contains(name);
+  }
+
+  // The client applies the response in flight as subscribed when it reads it: what it sent and
+  // the client still wants (a name unsubscribed meanwhile is dropped, unless a wildcard covers
+  // it), minus what it removed.
   static void Apply(TypeModel& model) {
-    for (const auto& [name, version] : model.in_flight_sent) model.held[name] = version;
+    for (const auto& [name, version] : model.in_flight_sent) {
+      if (Wants(model, name)) model.held[name] = version;
+    }
     for (const std::string& name : model.in_flight_removed) model.held.erase(name);
   }
 

@@ -384,3 +384,25 @@ TEST(DeltaStreamStateTest, ResubscribedNameThatDisappearsBeforeItIsResentIsRemov
 
 }  // namespace
 }  // namespace xdsd::server
+
+namespace xdsd::server {
+namespace {
+
+// A NACK of a response that carried a name the client unsubscribed from meanwhile did not
+// reject that name: subscribed again, it is sent (PROTOCOL 8, 25; found by the delta fuzzer).
+TEST(DeltaStreamStateTest, ANameUnsubscribedBeforeTheNackIsSentWhenSubscribedAgain) {
+  DeltaStreamState state("");
+  state.OnSnapshot(kBase);
+  Feed(state, {kEndpointType, {"c1", "c2"}});
+  auto first = state.NextResponse();
+  ASSERT_TRUE(first.has_value());
+  Feed(state, {kEndpointType, {}, {"c1"}});  // drops c1 while the response is in flight
+  Feed(state, {kEndpointType, {}, {}, first->nonce, {}, "c2 is invalid"});
+  Feed(state, {kEndpointType, {"c1"}});
+  auto again = state.NextResponse();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_THAT(Names(*again), ElementsAre("c1"));  // c2, rejected, is not sent again
+}
+
+}  // namespace
+}  // namespace xdsd::server
