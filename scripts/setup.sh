@@ -8,22 +8,26 @@ set -euo pipefail
 
 # The compiler and build tools, the libraries xdsd links, protoc and gRPC's plugin for the
 # Envoy API, and npm (with Node.js, which it runs on) and openssl, with which
-# proto/fetch_envoy_api.sh fetches and checks the pinned API tarball.
+# proto/fetch_envoy_api.sh fetches and checks the pinned API tarball; etcd's protos (its v3 gRPC
+# API, for src/etcd) and the gogoproto options they import.
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config ca-certificates openssl
   nodejs npm
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcpp-httplib-dev libmicrohttpd-dev libxxhash-dev
   libre2-dev
+  golang-etcd-server-dev golang-gogoprotobuf-dev
 )
 # GoogleTest; Chromium and a font for the dashboard test; python3 for the load generator's
 # smoke run and the benchmark suite; Go (below) and git for the grpc-go client test; curl;
-# clang and its runtimes (libFuzzer, the sanitizers) for scripts/fuzz.sh.
+# clang and its runtimes (libFuzzer, the sanitizers) for scripts/fuzz.sh; etcd (server and
+# etcdctl) for the tests of replicas sharing their config (label etcd).
 test_packages=(
   libgtest-dev libgmock-dev libprotoc-dev
   chromium fonts-dejavu-core
   python3 git curl
   clang libclang-rt-14-dev
+  etcd-server etcd-client
 )
 
 with_tests=0 check_only=0
