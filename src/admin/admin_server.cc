@@ -60,6 +60,10 @@ void AdminServer::SetRestGateway(const rest::RestGateway* gateway) { rest_gatewa
 
 void AdminServer::SetFleetApi(const rest::FleetApi* fleet) { fleet_api_ = fleet; }
 
+void AdminServer::SetSourceMetrics(std::function<void(PrometheusText&)> write) {
+  source_metrics_ = std::move(write);
+}
+
 void AdminServer::SetMetrics(const XdsMetrics* metrics) { metrics_ = metrics; }
 
 void AdminServer::SetChangeLog(
@@ -98,6 +102,7 @@ void AdminServer::AddRoutes() {
   http_->Get("/metrics", [this](const HttpRequest&, HttpResponse& response) {
     PrometheusText text;
     if (metrics_ != nullptr) metrics_->WriteTo(text);
+    if (source_metrics_) source_metrics_(text);
     WriteSnapshotMetrics(*cache_, text);
     response.set_content(text.Take(), PrometheusText::kContentType);
   });

@@ -69,6 +69,8 @@ class AdminServer {
   // Serves GET /v1/config/resources with the JSON text `resources` returns (names only, no
   // contents). Before Start.
   void SetConfigResources(std::function<std::string()> resources);
+  // Adds what `write` writes to GET /metrics (a config source's own metrics). Before Start.
+  void SetSourceMetrics(std::function<void(PrometheusText&)> write);
   // Serves POST /v3/discovery:{type} with `gateway`, which must outlive the server. Before Start.
   void SetRestGateway(const rest::RestGateway* gateway);
   // Serves /v1/fleet/... with `fleet`, which must outlive the server. Before Start.
@@ -98,6 +100,7 @@ class AdminServer {
   std::function<nlohmann::json()> config_status_;
   std::function<ReloadReply()> config_reload_;
   std::function<std::string()> config_resources_;
+  std::function<void(PrometheusText&)> source_metrics_;
   const rest::RestGateway* rest_gateway_ = nullptr;
   const rest::FleetApi* fleet_api_ = nullptr;
   const XdsMetrics* metrics_ = nullptr;

@@ -89,14 +89,42 @@ constexpr FlagInfo kMaxConfigBytes = {
         "files are read.",
     .default_value = "64MiB"};
 
+// The flags that reach etcd, shared by `serve`, `apply`, `diff` and `register`.
+constexpr FlagInfo kEtcdCa = {
+    .name = "etcd-ca",
+    .value_name = "FILE",
+    .help = "Reach etcd over TLS, trusting this PEM CA for its members' certificates.",
+    .default_value = "",
+    .default_note = "plaintext"};
+constexpr FlagInfo kEtcdCert = {
+    .name = "etcd-cert",
+    .value_name = "FILE",
+    .help = "Mutual TLS to etcd: xdsd's PEM client certificate (needs --etcd-key, --etcd-ca).",
+    .default_value = ""};
+constexpr FlagInfo kEtcdKey = {.name = "etcd-key",
+                               .value_name = "FILE",
+                               .help = "The PEM key of --etcd-cert.",
+                               .default_value = ""};
+constexpr FlagInfo kEtcdTimeout = {
+    .name = "etcd-timeout",
+    .value_name = "DURATION",
+    .help = "The deadline of each call to an etcd member; past it the next member is tried.",
+    .default_value = "5s"};
+
 constexpr Flag<ServeOptions> kServeFlags[] = {
     {{.name = "config",
       .value_name = "PATH",
       .help = "Configuration to serve: a YAML or JSON file, or a directory of them. Resources "
               "are written as Envoy v3 YAML/JSON. Empty serves the built-in demo (a listener on "
-              "port 10000 routing to an upstream TLS cluster).",
+              "port 10000 routing to an upstream TLS cluster). etcd://HOST:PORT[,HOST:PORT...]/"
+              "PREFIX follows the config kept under PREFIX in etcd, as every replica does (see "
+              "docs/high-availability.md).",
       .default_value = ""},
      ParseInto<&ServeOptions::config_path, ParseString>},
+    {kEtcdCa, ParseInto<&ServeOptions::etcd_ca, ParseString>},
+    {kEtcdCert, ParseInto<&ServeOptions::etcd_cert, ParseString>},
+    {kEtcdKey, ParseInto<&ServeOptions::etcd_key, ParseString>},
+    {kEtcdTimeout, ParseInto<&ServeOptions::etcd_timeout, ParseDuration>},
     {{.name = "xds-port",
       .value_name = "PORT",
       .help = "Port of the gRPC xDS services (ADS and per-type, on 0.0.0.0). 0 picks a free "
@@ -403,6 +431,66 @@ constexpr Flag<ReloadOptions> kReloadFlags[] = {
      ParseInto<&ReloadOptions::admin_token_file, ParseString>},
 };
 
+absl::Status ParseRevision(absl::string_view text, int64_t* revision) {
+  if (!absl::SimpleAtoi(text, revision) || *revision < 0) {
+    return absl::InvalidArgumentError("must be an etcd revision (0: the revision read)");
+  }
+  return absl::OkStatus();
+}
+
+constexpr FlagInfo kTo = {.name = "to",
+                          .value_name = "URL",
+                          .help =
+                              "Where the config is kept: etcd://HOST:PORT[,HOST:PORT...]/PREFIX "
+                              "(docs/high-availability.md).",
+                          .required = true};
+
+constexpr Flag<ApplyOptions> kApplyFlags[] = {
+    {kTo, ParseInto<&ApplyOptions::to, ParseString>},
+    {{.name = "expect-revision",
+      .value_name = "N",
+      .help = "Write only if nothing of the config in etcd changed after revision N (what a "
+              "script read or last applied); otherwise nothing is written and apply exits 4.",
+      .default_value = "0",
+      .default_note = "0, the revision apply reads"},
+     ParseInto<&ApplyOptions::expect_revision, ParseRevision>},
+    {kEtcdCa, ParseInto<&ApplyOptions::etcd_ca, ParseString>},
+    {kEtcdCert, ParseInto<&ApplyOptions::etcd_cert, ParseString>},
+    {kEtcdKey, ParseInto<&ApplyOptions::etcd_key, ParseString>},
+    {kEtcdTimeout, ParseInto<&ApplyOptions::etcd_timeout, ParseDuration>},
+    {kMaxConfigBytes, ParseInto<&ApplyOptions::max_config_bytes, ParseByteSize>},
+};
+
+constexpr Flag<RegisterOptions> kRegisterFlags[] = {
+    {kTo, ParseInto<&RegisterOptions::to, ParseString>},
+    {{.name = "cluster",
+      .value_name = "NAME",
+      .help = "The cluster to join: one whose endpoints come from registrations (its metadata "
+              "says xdsd.endpoints: registrations).",
+      .required = true},
+     ParseInto<&RegisterOptions::cluster, ParseString>},
+    {{.name = "address",
+      .value_name = "HOST:PORT",
+      .help = "The endpoint's address and port, as the proxies reach it.",
+      .required = true},
+     ParseInto<&RegisterOptions::address, ParseString>},
+    {{.name = "ttl",
+      .value_name = "DURATION",
+      .help = "The lease's time to live: once xdsd register stops renewing it (killed, or the "
+              "machine gone), the endpoint leaves within this long. Whole seconds, at least 2s.",
+      .default_value = "10s"},
+     ParseInto<&RegisterOptions::ttl, ParseDuration>},
+    {{.name = "locality",
+      .value_name = "REGION/ZONE",
+      .help = "The endpoint's locality (for zone-aware routing).",
+      .default_value = ""},
+     ParseInto<&RegisterOptions::locality, ParseString>},
+    {kEtcdCa, ParseInto<&RegisterOptions::etcd_ca, ParseString>},
+    {kEtcdCert, ParseInto<&RegisterOptions::etcd_cert, ParseString>},
+    {kEtcdKey, ParseInto<&RegisterOptions::etcd_key, ParseString>},
+    {kEtcdTimeout, ParseInto<&RegisterOptions::etcd_timeout, ParseDuration>},
+};
+
 template <typename Options>
 std::vector<FlagInfo> InfosOf(absl::Span<const Flag<Options>> table) {
   std::vector<FlagInfo> infos;
@@ -418,6 +506,8 @@ absl::Span<const Flag<ValidateOptions>> ValidateFlagTable() { return kValidateFl
 absl::Span<const Flag<BootstrapFlags>> BootstrapFlagTable() { return kBootstrapFlags; }
 absl::Span<const Flag<StatusOptions>> StatusFlagTable() { return kStatusFlags; }
 absl::Span<const Flag<ReloadOptions>> ReloadFlagTable() { return kReloadFlags; }
+absl::Span<const Flag<ApplyOptions>> ApplyFlagTable() { return kApplyFlags; }
+absl::Span<const Flag<RegisterOptions>> RegisterFlagTable() { return kRegisterFlags; }
 absl::Span<const AdminEndpoint> AdminEndpoints() { return kAdminEndpoints; }
 
 std::vector<FlagInfo> FlagInfos(Command::Kind kind) {
@@ -432,6 +522,11 @@ std::vector<FlagInfo> FlagInfos(Command::Kind kind) {
       return InfosOf(ValidateFlagTable());
     case Command::Kind::kReload:
       return InfosOf(ReloadFlagTable());
+    case Command::Kind::kApply:
+    case Command::Kind::kDiff:
+      return InfosOf(ApplyFlagTable());
+    case Command::Kind::kRegister:
+      return InfosOf(RegisterFlagTable());
     case Command::Kind::kHelp:
     case Command::Kind::kVersion:
       break;
@@ -451,6 +546,12 @@ absl::string_view CommandName(Command::Kind kind) {
       return "status";
     case Command::Kind::kReload:
       return "reload";
+    case Command::Kind::kApply:
+      return "apply";
+    case Command::Kind::kDiff:
+      return "diff";
+    case Command::Kind::kRegister:
+      return "register";
     case Command::Kind::kHelp:
       return "help";
     case Command::Kind::kVersion:

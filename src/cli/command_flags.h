@@ -29,6 +29,8 @@ absl::Span<const Flag<ValidateOptions>> ValidateFlagTable();
 absl::Span<const Flag<BootstrapFlags>> BootstrapFlagTable();
 absl::Span<const Flag<StatusOptions>> StatusFlagTable();
 absl::Span<const Flag<ReloadOptions>> ReloadFlagTable();
+absl::Span<const Flag<ApplyOptions>> ApplyFlagTable();  // apply and diff
+absl::Span<const Flag<RegisterOptions>> RegisterFlagTable();
 
 // The help of every flag of `kind` (of none for kHelp), as in --help.
 std::vector<FlagInfo> FlagInfos(Command::Kind kind);

@@ -35,7 +35,8 @@ absl::Status NotAFlagOfError(absl::string_view name, Command::Kind kind) {
   const std::string canonical = CanonicalFlagName(name);
   for (Command::Kind owner :
        {Command::Kind::kServe, Command::Kind::kValidate, Command::Kind::kBootstrap,
-        Command::Kind::kStatus, Command::Kind::kReload}) {
+        Command::Kind::kStatus, Command::Kind::kReload, Command::Kind::kApply,
+        Command::Kind::kRegister}) {
     if (owner == kind) continue;
     for (const FlagInfo& info : FlagInfos(owner)) {
       if (info.name != canonical) continue;
@@ -64,7 +65,8 @@ struct Arguments {
 };
 
 bool TakesPositional(Command::Kind kind) {
-  return kind == Command::Kind::kValidate || kind == Command::Kind::kServe;
+  return kind == Command::Kind::kValidate || kind == Command::Kind::kServe ||
+         kind == Command::Kind::kApply || kind == Command::Kind::kDiff;
 }
 
 // Reads `args` (the arguments after the command name) into `options` through the flags of
@@ -175,8 +177,8 @@ absl::StatusOr<BootstrapOptions> ResolveBootstrapFlags(const BootstrapFlags& fla
 std::optional<Command::Kind> CommandNamed(absl::string_view name) {
   for (Command::Kind kind :
        {Command::Kind::kServe, Command::Kind::kValidate, Command::Kind::kBootstrap,
-        Command::Kind::kStatus, Command::Kind::kReload, Command::Kind::kHelp,
-        Command::Kind::kVersion}) {
+        Command::Kind::kStatus, Command::Kind::kReload, Command::Kind::kApply, Command::Kind::kDiff,
+        Command::Kind::kRegister, Command::Kind::kHelp, Command::Kind::kVersion}) {
     if (CommandName(kind) == name) return kind;
   }
   return std::nullopt;
@@ -231,6 +233,13 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
     case Command::Kind::kReload:
       arguments = ParseArguments(rest, command.kind, ReloadFlagTable(), &command.reload);
       break;
+    case Command::Kind::kApply:
+    case Command::Kind::kDiff:
+      arguments = ParseArguments(rest, command.kind, ApplyFlagTable(), &command.apply);
+      break;
+    case Command::Kind::kRegister:
+      arguments = ParseArguments(rest, command.kind, RegisterFlagTable(), &command.register_);
+      break;
   }
   if (!arguments.ok()) return arguments.status();
   if (arguments->help) return Command{.kind = Command::Kind::kHelp};
@@ -257,6 +266,31 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
           absl::StrCat("unexpected argument \"", paths[1], "\": xdsd validate checks one PATH"));
     }
     command.validate.config_path = paths[0];
+  }
+  if (command.kind == Command::Kind::kApply || command.kind == Command::Kind::kDiff) {
+    const std::string name(CommandName(command.kind));
+    const std::vector<std::string>& paths = arguments->positional;
+    if (paths.size() != 1) {
+      return absl::InvalidArgumentError(absl::StrCat("xdsd ", name,
+                                                     " takes one configuration: xdsd ", name,
+                                                     " PATH --to etcd://HOST:PORT/PREFIX"));
+    }
+    command.apply.config_path = paths[0];
+    if (command.apply.to.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("xdsd ", name, " needs --to etcd://HOST:PORT[,HOST:PORT...]/PREFIX"));
+    }
+  }
+  if (command.kind == Command::Kind::kRegister) {
+    const RegisterOptions& options = command.register_;
+    if (options.to.empty() || options.cluster.empty() || options.address.empty()) {
+      return absl::InvalidArgumentError(
+          "xdsd register needs --to etcd://HOST:PORT/PREFIX, --cluster NAME and --address "
+          "HOST:PORT");
+    }
+    if (options.ttl < absl::Seconds(2)) {
+      return absl::InvalidArgumentError("--ttl must be at least 2s");
+    }
   }
   return command;
 }
@@ -286,6 +320,13 @@ constexpr CommandUsage kUsages[] = {
     {Command::Kind::kReload, "reload", "",
      "make a running xdsd load its configuration now (POST /v1/config/reload) and print the "
      "version it serves, or why it refused the configuration"},
+    {Command::Kind::kApply, "apply", "PATH",
+     "check a configuration as validate does, then write it to etcd in one transaction, "
+     "refused if the config there changed meanwhile; every replica serves it"},
+    {Command::Kind::kDiff, "diff", "PATH", "print what xdsd apply would change in etcd"},
+    {Command::Kind::kRegister, "register", "",
+     "hold an etcd lease that keeps HOST:PORT in a cluster's endpoints on every replica while "
+     "it runs"},
     {Command::Kind::kHelp, "help", "", "print this help (also -h, --help)"},
     {Command::Kind::kVersion, "version", "",
      "print xdsd's version and the gRPC and protobuf versions it was built with (also "
@@ -375,6 +416,9 @@ std::string HelpText() {
       "xdsd refused the configuration or serves another version (it says which).\n"
       "xdsd reload exits 0 when xdsd serves the configuration it read, 1 when it refused it (the\n"
       "errors on stderr), 3 when xdsd cannot be reached.\n"
+      "xdsd apply exits 0 once written (or nothing to change), 1 on an invalid configuration\n"
+      "(nothing written), 3 when etcd cannot be reached, 4 when the config in etcd changed since\n"
+      "it was read (nothing written: run it again).\n"
       "\n"
       "Examples:\n"
       "  xdsd                                   serve the demo on ports 18000 (xDS), 19001 (HTTP)\n"
@@ -386,6 +430,8 @@ std::string HelpText() {
       "                                         ... and whether that xdsd would take it\n"
       "  xdsd reload --admin-token-file=token   load the configuration now\n"
       "  xdsd status --wait=60s --version=V     wait until every node ACKed version V\n"
+      "  xdsd apply conf.d/ --to=etcd://10.0.0.1:2379,10.0.0.2:2379/xdsd\n"
+      "  xdsd register --to=etcd://10.0.0.1:2379/xdsd --cluster=backend --address=10.0.1.7:8080\n"
       "  xdsd status                            which nodes run the config, on localhost:19001\n"
       "  xdsd status --http=http://xdsd.internal:19001 --node='envoy-*' --wait=60s\n"
       "                                         in a deploy script: wait until they all ACKed\n"

@@ -23,7 +23,12 @@ struct ServeOptions {
   size_t max_http_body_bytes = size_t{4} << 20;  // larger HTTP bodies are refused with 413
   std::string state_dir;  // where the fleet overlay is kept across restarts; empty: not kept
   spdlog::level::level_enum log_level = spdlog::level::info;
-  std::string config_path;  // a file or a directory; empty serves the built-in demo
+  std::string config_path;  // a file, a directory or etcd://...; empty serves the built-in demo
+  // TLS to etcd, when config_path is etcd://... (all empty: plaintext).
+  std::string etcd_ca;
+  std::string etcd_cert;
+  std::string etcd_key;
+  absl::Duration etcd_timeout = absl::Seconds(5);       // the deadline of each call to etcd
   absl::Duration push_quiet = absl::Milliseconds(100);  // see PushOptions
   absl::Duration push_max_delay = absl::Seconds(1);
   // Limits on what outside input may cost (docs/hardening.md).
@@ -74,6 +79,36 @@ struct ValidateOptions {
   bool operator==(const ValidateOptions&) const = default;
 };
 
+// What `xdsd apply PATH --to etcd://...` and `xdsd diff PATH --to etcd://...` need to know.
+struct ApplyOptions {
+  std::string config_path;  // a file or a directory, as for `xdsd validate`
+  std::string to;           // etcd://HOST:PORT[,HOST:PORT...]/PREFIX
+  // Apply only if nothing under the prefix changed after this revision; 0: the revision read.
+  int64_t expect_revision = 0;
+  std::string etcd_ca;  // TLS to etcd, as for `xdsd serve`
+  std::string etcd_cert;
+  std::string etcd_key;
+  absl::Duration etcd_timeout = absl::Seconds(5);
+  size_t max_config_bytes = size_t{64} << 20;
+
+  bool operator==(const ApplyOptions&) const = default;
+};
+
+// What `xdsd register` needs to know.
+struct RegisterOptions {
+  std::string to;                          // etcd://HOST:PORT[,HOST:PORT...]/PREFIX
+  std::string cluster;                     // the cluster whose endpoints come from registrations
+  std::string address;                     // HOST:PORT of the endpoint
+  std::string locality;                    // REGION/ZONE, or empty
+  absl::Duration ttl = absl::Seconds(10);  // the lease's: how long the endpoint outlives xdsd
+  std::string etcd_ca;
+  std::string etcd_cert;
+  std::string etcd_key;
+  absl::Duration etcd_timeout = absl::Seconds(5);
+
+  bool operator==(const RegisterOptions&) const = default;
+};
+
 // What `xdsd bootstrap` needs to know, parsed from its flags. The address is resolved: the
 // defaults (127.0.0.1:18000, or host.docker.internal:18000 with --docker) are already applied.
 struct BootstrapOptions {
@@ -122,6 +157,9 @@ struct Command {
     kBootstrap,  // `xdsd bootstrap --node-id=ID [flags]`
     kStatus,     // `xdsd status [flags]`
     kReload,     // `xdsd reload [flags]`
+    kApply,      // `xdsd apply PATH --to etcd://...`
+    kDiff,       // `xdsd diff PATH --to etcd://...`
+    kRegister,   // `xdsd register --to etcd://... --cluster NAME --address HOST:PORT`
     kHelp,       // `xdsd help`, or -h / --help anywhere
     kVersion,    // `xdsd --version`, `xdsd version`
   };
@@ -131,6 +169,8 @@ struct Command {
   BootstrapOptions bootstrap;  // set when kind is kBootstrap
   StatusOptions status;        // set when kind is kStatus
   ReloadOptions reload;        // set when kind is kReload
+  ApplyOptions apply;          // set when kind is kApply or kDiff
+  RegisterOptions register_;   // set when kind is kRegister
 };
 
 // Parses the --http value of `xdsd status`: [http://]HOST[:PORT][/], HOST an IPv6 address in

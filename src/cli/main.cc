@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "cli/apply.h"
 #include "cli/bootstrap.h"
 #include "cli/command_line.h"
 #include "cli/reload.h"
@@ -47,6 +48,12 @@ int main(int argc, char** argv) {
     case xdsd::cli::Command::Kind::kVersion:
       std::fputs(xdsd::cli::VersionText().c_str(), stdout);
       return 0;
+    case xdsd::cli::Command::Kind::kApply:
+    case xdsd::cli::Command::Kind::kDiff:
+      return xdsd::cli::RunApply(command->apply, command->kind == xdsd::cli::Command::Kind::kDiff,
+                                 stdout, stderr);
+    case xdsd::cli::Command::Kind::kRegister:
+      return xdsd::cli::RunRegister(command->register_, stdout, stderr);
     case xdsd::cli::Command::Kind::kServe:
       break;
   }

@@ -13,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +30,8 @@
 #include "config/config_loader.h"
 #include "config/config_publisher.h"
 #include "config/node_authorizer.h"
+#include "etcd/etcd_client.h"
+#include "etcd/etcd_config_source.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -145,6 +148,74 @@ void LogConfigSummary(const std::string& source, const config::Config& config) {
                  group.name, group.cluster_glob, group.id_glob,
                  SummarizeSnapshot(group.snapshot.get()));
   }
+}
+
+// The "etcd" object of GET /v1/config: the source's state.
+nlohmann::json EtcdStatusToJson(const etcd::EtcdSourceStatus& status) {
+  nlohmann::json json = {{"url", status.url},
+                         {"connected", status.connected},
+                         {"endpoint", status.endpoint},
+                         {"revision", status.revision},
+                         {"full_loads", status.full_loads},
+                         {"last_error", nullptr}};
+  if (!status.last_error.empty()) {
+    json["last_error"] = {{"message", status.last_error},
+                          {"at", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", status.last_error_at,
+                                                  absl::UTCTimeZone())}};
+  }
+  return json;
+}
+
+void WriteEtcdMetrics(const etcd::EtcdSourceStatus& status, admin::PrometheusText& out) {
+  out.Family("xdsd_etcd_connected", "gauge",
+             "1 while the config source's watch on etcd is established, 0 while etcd is "
+             "unreachable (the last good config keeps being served)");
+  out.Sample("xdsd_etcd_connected", {}, int64_t{status.connected ? 1 : 0});
+  out.Family("xdsd_etcd_revision", "gauge", "The etcd revision of the config held");
+  out.Sample("xdsd_etcd_revision", {}, status.revision);
+  out.Family("xdsd_etcd_full_loads_total", "counter",
+             "Full reads of the prefix: the first, and one after each compaction the watch missed");
+  out.Sample("xdsd_etcd_full_loads_total", {}, int64_t{status.full_loads});
+}
+
+// The config source of `serve`: a file, the demo, or an etcd prefix (which also needs a client
+// and the source that follows it).
+struct ServedConfig {
+  std::unique_ptr<etcd::EtcdClient> etcd_client;
+  std::unique_ptr<etcd::EtcdConfigSource> etcd_source;
+  std::unique_ptr<config::ConfigPublisher> publisher;
+};
+
+absl::StatusOr<ServedConfig> MakeServedConfig(const ServeOptions& options) {
+  ServedConfig served;
+  if (!etcd::IsEtcdUrl(options.config_path)) {
+    served.publisher =
+        std::make_unique<config::ConfigPublisher>(options.config_path, options.max_config_bytes);
+    return served;
+  }
+  absl::StatusOr<etcd::EtcdUrl> url = etcd::ParseEtcdUrl(options.config_path);
+  if (!url.ok()) return url.status();
+  etcd::EtcdClientOptions client_options;
+  client_options.endpoints = url->endpoints;
+  client_options.ca_file = options.etcd_ca;
+  client_options.cert_file = options.etcd_cert;
+  client_options.key_file = options.etcd_key;
+  client_options.call_timeout = options.etcd_timeout;
+  client_options.max_response_bytes = options.max_config_bytes;
+  absl::StatusOr<std::unique_ptr<etcd::EtcdClient>> client =
+      etcd::EtcdClient::Create(client_options);
+  if (!client.ok()) return client.status();
+  served.etcd_client = *std::move(client);
+  served.etcd_source = std::make_unique<etcd::EtcdConfigSource>(served.etcd_client.get(), *url);
+  if (absl::Status loaded = served.etcd_source->Load(); !loaded.ok()) {
+    return absl::Status(
+        loaded.code(), absl::StrCat("cannot read the config from ", etcd::FormatEtcdUrl(*url), ": ",
+                                    std::string(loaded.message())));
+  }
+  etcd::EtcdConfigSource* source = served.etcd_source.get();
+  served.publisher = std::make_unique<config::ConfigPublisher>(
+      etcd::FormatEtcdUrl(*url), [source] { return source->BuildConfig(); });
+  return served;
 }
 
 // One line per push: how many nodes it reached and how long until they answered.
@@ -287,7 +358,10 @@ absl::Status Run(const ServeOptions& options) {
 
   SetUpLogging(options.log_level);
 
-  config::ConfigPublisher publisher(options.config_path, options.max_config_bytes);
+  absl::StatusOr<ServedConfig> served = MakeServedConfig(options);
+  if (!served.ok()) return served.status();
+  config::ConfigPublisher& publisher = *served->publisher;
+  etcd::EtcdConfigSource* const etcd_source = served->etcd_source.get();
   publisher.SetMaxRemoval(options.max_removal);
   if (!options.state_dir.empty()) {
     std::error_code made;
@@ -363,7 +437,15 @@ absl::Status Run(const ServeOptions& options) {
                     std::string(status.message()));
     }
   };
-  if (!options.config_path.empty()) {
+  // Stops following etcd before anything the reloads use is destroyed.
+  absl::Cleanup stop_etcd = [etcd_source] {
+    if (etcd_source != nullptr) etcd_source->Stop();
+  };
+  if (etcd_source != nullptr) {
+    etcd_source->Start([&publisher, report_reload] { report_reload(publisher.Reload()); });
+    spdlog::info("following {} from revision {}", publisher.status().source,
+                 etcd_source->status().revision);
+  } else if (!options.config_path.empty()) {
     publisher.OnReload(report_reload);
     if (absl::Status watching = publisher.Watch(); !watching.ok()) return watching;
     spdlog::info("watching {} for changes", options.config_path);
@@ -422,7 +504,16 @@ absl::Status Run(const ServeOptions& options) {
   admin.SetChangeLog([](const std::string& who, const std::string& what) {
     spdlog::info("admin change by {}: {}", who, what);
   });
-  admin.SetConfigStatus([&publisher] { return ConfigStatusToJson(publisher.status()); });
+  admin.SetConfigStatus([&publisher, etcd_source] {
+    nlohmann::json json = ConfigStatusToJson(publisher.status());
+    if (etcd_source != nullptr) json["etcd"] = EtcdStatusToJson(etcd_source->status());
+    return json;
+  });
+  if (etcd_source != nullptr) {
+    admin.SetSourceMetrics([etcd_source](admin::PrometheusText& out) {
+      WriteEtcdMetrics(etcd_source->status(), out);
+    });
+  }
   admin.SetConfigResources([&publisher] {
     return config::ServedNamesToJson(config::ServedNamesOf(*publisher.config()));
   });
@@ -460,7 +551,14 @@ absl::Status Run(const ServeOptions& options) {
       spdlog::info("received SIGHUP: the built-in demo has nothing to reload");
       continue;
     }
-    spdlog::info("received SIGHUP: reloading {}", options.config_path);
+    spdlog::info("received SIGHUP: reloading {}", publisher.status().source);
+    if (etcd_source != nullptr) {
+      if (absl::Status read = etcd_source->Load(); !read.ok()) {
+        spdlog::error("etcd unreachable, still serving version {}: {}", publisher.status().version,
+                      std::string(read.message()));
+        continue;
+      }
+    }
     report_reload(publisher.Reload());
   }
   spdlog::info("received {}: /readyz answers 503, xDS keeps serving for {} (drain time)",

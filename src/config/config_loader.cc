@@ -114,16 +114,16 @@ bool IsConfigFileName(const std::filesystem::path& path) {
   return extension == ".yaml" || extension == ".yml" || extension == ".json";
 }
 
-namespace {
-
-absl::StatusOr<Config> LoadConfigFileUnredacted(const std::string& path, size_t max_bytes) {
+absl::StatusOr<std::vector<ConfigFile>> ReadConfigFiles(const std::string& path, size_t max_bytes) {
   namespace fs = std::filesystem;
   std::error_code error;
   size_t bytes_left = max_bytes;
+  std::vector<ConfigFile> read;
   if (!fs::is_directory(path, error)) {
     absl::StatusOr<std::string> text = ReadFile(path, max_bytes, &bytes_left);
     if (!text.ok()) return text.status();
-    return ParseConfigUnredacted(*text, path);
+    read.push_back({path, *std::move(text)});
+    return read;
   }
   std::vector<fs::path> files;
   for (fs::directory_iterator it(path, error), end; !error && it != end; it.increment(error)) {
@@ -141,12 +141,21 @@ absl::StatusOr<Config> LoadConfigFileUnredacted(const std::string& path, size_t 
     return absl::NotFoundError(absl::StrCat(path, ": no *.yaml, *.yml or *.json file"));
   }
   std::sort(files.begin(), files.end());
-  ConfigBuilder builder;
   for (const fs::path& file : files) {
     absl::StatusOr<std::string> text = ReadFile(file.string(), max_bytes, &bytes_left);
     if (!text.ok()) return text.status();
-    builder.AddFile(*text, file.string());
+    read.push_back({file.string(), *std::move(text)});
   }
+  return read;
+}
+
+namespace {
+
+absl::StatusOr<Config> LoadConfigFileUnredacted(const std::string& path, size_t max_bytes) {
+  absl::StatusOr<std::vector<ConfigFile>> files = ReadConfigFiles(path, max_bytes);
+  if (!files.ok()) return files.status();
+  ConfigBuilder builder;
+  for (const ConfigFile& file : *files) builder.AddFile(file.text, file.name);
   return builder.Build();
 }
 

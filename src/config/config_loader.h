@@ -110,6 +110,15 @@ inline constexpr size_t kDefaultMaxConfigBytes = size_t{64} << 20;
 absl::StatusOr<Config> LoadConfigFile(const std::string& path,
                                       size_t max_bytes = kDefaultMaxConfigBytes);
 
+// The files LoadConfigFile reads, in the order it reads them, with their text: `path` itself,
+// or a directory's files in name order. The same checks and limits as LoadConfigFile.
+struct ConfigFile {
+  std::string name;
+  std::string text;
+};
+absl::StatusOr<std::vector<ConfigFile>> ReadConfigFiles(const std::string& path,
+                                                        size_t max_bytes = kDefaultMaxConfigBytes);
+
 // Parses one file's text; `file_name` is only used in error messages.
 absl::StatusOr<Config> ParseConfig(std::string_view text, std::string_view file_name);
 

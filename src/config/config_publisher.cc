@@ -35,9 +35,15 @@ ConfigPublisher::ConfigPublisher(std::string path, size_t max_config_bytes)
   status_.source = path_.empty() ? kDemoSource : path_;
 }
 
+ConfigPublisher::ConfigPublisher(std::string source, Loader load)
+    : max_config_bytes_(0), load_(std::move(load)) {
+  status_.source = std::move(source);
+}
+
 ConfigPublisher::~ConfigPublisher() { watcher_.reset(); }
 
 absl::StatusOr<Config> ConfigPublisher::LoadFromSource() const {
+  if (load_) return load_();
   if (path_.empty()) return ParseConfig(DemoConfigYaml(), kDemoSource);
   return LoadConfigFile(path_, max_config_bytes_);
 }
@@ -221,7 +227,7 @@ void ConfigPublisher::OnReload(std::function<void(const absl::Status&)> listener
 }
 
 absl::Status ConfigPublisher::Watch(ConfigWatcher::Options options) {
-  if (path_.empty()) return absl::FailedPreconditionError("the built-in demo is not a file");
+  if (path_.empty()) return absl::FailedPreconditionError("the config is not from a file");
   watcher_ = std::make_unique<ConfigWatcher>(path_, options, [this] {
     const absl::Status status = Reload();
     if (on_reload_) on_reload_(status);

@@ -20,7 +20,7 @@ namespace xdsd::config {
 
 // What the config being served is, and how the last reload went.
 struct ConfigStatus {
-  std::string source;   // the path, or "<built-in demo>"
+  std::string source;   // the path, "<built-in demo>", or the loader's source
   std::string version;  // a content hash of everything served; the same for the same config
   absl::Time loaded_at = absl::InfinitePast();
   int reloads_succeeded = 0;
@@ -57,6 +57,11 @@ class ConfigPublisher {
   // `path` is a file or directory; empty for the built-in demo. `max_config_bytes`
   // (--max-config-bytes) bounds every load (LoadConfigFile).
   explicit ConfigPublisher(std::string path, size_t max_config_bytes = kDefaultMaxConfigBytes);
+  // Takes each config from `load` instead of a file (an etcd prefix, ...): Load and Reload call
+  // it; whoever follows that source calls Reload on a change (Watch is for files only).
+  // `source` names it in ConfigStatus.
+  using Loader = std::function<absl::StatusOr<Config>()>;
+  ConfigPublisher(std::string source, Loader load);
   ~ConfigPublisher();  // stops watching
   ConfigPublisher(const ConfigPublisher&) = delete;
   ConfigPublisher& operator=(const ConfigPublisher&) = delete;
@@ -118,6 +123,7 @@ class ConfigPublisher {
   const std::string path_;
   const size_t max_config_bytes_;
   double max_removal_ = 0.5;  // set before Load
+  const Loader load_;         // empty: the file at path_, or the demo
 
   // Serializes loads and publications, so that two reloads reach the cache in order. Taken
   // before mu_, never while holding it.

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "api/envoy_api.h"
 #include "api/yaml_location.h"
+#include "config/key_layout.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/core/v3/extension.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
@@ -273,7 +274,8 @@ void ReferenceChecker::CheckSet(const ResourceSet& set) {
 
 void ReferenceChecker::CheckCluster(const ParsedResource& where, const Cluster& cluster,
                                     const NameSet& endpoints) {
-  if (cluster.type() != Cluster::EDS) return;
+  // Its endpoints are the registrations of the moment (key_layout.h), which may be none.
+  if (cluster.type() != Cluster::EDS || EndpointsFromRegistrations(cluster)) return;
   const std::string& service_name = cluster.eds_cluster_config().service_name();
   const std::string& wanted = service_name.empty() ? cluster.name() : service_name;
   if (!endpoints.contains(wanted)) {

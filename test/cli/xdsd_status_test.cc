@@ -74,22 +74,6 @@ std::string Row(const std::string& table, const std::string& type) {
   return table.substr(at, table.find('\n', at) - at);
 }
 
-// A port nothing listens on: bound, then closed.
-int UnusedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 // An ADS stream of its own, where the test decides what to send and when.
 class RawAdsClient {
  public:
@@ -224,7 +208,7 @@ TEST(XdsdStatusTest, ExitCodeFollowsAcksAndNacksOfARealClient) {
 
 TEST(XdsdStatusTest, UnreachableXdsdExitsThree) {
   TempDir dir;
-  const int port = UnusedPort();
+  const int port = testing::UnusedLoopbackPort();
   ASSERT_NE(port, 0);
   StatusRun run = RunStatusCommand(dir.path(), {"--http", absl::StrCat("http://127.0.0.1:", port)});
   EXPECT_EQ(run.exit_code, 3) << run.out << run.err;

@@ -103,6 +103,9 @@ class TempDir {
   std::string path_;
 };
 
+// A port of 127.0.0.1 nothing listens on now: bound, then closed (the kernel's pick for port 0).
+int UnusedLoopbackPort();
+
 // Writes `text` to `path`, replacing the file.
 absl::Status WriteFile(const std::string& path, const std::string& text);
 

@@ -1,0 +1,271 @@
+// Several xdsd replicas following one config in a real etcd cluster (3 members on loopback):
+// `xdsd apply` reaches every replica, under the same versions; etcd members failing, all of
+// etcd failing and coming back; two applies racing.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "etcd/etcd_cluster.h"
+#include "grpcpp/grpcpp.h"
+#include "integration/subprocess.h"
+#include "integration/xdsd_process.h"
+#include "nlohmann/json.hpp"
+#include "support/poll.h"
+#include "xdsd/resource_types.h"
+
+namespace xdsd::testing {
+namespace {
+
+constexpr char kPrefix[] = "xdsd";
+
+// A valid config whose one cluster's endpoint port is `port`: each port is another config.
+std::string ConfigWithPort(int port) {
+  return absl::StrCat(R"(resources:
+  clusters:
+  - name: backend
+    connect_timeout: 1s
+    type: STATIC
+    load_assignment:
+      cluster_name: backend
+      endpoints:
+      - lb_endpoints:
+        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: )",
+                      port, R"(}}}
+  routes:
+  - name: local
+    virtual_hosts:
+    - {name: all, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: backend}}]}
+)");
+}
+
+int ExitCode(const CommandResult& result) {
+  return WIFEXITED(result.wait_status) ? WEXITSTATUS(result.wait_status) : -1;
+}
+
+class EtcdReplicasTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd =
+        EtcdCluster::Start(3, dir_.path(), absl::Seconds(30));
+    ASSERT_TRUE(etcd.ok()) << etcd.status();
+    etcd_ = *std::move(etcd);
+    // The replicas need a config to start from.
+    ASSERT_EQ(ExitCode(Apply(1001)), 0);
+    for (int i = 0; i < 3; ++i) {
+      const std::string replica_dir = absl::StrCat(dir_.path(), "/replica", i);
+      std::filesystem::create_directories(replica_dir);
+      absl::StatusOr<std::unique_ptr<XdsdProcess>> replica = XdsdProcess::Start(
+          {"--config", etcd_->Url(kPrefix), "--drain-time=0s"}, replica_dir, absl::Seconds(30));
+      ASSERT_TRUE(replica.ok()) << replica.status();
+      replicas_.push_back(*std::move(replica));
+    }
+  }
+
+  // Writes the config with `port` and applies it with `flags`.
+  CommandResult Apply(int port, std::vector<std::string> flags = {}) {
+    const std::string path = absl::StrCat(dir_.path(), "/config", port, ".yaml");
+    EXPECT_TRUE(WriteFile(path, ConfigWithPort(port)).ok());
+    std::vector<std::string> argv = {XdsdBinary(),       "apply", path, "--to", etcd_->Url(kPrefix),
+                                     "--etcd-timeout=2s"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    absl::StatusOr<CommandResult> result = RunCommand(argv, dir_.path(), absl::Seconds(30));
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : CommandResult{.wait_status = -1};
+  }
+
+  // The revision `xdsd apply` printed ("applied at revision N"), or 0.
+  static int64_t AppliedRevision(const CommandResult& result) {
+    std::smatch match;
+    int64_t revision = 0;
+    static const std::regex kApplied("applied at revision ([0-9]+)");
+    if (std::regex_search(result.stdout_text, match, kApplied)) {
+      (void)absl::SimpleAtoi(match[1].str(), &revision);
+    }
+    return revision;
+  }
+
+  static nlohmann::json ConfigStatus(const XdsdProcess& replica) {
+    absl::StatusOr<std::string> body = replica.HttpGet("/v1/config");
+    if (!body.ok()) return nlohmann::json::object();
+    return nlohmann::json::parse(*body, nullptr, false);
+  }
+
+  static std::string Version(const XdsdProcess& replica) {
+    return ConfigStatus(replica).value("version", "");
+  }
+
+  // The versions every replica reports; the same on all, or empty.
+  std::string CommonVersion() const {
+    const std::string first = Version(*replicas_[0]);
+    for (const auto& replica : replicas_) {
+      if (Version(*replica) != first) return "";
+    }
+    return first;
+  }
+
+  // What a new ADS client of `replica` is sent for clusters: version_info.
+  static std::string AdsClusterVersion(const XdsdProcess& replica) {
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", replica.xds_port()),
+                                       grpc::InsecureChannelCredentials());
+    auto stub = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    auto stream = stub->StreamAggregatedResources(&context);
+    envoy::service::discovery::v3::DiscoveryRequest request;
+    request.mutable_node()->set_id("probe");
+    request.set_type_url(std::string(kClusterType));
+    envoy::service::discovery::v3::DiscoveryResponse response;
+    if (!stream->Write(request) || !stream->Read(&response)) return "";
+    context.TryCancel();
+    return response.version_info();
+  }
+
+  // Waits up to `timeout` until every replica serves one version other than `old_version`.
+  std::string WaitForNewCommonVersion(const std::string& old_version, absl::Duration timeout) {
+    std::string version;
+    PollUntil(
+        timeout,
+        [&] {
+          version = CommonVersion();
+          return !version.empty() && version != old_version;
+        },
+        kIntegrationPollInterval);
+    return version != old_version ? version : "";
+  }
+
+  TempDir dir_;
+  std::unique_ptr<EtcdCluster> etcd_;
+  std::vector<std::unique_ptr<XdsdProcess>> replicas_;
+};
+
+TEST_F(EtcdReplicasTest, OneApplyIsServedByEveryReplicaUnderOneVersionWithinASecond) {
+  const std::string before = CommonVersion();
+  ASSERT_FALSE(before.empty());
+  const CommandResult applied = Apply(1002);
+  ASSERT_EQ(ExitCode(applied), 0) << applied.stderr_text;
+  EXPECT_NE(applied.stdout_text.find("~ xdsd/clusters/backend"), std::string::npos)
+      << applied.stdout_text;
+  const absl::Time written = absl::Now();
+  const std::string after = WaitForNewCommonVersion(before, absl::Seconds(1));
+  EXPECT_FALSE(after.empty()) << "not every replica served the apply within 1 s of it";
+  for (const auto& replica : replicas_) {
+    EXPECT_EQ(ConfigStatus(*replica)["etcd"]["revision"], AppliedRevision(applied));
+  }
+  // What a client is sent: the same cluster version from every replica.
+  const std::string ads = AdsClusterVersion(*replicas_[0]);
+  EXPECT_FALSE(ads.empty());
+  for (const auto& replica : replicas_) EXPECT_EQ(AdsClusterVersion(*replica), ads);
+  RecordProperty("apply_to_all_replicas_ms",
+                 static_cast<int>(absl::ToInt64Milliseconds(absl::Now() - written)));
+}
+
+TEST_F(EtcdReplicasTest, ReplicasOutliveEtcdAndFollowItWhenItIsBack) {
+  // One member down: etcd still has a quorum, and applies still work.
+  etcd_->Kill(0);
+  const std::string first = CommonVersion();
+  const CommandResult with_two = Apply(1003);
+  ASSERT_EQ(ExitCode(with_two), 0) << with_two.stderr_text;
+  const std::string second = WaitForNewCommonVersion(first, absl::Seconds(5));
+  ASSERT_FALSE(second.empty());
+
+  // All of etcd down: every replica keeps serving what it had and says etcd is unreachable.
+  etcd_->Kill(1);
+  etcd_->Kill(2);
+  for (const auto& replica : replicas_) {
+    EXPECT_TRUE(PollUntil(
+        absl::Seconds(20),
+        [&] { return ConfigStatus(*replica)["etcd"].value("connected", true) == false; },
+        kIntegrationPollInterval))
+        << ConfigStatus(*replica).dump();
+    EXPECT_TRUE(replica->HttpGet("/readyz").ok());
+    EXPECT_EQ(Version(*replica), second);
+    EXPECT_FALSE(AdsClusterVersion(*replica).empty());
+    EXPECT_NE(ConfigStatus(*replica)["etcd"]["last_error"], nullptr);
+    absl::StatusOr<std::string> metrics = replica->HttpGet("/metrics");
+    ASSERT_TRUE(metrics.ok());
+    EXPECT_NE(metrics->find("xdsd_etcd_connected 0"), std::string::npos);
+  }
+  EXPECT_EQ(ExitCode(Apply(1004)), 3);  // apply says etcd cannot be reached
+
+  // etcd back: the next apply is served everywhere.
+  ASSERT_TRUE(etcd_->RestartAll(absl::Seconds(30)).ok());
+  CommandResult back;
+  ASSERT_TRUE(PollUntil(
+      absl::Seconds(20),
+      [&] {
+        back = Apply(1005);
+        return ExitCode(back) == 0;
+      },
+      absl::Milliseconds(200)))
+      << back.stderr_text;
+  EXPECT_FALSE(WaitForNewCommonVersion(second, absl::Seconds(10)).empty());
+  for (const auto& replica : replicas_) {
+    EXPECT_EQ(ConfigStatus(*replica)["etcd"]["connected"], true);
+  }
+}
+
+TEST_F(EtcdReplicasTest, OfTwoAppliesFromTheSameRevisionOneWinsAndTheOtherWritesNothing) {
+  const CommandResult base = Apply(1006);
+  ASSERT_EQ(ExitCode(base), 0);
+  const int64_t read = AppliedRevision(base);
+  ASSERT_GT(read, 0);
+  const std::string flag = absl::StrCat("--expect-revision=", read);
+  // Both started together; whichever commits first wins.
+  std::vector<std::unique_ptr<Subprocess>> applies;
+  for (int port : {1007, 1008}) {
+    const std::string path = absl::StrCat(dir_.path(), "/config", port, ".yaml");
+    ASSERT_TRUE(WriteFile(path, ConfigWithPort(port)).ok());
+    const std::string out = absl::StrCat(dir_.path(), "/apply", port, ".out");
+    const std::string err = absl::StrCat(dir_.path(), "/apply", port, ".err");
+    absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(
+        {XdsdBinary(), "apply", path, "--to", etcd_->Url(kPrefix), flag}, out, err);
+    ASSERT_TRUE(process.ok());
+    applies.push_back(*std::move(process));
+  }
+  std::vector<int> codes;
+  for (auto& process : applies) {
+    absl::StatusOr<int> status = process->Wait(absl::Seconds(30));
+    ASSERT_TRUE(status.ok());
+    codes.push_back(WEXITSTATUS(*status));
+  }
+  ASSERT_TRUE((codes == std::vector<int>{0, 4}) || (codes == std::vector<int>{4, 0}))
+      << codes[0] << ", " << codes[1];
+  const int winner = codes[0] == 0 ? 1007 : 1008;
+  const int loser = codes[0] == 0 ? 1008 : 1007;
+  EXPECT_NE(ReadFileOrEmpty(absl::StrCat(dir_.path(), "/apply", loser, ".err"))
+                .find("nothing was written"),
+            std::string::npos);
+  // etcd holds the winner's config exactly: a diff of it changes nothing.
+  absl::StatusOr<CommandResult> diff =
+      RunCommand({XdsdBinary(), "diff", absl::StrCat(dir_.path(), "/config", winner, ".yaml"),
+                  "--to", etcd_->Url(kPrefix)},
+                 dir_.path(), absl::Seconds(30));
+  ASSERT_TRUE(diff.ok());
+  EXPECT_NE(diff->stdout_text.find("no change"), std::string::npos) << diff->stdout_text;
+}
+
+TEST_F(EtcdReplicasTest, AnInvalidConfigIsRefusedAsValidateRefusesItAndNothingIsWritten) {
+  const std::string path = absl::StrCat(dir_.path(), "/bad.yaml");
+  ASSERT_TRUE(WriteFile(path, "resources:\n  clusters:\n  - name: x\n    typo: 1\n").ok());
+  absl::StatusOr<CommandResult> validate =
+      RunCommand({XdsdBinary(), "validate", path}, dir_.path(), absl::Seconds(30));
+  absl::StatusOr<CommandResult> apply = RunCommand(
+      {XdsdBinary(), "apply", path, "--to", etcd_->Url(kPrefix)}, dir_.path(), absl::Seconds(30));
+  ASSERT_TRUE(validate.ok() && apply.ok());
+  EXPECT_EQ(ExitCode(*apply), 1);
+  EXPECT_EQ(apply->stderr_text, validate->stderr_text);
+  absl::StatusOr<std::string> keys = etcd_->Etcdctl({"get", "--prefix", "--keys-only", "xdsd/"});
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_EQ(keys->find("xdsd/clusters/x"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xdsd::testing
