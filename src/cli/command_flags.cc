@@ -259,6 +259,19 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
               "and xdsd exits.",
       .default_value = "5s"},
      ParseInto<&ServeOptions::drain_time, ParseDuration>},
+    {{.name = "max-connection-age",
+      .value_name = "DURATION",
+      .help = "A client connection older than this (with gRPC's jitter of 10%) is sent a GOAWAY "
+              "and the client reconnects, to any replica: after a replica restarts, clients "
+              "spread over all of them again. 0: never.",
+      .default_value = "30m"},
+     ParseInto<&ServeOptions::max_connection_age, ParseDuration>},
+    {{.name = "max-connection-age-grace",
+      .value_name = "DURATION",
+      .help = "How long the xDS streams of a connection past --max-connection-age may go on "
+              "before they are closed (the client opens them again on a new connection).",
+      .default_value = "30s"},
+     ParseInto<&ServeOptions::max_connection_age_grace, ParseDuration>},
     {{.name = "forget-nodes-after",
       .value_name = "DURATION",
       .help = "How long a node whose streams all closed stays in /v1/nodes and `xdsd status` "

@@ -46,6 +46,11 @@ struct ServeOptions {
   absl::Duration send_timeout = absl::Seconds(60);
   int max_streams_per_connection = 100;
   absl::Duration drain_time = absl::Seconds(5);
+  // A client connection older than this (gRPC adds +-10% jitter) is told to go away (GOAWAY), so
+  // that clients spread over the replicas again after one came back; zero: never.
+  absl::Duration max_connection_age = absl::Minutes(30);
+  // How long the streams of a connection told to go away may go on before they are cut.
+  absl::Duration max_connection_age_grace = absl::Seconds(30);
   absl::Duration forget_nodes_after = absl::Minutes(5);  // a disconnected node's status is kept
   size_t max_nodes = 100'000;                            // node statuses remembered
   size_t max_node_metadata_bytes = size_t{64} << 10;     // kept per node (serialized)

@@ -150,6 +150,12 @@ void LogConfigSummary(const std::string& source, const config::Config& config) {
   }
 }
 
+// A duration as the int milliseconds of a gRPC channel argument.
+int ClampedMillis(absl::Duration duration) {
+  return static_cast<int>(
+      std::clamp<int64_t>(absl::ToInt64Milliseconds(duration), 1, std::numeric_limits<int>::max()));
+}
+
 // The "etcd" object of GET /v1/config: the source's state.
 nlohmann::json EtcdStatusToJson(const etcd::EtcdSourceStatus& status) {
   nlohmann::json json = {{"url", status.url},
@@ -486,11 +492,17 @@ absl::Status Run(const ServeOptions& options) {
     if (!free.ok()) return free;
   }
   int xds_port = 0;
-  absl::StatusOr<std::unique_ptr<grpc::Server>> grpc_server =
-      StartGrpcServer(xds, absl::StrCat("0.0.0.0:", options.xds_port), xds_credentials, &xds_port,
-                      [&csds](grpc::ServerBuilder& builder) {
-                        status::AddStatusServices(builder, &csds);  // CSDS, health
-                      });
+  absl::StatusOr<std::unique_ptr<grpc::Server>> grpc_server = StartGrpcServer(
+      xds, absl::StrCat("0.0.0.0:", options.xds_port), xds_credentials, &xds_port,
+      [&csds, &options](grpc::ServerBuilder& builder) {
+        status::AddStatusServices(builder, &csds);  // CSDS, health
+        if (options.max_connection_age > absl::ZeroDuration()) {
+          builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                                     ClampedMillis(options.max_connection_age));
+          builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                                     ClampedMillis(options.max_connection_age_grace));
+        }
+      });
   if (!grpc_server.ok()) return grpc_server.status();
 
   rest::RestGateway rest_gateway(&cache, &callbacks);

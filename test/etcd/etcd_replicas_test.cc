@@ -2,6 +2,7 @@
 // `xdsd apply` reaches every replica, under the same versions; etcd members failing, all of
 // etcd failing and coming back; two applies racing.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "etcd/etcd_cluster.h"
 #include "grpcpp/grpcpp.h"
@@ -49,6 +51,40 @@ std::string ConfigWithPort(int port) {
 int ExitCode(const CommandResult& result) {
   return WIFEXITED(result.wait_status) ? WEXITSTATUS(result.wait_status) : -1;
 }
+
+// An ADS stream to `replica` asking for `type_url` (`name`, or every one), as a client that
+// (re)connects with the version it has.
+struct AdsStream {
+  AdsStream(const XdsdProcess& replica, const std::string& version, absl::Duration deadline,
+            std::string_view type_url = kClusterType, const std::string& name = "")
+      : channel(grpc::CreateChannel(absl::StrCat("127.0.0.1:", replica.xds_port()),
+                                    grpc::InsecureChannelCredentials())),
+        stub(envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel)) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    stream = stub->StreamAggregatedResources(&context);
+    envoy::service::discovery::v3::DiscoveryRequest request;
+    request.mutable_node()->set_id("moving-client");
+    request.set_type_url(std::string(type_url));
+    if (!name.empty()) request.add_resource_names(name);
+    request.set_version_info(version);
+    stream->Write(request);
+  }
+  // ACKs `response`.
+  void Ack(const envoy::service::discovery::v3::DiscoveryResponse& response) {
+    envoy::service::discovery::v3::DiscoveryRequest request;
+    request.set_type_url(std::string(kClusterType));
+    request.set_version_info(response.version_info());
+    request.set_response_nonce(response.nonce());
+    stream->Write(request);
+  }
+
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<envoy::service::discovery::v3::AggregatedDiscoveryService::Stub> stub;
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReaderWriter<envoy::service::discovery::v3::DiscoveryRequest,
+                                           envoy::service::discovery::v3::DiscoveryResponse>>
+      stream;
+};
 
 class EtcdReplicasTest : public ::testing::Test {
  protected:
@@ -113,19 +149,25 @@ class EtcdReplicasTest : public ::testing::Test {
 
   // What a new ADS client of `replica` is sent for clusters: version_info.
   static std::string AdsClusterVersion(const XdsdProcess& replica) {
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", replica.xds_port()),
-                                       grpc::InsecureChannelCredentials());
-    auto stub = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel);
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    auto stream = stub->StreamAggregatedResources(&context);
-    envoy::service::discovery::v3::DiscoveryRequest request;
-    request.mutable_node()->set_id("probe");
-    request.set_type_url(std::string(kClusterType));
+    AdsStream ads(replica, "", absl::Seconds(10));
     envoy::service::discovery::v3::DiscoveryResponse response;
-    if (!stream->Write(request) || !stream->Read(&response)) return "";
-    context.TryCancel();
+    if (!ads.stream->Read(&response)) return "";
+    ads.context.TryCancel();
     return response.version_info();
+  }
+
+  // How many endpoints a new ADS client of `replica` is sent for ClusterLoadAssignment `name`;
+  // -1 when it is sent none.
+  static int AdsEndpointCount(const XdsdProcess& replica, const std::string& name) {
+    AdsStream ads(replica, "", absl::Seconds(10), kEndpointType, name);
+    envoy::service::discovery::v3::DiscoveryResponse response;
+    if (!ads.stream->Read(&response)) return -1;
+    ads.context.TryCancel();
+    envoy::config::endpoint::v3::ClusterLoadAssignment assignment;
+    if (response.resources_size() != 1 || !response.resources(0).UnpackTo(&assignment)) return -1;
+    int count = 0;
+    for (const auto& locality : assignment.endpoints()) count += locality.lb_endpoints_size();
+    return count;
   }
 
   // Waits up to `timeout` until every replica serves one version other than `old_version`.
@@ -265,6 +307,92 @@ TEST_F(EtcdReplicasTest, AnInvalidConfigIsRefusedAsValidateRefusesItAndNothingIs
   absl::StatusOr<std::string> keys = etcd_->Etcdctl({"get", "--prefix", "--keys-only", "xdsd/"});
   ASSERT_TRUE(keys.ok()) << keys.status();
   EXPECT_EQ(keys->find("xdsd/clusters/x"), std::string::npos);
+}
+
+TEST_F(EtcdReplicasTest, ARegisteredEndpointIsOnEveryReplicaWhileItsRegistrarLives) {
+  const std::string path = absl::StrCat(dir_.path(), "/registered.yaml");
+  ASSERT_TRUE(WriteFile(path, R"(resources:
+  clusters:
+  - name: svc
+    connect_timeout: 1s
+    type: EDS
+    eds_cluster_config: {eds_config: {ads: {}}}
+    metadata: {filter_metadata: {xdsd: {endpoints: registrations}}}
+)")
+                  .ok());
+  absl::StatusOr<CommandResult> applied = RunCommand(
+      {XdsdBinary(), "apply", path, "--to", etcd_->Url(kPrefix)}, dir_.path(), absl::Seconds(30));
+  ASSERT_TRUE(applied.ok() && ExitCode(*applied) == 0) << applied->stderr_text;
+  for (const auto& replica : replicas_) {
+    ASSERT_TRUE(PollUntil(
+        absl::Seconds(5), [&] { return AdsEndpointCount(*replica, "svc") == 0; },
+        kIntegrationPollInterval));
+  }
+
+  constexpr absl::Duration kTtl = absl::Seconds(2);
+  const std::string log = absl::StrCat(dir_.path(), "/register.log");
+  absl::StatusOr<std::unique_ptr<Subprocess>> registrar = Subprocess::Start(
+      {XdsdBinary(), "register", "--to", etcd_->Url(kPrefix), "--cluster", "svc", "--address",
+       "127.0.0.1:9999", "--locality", "eu/a", "--ttl", absl::FormatDuration(kTtl)},
+      log, log);
+  ASSERT_TRUE(registrar.ok());
+  for (const auto& replica : replicas_) {
+    EXPECT_TRUE(PollUntil(
+        absl::Seconds(5), [&] { return AdsEndpointCount(*replica, "svc") == 1; },
+        kIntegrationPollInterval))
+        << ReadFileOrEmpty(log);
+  }
+  // The lease outlives several TTLs while the registrar renews it.
+  EXPECT_FALSE(PollUntil(
+      2 * kTtl, [&] { return AdsEndpointCount(*replicas_[0], "svc") != 1; },
+      absl::Milliseconds(200)))
+      << "the endpoint left while its registrar was renewing the lease";
+
+  ASSERT_TRUE((*registrar)->Stop(SIGKILL, absl::Seconds(5)).ok());
+  const absl::Time killed = absl::Now();
+  for (const auto& replica : replicas_) {
+    EXPECT_TRUE(PollUntil(
+        kTtl + absl::Seconds(1) - (absl::Now() - killed),
+        [&] { return AdsEndpointCount(*replica, "svc") == 0; }, kIntegrationPollInterval))
+        << "still registered " << absl::FormatDuration(absl::Now() - killed) << " after the kill";
+  }
+}
+
+TEST_F(EtcdReplicasTest, AClientOfAKilledReplicaIsSentNothingNewByAnother) {
+  AdsStream first(*replicas_[0], "", absl::Seconds(30));
+  envoy::service::discovery::v3::DiscoveryResponse response;
+  ASSERT_TRUE(first.stream->Read(&response));
+  first.Ack(response);
+  replicas_[0]->Signal(SIGKILL);
+  EXPECT_FALSE(first.stream->Read(&response));  // the connection is gone
+  // Reconnected to another replica with the version it has: nothing to send.
+  AdsStream second(*replicas_[1], response.version_info(), absl::Seconds(1));
+  envoy::service::discovery::v3::DiscoveryResponse resent;
+  EXPECT_FALSE(second.stream->Read(&resent)) << "sent version " << resent.version_info();
+  EXPECT_EQ(second.stream->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // A client that has nothing is sent the same version.
+  AdsStream fresh(*replicas_[2], "", absl::Seconds(10));
+  ASSERT_TRUE(fresh.stream->Read(&resent));
+  EXPECT_EQ(resent.version_info(), response.version_info());
+}
+
+TEST_F(EtcdReplicasTest, AConnectionPastMaxConnectionAgeIsClosedSoTheClientMoves) {
+  const std::string aged_dir = absl::StrCat(dir_.path(), "/aged");
+  std::filesystem::create_directories(aged_dir);
+  absl::StatusOr<std::unique_ptr<XdsdProcess>> aged = XdsdProcess::Start(
+      {"--config", etcd_->Url(kPrefix), "--max-connection-age=1s", "--max-connection-age-grace=1s"},
+      aged_dir, absl::Seconds(30));
+  ASSERT_TRUE(aged.ok()) << aged.status();
+  AdsStream stream(**aged, "", absl::Seconds(20));
+  envoy::service::discovery::v3::DiscoveryResponse response;
+  ASSERT_TRUE(stream.stream->Read(&response));
+  stream.Ack(response);
+  const absl::Time opened = absl::Now();
+  EXPECT_FALSE(stream.stream->Read(&response));
+  const grpc::Status ended = stream.stream->Finish();
+  // Closed by the server after about 1 s (+-10%) and the 1 s grace, not by the 20 s deadline.
+  EXPECT_NE(ended.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << ended.error_message();
+  EXPECT_LT(absl::Now() - opened, absl::Seconds(10));
 }
 
 }  // namespace
