@@ -1,6 +1,8 @@
 #include "cli/reload.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "admin/admin_auth.h"
@@ -23,12 +25,19 @@ std::string Member(const nlohmann::json& json, const char* name) {
 int RunReload(const ReloadOptions& options, std::FILE* out, std::FILE* err) {
   std::string token;
   if (!options.admin_token_file.empty()) {
-    absl::StatusOr<std::string> read = admin::AdminAuth::ReadTokenFile(options.admin_token_file);
+    absl::StatusOr<std::vector<admin::AdminToken>> read =
+        admin::AdminAuth::ReadTokenFile(options.admin_token_file);
     if (!read.ok()) {
       std::fprintf(err, "xdsd reload: %s\n", std::string(read.status().message()).c_str());
       return kReloadRefused;
     }
-    token = *std::move(read);
+    // The server's file may name a token per person; a client sends one: its own.
+    if (read->size() != 1) {
+      std::fprintf(err, "xdsd reload: %s holds %zu named tokens: give a file with yours alone\n",
+                   options.admin_token_file.c_str(), read->size());
+      return kReloadRefused;
+    }
+    token = std::move(read->front().token);
   }
   absl::StatusOr<AdminAnswer> answer =
       AdminPost(options, "/v1/config/reload", token, kReloadTimeoutSeconds);
