@@ -437,8 +437,8 @@ constexpr Flag<ReloadOptions> kReloadFlags[] = {
     {kCa, ParseInto<&ReloadOptions::ca_file, ParseString>},
     {{.name = "admin-token-file",
       .value_name = "FILE",
-      .help = "File holding the admin token (the daemon's --admin-token-file), sent as "
-              "\"Authorization: Bearer TOKEN\".",
+      .help = "File holding your admin token (one of the daemon's --admin-token-file: the "
+              "token alone or one NAME TOKEN line), sent as \"Authorization: Bearer TOKEN\".",
       .default_value = "",
       .default_note = "no token: refused by an xdsd that has one"},
      ParseInto<&ReloadOptions::admin_token_file, ParseString>},

@@ -150,7 +150,8 @@ TEST(DeployWalkthroughTest, ValidateServeEditWaitTypoAndEmptySave) {
   const std::string my_yaml = dir.path() + "/my.yaml";
   const std::string token = dir.path() + "/token";
   ASSERT_TRUE(WriteFile(my_yaml, MyYaml("my_backend", 8080)).ok());
-  ASSERT_TRUE(WriteFile(token, "walkthrough-token-0123456789\n").ok());
+  // One `NAME TOKEN` line: the daemon logs the name, `xdsd reload` sends the token.
+  ASSERT_TRUE(WriteFile(token, "deployer walkthrough-token-0123456789\n").ok());
 
   // validate prints the version the config will be served as.
   CommandRun validate = Xdsd(dir.path(), {"validate", my_yaml});
@@ -188,6 +189,7 @@ TEST(DeployWalkthroughTest, ValidateServeEditWaitTypoAndEmptySave) {
   CommandRun reload = Xdsd(dir.path(), {"reload", http, "--admin-token-file", token});
   EXPECT_EQ(reload.exit_code, 0) << reload.err;
   EXPECT_EQ(reload.out, absl::StrCat(my_yaml, ": version ", second, "\n"));
+  EXPECT_THAT((*xdsd)->Log(), HasSubstr("admin change by deployer"));
   reload = Xdsd(dir.path(), {"reload", http});
   EXPECT_EQ(reload.exit_code, 1) << reload.out;
 
