@@ -138,7 +138,9 @@ TEST_F(FleetApiTest, AReloadKeepsTheOverlayOnTopOfTheNewConfig) {
   ASSERT_EQ(api_->Put("clusters", "web", R"({"name": "web", "connect_timeout": "9s"})").status,
             200);
   const std::string overlaid = Cluster("", "web")->version();
+  // Most of the config goes (its groups): said so, as the mass-removal guard asks.
   WriteConfig(R"(
+allow_mass_removal: true
 resources:
   clusters:
     - {name: web, connect_timeout: 5s, type: STATIC}
@@ -155,7 +157,9 @@ resources:
                 .status,
             200);
   const SnapshotPtr before = cache_.GetSnapshot("");
-  WriteConfig("resources: {clusters: [{name: other, connect_timeout: 1s, type: STATIC}]}\n");
+  WriteConfig(
+      "allow_mass_removal: true\nresources: {clusters: [{name: other, connect_timeout: 1s, "
+      "type: STATIC}]}\n");
   absl::Status reloaded = publisher_->Reload();
   EXPECT_FALSE(reloaded.ok());
   EXPECT_NE(reloaded.message().find("with the fleet overlay applied"), std::string::npos)
