@@ -82,6 +82,11 @@ class XdsServer {
   // key PEM block is redacted (RedactPrivateKeyBlocks, xdsd/secret_text.h). Before serving.
   void SetErrorTextRedactor(std::function<std::string(std::string_view)> redact);
 
+  // Whether every state-of-the-world response carries the whole subscription. By default only
+  // listeners and clusters do (the protocol requires it of them); a response of another type
+  // carries just the resources that changed, and the client keeps the rest. Before serving.
+  void SetSotwFullResponses(bool full);
+
   // Streams open now.
   int64_t open_streams() const;
   const StreamLimits& limits() const;

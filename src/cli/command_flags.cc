@@ -207,6 +207,14 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
               "request past it fails the stream with RESOURCE_EXHAUSTED.",
       .default_value = "100000"},
      ParseInto<&ServeOptions::max_names_per_stream, ParseCount>},
+    {{.name = "sotw-full-responses",
+      .value_name = "",
+      .help = "Every state-of-the-world response carries all the resources the client "
+              "subscribes to. By default only listener and cluster responses do (the protocol "
+              "requires it); endpoints, routes, secrets... carry only what changed, and clients "
+              "keep the rest. For a client that drops what a response leaves out.",
+      .default_value = "false"},
+     ParseInto<&ServeOptions::sotw_full_responses, ParseBool>},
     {{.name = "xds-tls-cert",
       .value_name = "FILE",
       .help = "Serve xDS over TLS (1.2 or newer) with this PEM certificate chain; needs "

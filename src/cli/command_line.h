@@ -35,6 +35,7 @@ struct ServeOptions {
   size_t max_config_bytes = size_t{64} << 20;       // all files of one config load together
   size_t max_grpc_message_bytes = size_t{4} << 20;  // one received gRPC message
   size_t max_names_per_stream = 100'000;            // resource names subscribed on one stream
+  bool sotw_full_responses = false;  // every SotW response whole, not only LDS and CDS ones
   // TLS on the xDS port (docs/mtls.md): all empty serves plaintext.
   std::string xds_tls_cert;   // PEM certificate chain; needs xds_tls_key
   std::string xds_tls_key;    // PEM private key

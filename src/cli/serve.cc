@@ -479,6 +479,7 @@ absl::Status Run(const ServeOptions& options) {
   xds.SetMaxNamesPerStream(options.max_names_per_stream);
   // A NACK's text may quote the rejected resource: its secrets never reach a status or a log.
   xds.SetErrorTextRedactor([](std::string_view text) { return api::RedactSecretText(text); });
+  xds.SetSotwFullResponses(options.sotw_full_responses);
   status::ClientStatusService csds(&cache, &sent_resources);
   // Under mutual TLS, CSDS answers only the identities the config's csds_identities: lists.
   csds.SetReadCheck([&authorizer, mutual_tls](const std::vector<std::string>& identities) {

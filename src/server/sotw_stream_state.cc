@@ -129,6 +129,7 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
     outcome.running_version = request.version_info();
     state.nacked = state.sent;
     state.in_flight = false;
+    state.whole_next = true;  // recover with the whole subscription, whatever was rejected
   } else if (answers_latest && state.in_flight) {
     outcome.kind = SotwRequestOutcome::Kind::kAck;
     outcome.version = state.sent_version;
@@ -160,6 +161,45 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
 }
 
 void SotwStreamState::OnSnapshot(SnapshotPtr snapshot) { snapshot_ = std::move(snapshot); }
+
+namespace {
+
+// The key of a subscription in the snapshot's memo: streams that ask alike share what derives
+// from it.
+std::string SubscriptionKey(std::string_view kind, std::string_view type_url, bool wildcard,
+                            uint64_t names_digest) {
+  return absl::StrCat(absl::string_view(kind.data(), kind.size()), "|",
+                      absl::string_view(type_url.data(), type_url.size()), "|",
+                      wildcard ? "*" : absl::StrCat(names_digest));
+}
+
+}  // namespace
+
+std::shared_ptr<const SotwStreamState::Contents> SotwStreamState::ChangedPart(
+    std::string_view type_url, const TypeState& state, const Contents& desired) const {
+  if (full_responses_ || IsFullStateType(type_url) || state.force || state.whole_next ||
+      state.known->empty()) {
+    return nullptr;
+  }
+  auto changed = [&] {
+    auto part = std::make_shared<Contents>();
+    for (const auto& [name, resource] : desired) {
+      auto known = state.known->find(name);
+      if (known == state.known->end() || known->second->version() != resource->version()) {
+        part->emplace_hint(part->end(), name, resource);
+      }
+    }
+    return std::shared_ptr<const Contents>(std::move(part));
+  };
+  // Streams that hold the same version of the same subscription hold the same resources
+  // (versions are content hashes), so they share the difference to the snapshot's.
+  if (state.known_version.empty()) return changed();
+  const std::string key =
+      absl::StrCat(SubscriptionKey("sotw-changed", type_url, state.wildcard, state.names_digest),
+                   "|", state.known_version);
+  return std::static_pointer_cast<const Contents>(SnapshotMemo::MemoizeShared(
+      *snapshot_, key, [&] { return std::static_pointer_cast<const void>(changed()); }));
+}
 
 SotwStreamState::Contents SotwStreamState::Desired(std::string_view type_url,
                                                    const TypeState& state) const {
@@ -197,10 +237,14 @@ bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& 
     // version. Names that do not exist are not answered until they appear (PROTOCOL 14, 16).
     if (desired.empty()) return false;
     if (state.force) return true;
-    const bool differs = std::any_of(desired.begin(), desired.end(), [&](const auto& entry) {
-      auto known = state.known->find(entry.first);
-      return known == state.known->end() || known->second->version() != entry.second->version();
-    });
+    std::shared_ptr<const Contents> changed = ChangedPart(type_url, state, desired);
+    const bool differs = changed != nullptr
+                             ? !changed->empty()
+                             : std::any_of(desired.begin(), desired.end(), [&](const auto& entry) {
+                                 auto known = state.known->find(entry.first);
+                                 return known == state.known->end() ||
+                                        known->second->version() != entry.second->version();
+                               });
     if (differs) return true;
   }
   // Nothing is due; remember it for this version of the type, unless the client holds more
@@ -220,17 +264,20 @@ bool SotwStreamState::LaterTypesBusy(std::string_view type_url) const {
 
 SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState& state,
                                            std::shared_ptr<const Contents> contents,
-                                           std::string version, bool whole_subscription) {
+                                           std::string version, bool whole_subscription,
+                                           const Contents* carried) {
   SotwResponse response;
   response.type_url = std::string(type_url);
   response.version = std::move(version);
   response.nonce = absl::StrCat(next_nonce_++);
-  response.resources.reserve(contents->size());
-  for (const auto& [name, resource] : *contents) response.resources.push_back(resource);
+  const Contents& resources = carried != nullptr ? *carried : *contents;
+  response.resources.reserve(resources.size());
+  for (const auto& [name, resource] : resources) response.resources.push_back(resource);
   response.wrap_ttl = ttl_supported_;
   response.snapshot = snapshot_;
   state.in_flight = true;
   state.force = false;
+  state.whole_next = false;
   state.heartbeat_due = false;
   state.renewed_at = now_;
   state.sent_nonce = response.nonce;
@@ -238,8 +285,8 @@ SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState&
   state.sent_type_version = whole_subscription ? snapshot_->Version(type_url) : "";
   if (whole_subscription) {
     // Streams sent the whole subscription of the same names hold the same content: keep one.
-    const std::string key = absl::StrCat("sotw-contents|", response.type_url, "|",
-                                         state.wildcard ? "*" : absl::StrCat(state.names_digest));
+    const std::string key =
+        SubscriptionKey("sotw-contents", type_url, state.wildcard, state.names_digest);
     contents = std::static_pointer_cast<const Contents>(SnapshotMemo::MemoizeShared(
         *snapshot_, key, [&contents] { return std::static_pointer_cast<const void>(contents); }));
   }
@@ -304,8 +351,11 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
                             std::move(version), /*whole_subscription=*/false);
       }
     }
+    // PROTOCOL 32: other types carry only what the client does not hold yet.
+    std::shared_ptr<const Contents> changed = ChangedPart(type_url, state, desired);
     return MakeResponse(type_url, state, std::make_shared<const Contents>(std::move(desired)),
-                        snapshot_->Version(type_url), /*whole_subscription=*/true);
+                        snapshot_->Version(type_url), /*whole_subscription=*/true,
+                        changed != nullptr && !changed->empty() ? changed.get() : nullptr);
   }
   // Heartbeats (PROTOCOL 28): what the client holds again, under the same version, with the TTL
   // resources bodiless.

@@ -51,6 +51,11 @@ using SotwRequestOutcome = RequestOutcome;
 // also removes names and a later type has work to do, it first sends the new set together with
 // the removed resources, and sends the removal only once the later types are answered.
 //
+// Only listeners and clusters (the full-state types) go out whole every time (13). A response of
+// another type carries just the resources the client does not hold at their current version
+// (32); the first response of a type, a changed or repeated subscription and the first response
+// after a NACK carry the whole subscription. set_full_responses(true) makes every response whole.
+//
 // Thread-compatible: the owner serializes calls.
 class SotwStreamState : public StreamStateBase {
  public:
@@ -75,6 +80,10 @@ class SotwStreamState : public StreamStateBase {
   // The next response to write, if one is due. Marks it in flight.
   std::optional<SotwResponse> NextResponse();
 
+  // Whether every response carries the whole subscription, for every type (--sotw-full-responses;
+  // for clients that drop what a response leaves out). Default false: only the full-state types.
+  void set_full_responses(bool full) { full_responses_ = full; }
+
  private:
   // Resource versions by name: what a response carried or what a client holds.
   using Contents = std::map<std::string, ResourcePtr, std::less<>>;
@@ -85,7 +94,8 @@ class SotwStreamState : public StreamStateBase {
     bool legacy_wildcard = false;  // wildcard by an empty first request
     // Shared between the streams that ask for the same names (a fleet of Envoys asks alike).
     std::shared_ptr<const std::set<std::string, std::less<>>> names = EmptyNames();
-    bool force = false;  // answer the next time even if the content is unchanged
+    bool force = false;       // answer the next time even if the content is unchanged
+    bool whole_next = false;  // the next response carries the whole subscription (after a NACK)
     // What the client holds. Shared with `sent` once ACKed: a stream keeps one copy.
     std::shared_ptr<const Contents> known = std::make_shared<const Contents>();
     // The snapshot's version of the type when `known` was all the subscription asked for of
@@ -115,13 +125,20 @@ class SotwStreamState : public StreamStateBase {
   bool NeedsResponse(std::string_view type_url, const TypeState& state,
                      const Contents& desired) const;
   bool LaterTypesBusy(std::string_view type_url) const;
+  // `contents` is what the client holds once it ACKs; the response carries `carried` when given
+  // (the changed part of `contents`), else all of `contents`.
   SotwResponse MakeResponse(std::string_view type_url, TypeState& state,
                             std::shared_ptr<const Contents> contents, std::string version,
-                            bool whole_subscription);
+                            bool whole_subscription, const Contents* carried = nullptr);
+  // The resources of `desired` the client does not hold at their version; null when the
+  // response must carry the whole subscription.
+  std::shared_ptr<const Contents> ChangedPart(std::string_view type_url, const TypeState& state,
+                                              const Contents& desired) const;
   void UpdateSubscription(std::string_view type_url, TypeState& state,
                           const envoy::service::discovery::v3::DiscoveryRequest& request);
 
   std::map<std::string, TypeState, std::less<>> types_;
+  bool full_responses_ = false;
 };
 
 // True when two contents hold the same names at the same versions.

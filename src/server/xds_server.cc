@@ -200,6 +200,8 @@ void XdsServer::SetErrorTextRedactor(std::function<std::string(std::string_view)
   impl_->redact_error_text = std::move(redact);
 }
 
+void XdsServer::SetSotwFullResponses(bool full) { impl_->sotw_full_responses = full; }
+
 int64_t XdsServer::open_streams() const { return impl_->open_streams.load(); }
 
 const StreamLimits& XdsServer::limits() const { return impl_->limits(); }

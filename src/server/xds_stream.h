@@ -55,6 +55,8 @@ class StreamContext {
   size_t max_names_per_stream = kDefaultMaxNamesPerStream;
   // Applied to every NACK's error text before anything records or logs it; set before serving.
   std::function<std::string(std::string_view)> redact_error_text = RedactPrivateKeyBlocks;
+  // Every state-of-the-world response carries the whole subscription (--sotw-full-responses).
+  bool sotw_full_responses = false;
 
  private:
   Cache* const cache_;
@@ -155,6 +157,7 @@ class XdsStream : public RawBidiReactor {
         opened_at_(absl::Now()),
         watcher_(std::make_shared<StreamWatcher<XdsStream>>(this)),
         state_(type_url, context->max_names_per_stream) {
+    if constexpr (!Variant::kDelta) state_.set_full_responses(context->sotw_full_responses);
     ++context_->open_streams;
     absl::Status allowed = context_->callbacks().OnStreamOpen(info_);
     if (!allowed.ok()) {

@@ -543,15 +543,18 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
   setenv("GRPC_XDS_BOOTSTRAP", bootstrap_path.c_str(), /*overwrite=*/1);
   EchoBackend backend_a("backend-a");
   EchoBackend backend_b("backend-b");
+  EchoBackend backend_c("backend-c");  // echo-b's endpoint moves here in step 3b
   ASSERT_GT(backend_a.port(), 0);
   ASSERT_GT(backend_b.port(), 0);
+  ASSERT_GT(backend_c.port(), 0);
   const std::string to_a =
       TwoBackendConfigYaml(backend_a.port(), backend_b.port(), "{cluster: echo-a}");
   const std::string to_b =
       TwoBackendConfigYaml(backend_a.port(), backend_b.port(), "{cluster: echo-b}");
-  const std::string split = TwoBackendConfigYaml(
-      backend_a.port(), backend_b.port(),
-      "{weighted_clusters: {clusters: [{name: echo-a, weight: 80}, {name: echo-b, weight: 20}]}}");
+  constexpr char kSplit[] =
+      "{weighted_clusters: {clusters: [{name: echo-a, weight: 80}, {name: echo-b, weight: 20}]}}";
+  const std::string split = TwoBackendConfigYaml(backend_a.port(), backend_b.port(), kSplit);
+  const std::string moved = TwoBackendConfigYaml(backend_a.port(), backend_c.port(), kSplit);
   const std::string broken =
       TwoBackendConfigYaml(backend_a.port(), backend_b.port(), "{cluster: no-such-cluster}");
 
@@ -619,35 +622,53 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
             << Describe(caller.tally()) << "\n";
 
   // 3. 80/20 between A and B, picked per call.
-  const absl::Time saved_split = absl::Now();
-  ASSERT_TRUE(ReplaceFile(config_path, split).ok());
-  ASSERT_TRUE(PollUntil(
-      absl::Seconds(5),
-      [&] {
-        answer = CallWho(stub, absl::Seconds(2));
-        if (!answer.ok()) ++main_failures;
-        return answer.ok() && *answer == backend_a.name();
-      },
-      absl::Milliseconds(10)))
-      << "A never answered after the split; xdsd log:\n"
-      << xdsd.Log();
-  const int64_t split_ms = MillisecondsSince(saved_split);
+  // Saves `config` and calls until `backend` answers (within 5 s); the milliseconds that took.
+  auto save_until_answered = [&](const std::string& config, const EchoBackend& backend) {
+    const absl::Time saved = absl::Now();
+    EXPECT_TRUE(ReplaceFile(config_path, config).ok());
+    const bool answered = PollUntil(
+        absl::Seconds(5),
+        [&] {
+          answer = CallWho(stub, absl::Seconds(2));
+          if (!answer.ok()) ++main_failures;
+          return answer.ok() && *answer == backend.name();
+        },
+        absl::Milliseconds(10));
+    EXPECT_TRUE(answered) << backend.name() << " never answered after the save; xdsd log:\n"
+                          << xdsd.Log();
+    return answered ? MillisecondsSince(saved) : int64_t{-1};
+  };
+  const int64_t split_ms = save_until_answered(split, backend_a);
+  ASSERT_GE(split_ms, 0);
   EXPECT_EQ(main_failures, 0);
-  constexpr int kSplitCalls = 400;
-  std::map<std::string, int> shares;
-  for (int i = 0; i < kSplitCalls; ++i) {
-    absl::StatusOr<std::string> who = CallWho(stub, absl::Seconds(5));
-    ASSERT_TRUE(who.ok()) << "call " << i << " of the split: " << who.status();
-    ++shares[*who];
-  }
-  const double a_share = static_cast<double>(shares[backend_a.name()]) / kSplitCalls;
-  EXPECT_EQ(shares[backend_a.name()] + shares[backend_b.name()], kSplitCalls);
   // 400 calls at p = 0.8: a standard deviation of 0.02, so ± 0.08 is four of them.
-  EXPECT_NEAR(a_share, 0.80, 0.08)
-      << "A answered " << shares[backend_a.name()] << ", B " << shares[backend_b.name()];
-  EXPECT_EQ(caller.tally().failures, 0) << Describe(caller.tally());
+  constexpr int kSplitCalls = 400;
+  auto expect_split = [&](const EchoBackend& second) {
+    std::map<std::string, int> shares;
+    for (int i = 0; i < kSplitCalls; ++i) {
+      absl::StatusOr<std::string> who = CallWho(stub, absl::Seconds(5));
+      if (!who.ok()) ADD_FAILURE() << "call " << i << " of the split: " << who.status();
+      ++shares[who.value_or("(failed)")];
+    }
+    const double a_share = static_cast<double>(shares[backend_a.name()]) / kSplitCalls;
+    EXPECT_EQ(shares[backend_a.name()] + shares[second.name()], kSplitCalls);
+    EXPECT_NEAR(a_share, 0.80, 0.08) << "A answered " << shares[backend_a.name()] << ", "
+                                     << second.name() << " " << shares[second.name()];
+    EXPECT_EQ(caller.tally().failures, 0) << Describe(caller.tally());
+    return a_share;
+  };
+  double a_share = expect_split(backend_b);
   std::cout << "[scenario] split: A first answered " << split_ms << " ms after the save; A share "
             << a_share << " of " << kSplitCalls << " calls\n";
+
+  // 3b. Only echo-b's endpoint changes (to C): the EDS response carries echo-b alone (PROTOCOL
+  // 32), and the client keeps echo-a's endpoints, which it leaves out.
+  const int64_t moved_ms = save_until_answered(moved, backend_c);
+  ASSERT_GE(moved_ms, 0);
+  EXPECT_EQ(main_failures, 0);
+  a_share = expect_split(backend_c);
+  std::cout << "[scenario] echo-b moved to C: C first answered " << moved_ms
+            << " ms after the save; A share " << a_share << " of " << kSplitCalls << " calls\n";
 
   // 4. A broken config: refused, reported with its file, line and field; calls go on as the last
   // good config says.
@@ -683,8 +704,8 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
     ++after_refusal[*who];
   }
   EXPECT_GT(after_refusal[backend_a.name()], 0);
-  EXPECT_GT(after_refusal[backend_b.name()], 0);
-  EXPECT_EQ(after_refusal[backend_a.name()] + after_refusal[backend_b.name()], 100);
+  EXPECT_GT(after_refusal[backend_c.name()], 0);
+  EXPECT_EQ(after_refusal[backend_a.name()] + after_refusal[backend_c.name()], 100);
   EXPECT_EQ(caller.tally().failures, 0) << Describe(caller.tally());
   std::cout << "[scenario] broken config refused " << refused_ms
             << " ms after the save: " << message << "\n";
@@ -711,7 +732,7 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
   ASSERT_TRUE(stopped.ok()) << stopped.status() << "\nxdsd log:\n" << xdsd.Log();
   EXPECT_TRUE(WIFEXITED(*stopped) && WEXITSTATUS(*stopped) == 0) << "wait status " << *stopped;
   const int64_t stop_ms = MillisecondsSince(stopping);
-  ASSERT_TRUE(ReplaceFile(config_path, split).ok());
+  ASSERT_TRUE(ReplaceFile(config_path, moved).ok());
   const ContinuousCaller::Tally at_stop = caller.tally();
   // A second without xdsd: long enough for the client to notice (its ADS stream fails and it
   // starts retrying), while calls go on from the config it holds.

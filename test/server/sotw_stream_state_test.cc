@@ -19,15 +19,7 @@ using ::testing::IsEmpty;
 using testing::MakeSnapshot;
 using testing::Names;
 
-DiscoveryRequest Request(std::string_view type_url, std::vector<std::string> names,
-                         std::string nonce = "", std::string version = "") {
-  DiscoveryRequest request;
-  request.set_type_url(std::string(type_url));
-  for (auto& n : names) request.add_resource_names(n);
-  request.set_response_nonce(nonce);
-  request.set_version_info(version);
-  return request;
-}
+using testing::Request;
 
 // Feeds a request that must be accepted.
 SotwRequestOutcome Feed(SotwStreamState& state, const DiscoveryRequest& request) {

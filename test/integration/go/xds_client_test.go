@@ -508,6 +508,7 @@ func TestGrpcGoXdsClient(t *testing.T) {
 
 	portA := startBackend(t, "A")
 	portB := startBackend(t, "B")
+	portC := startBackend(t, "C") // backend-b's endpoint moves here in step 3b
 
 	// The config file sits alone in its directory: xdsd watches the directory.
 	configDir := t.TempDir()
@@ -663,30 +664,18 @@ func TestGrpcGoXdsClient(t *testing.T) {
 		}
 		// All traffic goes to B before the split (or to A, when step 2 failed): the split is in
 		// force once both have answered.
-		seen := map[string]bool{}
-		deadline := time.Now().Add(switchTimeout)
-		for !(seen["A"] && seen["B"]) {
-			if backend, err := c.call(ctx); err == nil {
-				seen[backend] = true
-			}
-			if time.Now().After(deadline) || ctx.Err() != nil {
-				t.Fatalf("the 80/20 split did not take effect within %v of saving the config: "+
-					"answered by %v only", switchTimeout, seen)
-			}
+		checkSplit(ctx, t, c, "A", "B", func() { lastGood = configSplit })
+	})
+
+	// PROTOCOL 32: the EDS response for this change carries backend-b's endpoints only. The
+	// client must keep backend-a's, which the response leaves out: its 80% share goes on.
+	t.Run("3b_one_cluster_endpoint_change_keeps_the_other", func(t *testing.T) {
+		moved := goodConfig{"80/20 split, backend-b at C",
+			configYAML(routeWeighted(80, 20, "weight"), portA, portC), []string{"A", "C"}}
+		if err := writeFileAtomically(configPath, moved.yaml); err != nil {
+			t.Fatal(err)
 		}
-		lastGood = configSplit
-		const n = 400
-		counts, failures, errs := callN(ctx, c, n).snapshot()
-		if failures != 0 {
-			t.Errorf("%d of %d RPCs failed: %v", failures, n, errs)
-		}
-		// Binomial(400, 0.8): standard deviation 0.02, so ±0.08 is 4 of them.
-		share := float64(counts["A"]) / float64(n)
-		if share < 0.72 || share > 0.88 || counts["A"]+counts["B"] != n-failures {
-			t.Errorf("split over %d RPCs: %v; A's share %.3f, want 0.80 ± 0.08", n, counts, share)
-		} else {
-			t.Logf("split over %d RPCs: %v (A's share %.3f)", n, counts, share)
-		}
+		checkSplit(ctx, t, c, "A", "C", func() { lastGood = moved })
 	})
 
 	t.Run("4_broken_config_is_refused", func(t *testing.T) {
@@ -843,6 +832,36 @@ func TestGrpcGoXdsClient(t *testing.T) {
 
 	if ctx.Err() != nil {
 		t.Errorf("the scenario ran out of its %v budget: %v", testBudget, ctx.Err())
+	}
+}
+
+// checkSplit waits until RPCs reach both `a` and `b`, then sends 400 and checks that none
+// fails and that `a` answers 80% ± 8% of them (Binomial(400, 0.8): standard deviation 0.02).
+// applied runs once both have answered: the client runs the new config.
+func checkSplit(ctx context.Context, t *testing.T, c client, a, b string, applied func()) {
+	t.Helper()
+	seen := map[string]bool{}
+	deadline := time.Now().Add(switchTimeout)
+	for !(seen[a] && seen[b]) {
+		if backend, err := c.call(ctx); err == nil {
+			seen[backend] = true
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("the 80/20 split over %s and %s did not take effect within %v of saving "+
+				"the config: answered by %v only", a, b, switchTimeout, seen)
+		}
+	}
+	applied()
+	const n = 400
+	counts, failures, errs := callN(ctx, c, n).snapshot()
+	if failures != 0 {
+		t.Errorf("%d of %d RPCs failed: %v", failures, n, errs)
+	}
+	share := float64(counts[a]) / float64(n)
+	if share < 0.72 || share > 0.88 || counts[a]+counts[b] != n-failures {
+		t.Errorf("split over %d RPCs: %v; %s's share %.3f, want 0.80 ± 0.08", n, counts, a, share)
+	} else {
+		t.Logf("split over %d RPCs: %v (%s's share %.3f)", n, counts, a, share)
 	}
 }
 

@@ -6,6 +6,9 @@
 //   1. the config routes echo.test to A: RPCs reach A;
 //   2. the file is rewritten to route to B: RPCs reach B within 5 s, none fails meanwhile;
 //   3. an 80/20 split between A and B is observed over 400 RPCs;
+//   3b. backend-b's one endpoint moves to a third backend, C: the EDS response carries
+//      backend-b only (PROTOCOL 32), the client keeps backend-a's endpoints, and the split
+//      goes on between A and C with no RPC failing;
 //   4. broken configs (a misspelt field; a route to a cluster that does not exist) are
 //      refused: RPCs keep reaching the last good backends, GET /v1/config names file, line
 //      and field;
@@ -130,16 +133,21 @@ describe(`xdsd serving @grpc/grpc-js-xds (xds:///${TARGET})`, { timeout: 180_000
     fs.mkdirSync(path.join(tmp, 'config'));  // xdsd watches this directory: nothing else in it
     configPath = path.join(tmp, 'config', CONFIG_FILE_NAME);
 
-    backends = [await startBackend('A'), await startBackend('B')];
+    backends = [await startBackend('A'), await startBackend('B'), await startBackend('C')];
     const endpoints = new Map([['backend-a', backends[0].port], ['backend-b', backends[1].port]]);
-    const config = (label, route, typo) => renderConfig({ label, backends: endpoints, route, typo });
+    const config = (label, route, typo, clusters = endpoints) =>
+      renderConfig({ label, backends: clusters, route, typo });
+    const split = { weighted: [['backend-a', 80], ['backend-b', 20]] };
     configs = {
       toA: { name: 'route to A', shares: { A: 1 },
              text: config('route to A', { cluster: 'backend-a' }) },
       toB: { name: 'route to B', shares: { B: 1 },
              text: config('route to B', { cluster: 'backend-b' }) },
       split: { name: '80/20 split', shares: { A: 0.8, B: 0.2 },
-               text: config('80/20 split', { weighted: [['backend-a', 80], ['backend-b', 20]] }) },
+               text: config('80/20 split', split) },
+      movedB: { name: '80/20 split, backend-b at C', shares: { A: 0.8, C: 0.2 },
+                text: config('80/20 split, backend-b at C', split, undefined,
+                             new Map([...endpoints, ['backend-b', backends[2].port]])) },
       // Broken: would route to B, but a field of cluster backend-b is misspelt.
       typo: config('route to B, with a misspelt field', { cluster: 'backend-b' },
                    { cluster: 'backend-b', field: 'lb_polcy' }),
@@ -238,46 +246,55 @@ describe(`xdsd serving @grpc/grpc-js-xds (xds:///${TARGET})`, { timeout: 180_000
       lastGood = configs.toB;
     });
 
-  step('3. an 80/20 split between A and B is observed over 400 RPCs (A share 0.80 ± 0.08)',
-    { timeout: 40_000 }, async (t) => {
-      const load = startLoad(client);
-      let applied = null;
-      const savedAt = Date.now();
-      try {
-        saveConfig(configPath, configs.split.text);
-        // The split is in force once both backends answer RPCs that ended after the save.
-        await pollUntil('RPCs to reach both A and B after the 80/20 split was saved', 5000, () => {
+  // Saves `next` (an 80/20 split between `a` and `b`), waits until both answer, then checks
+  // that no RPC failed meanwhile and that 400 RPCs split 80/20 (± 0.08) between them.
+  async function checkSplit(t, next, a, b) {
+    const load = startLoad(client);
+    let applied = null;
+    const savedAt = Date.now();
+    try {
+      saveConfig(configPath, next.text);
+      // The split is in force once both backends answer RPCs that ended after the save.
+      await pollUntil(`RPCs to reach both ${a} and ${b} after "${next.name}" was saved`, 5000,
+        () => {
           const seen = summarize(load.results.filter((r) => r.at >= savedAt)).byBackend;
-          return seen.A > 0 && seen.B > 0;
+          return seen[a] > 0 && seen[b] > 0;
         }, { describe: () => json(summarize(load.results.filter((r) => r.at >= savedAt))) });
-      } catch (error) {
-        applied = error;
-      } finally {
-        await load.stop();
-      }
-      const during = summarize(load.results);
-      assert.equal(during.failed, 0,
-        `RPCs failed while the 80/20 split was applied: ${during.failed} of ${during.total}: ` +
-        `${during.errors.join('; ')}`);
-      if (applied) {
-        throw new Error(`the 80/20 split was not applied within 5 s of saving the config ` +
-                        `(does xdsd reload its config?): ${applied.message}`);
-      }
+    } catch (error) {
+      applied = error;
+    } finally {
+      await load.stop();
+    }
+    const during = summarize(load.results);
+    assert.equal(during.failed, 0,
+      `RPCs failed while "${next.name}" was applied: ${during.failed} of ${during.total}: ` +
+      `${during.errors.join('; ')}`);
+    if (applied) {
+      throw new Error(`"${next.name}" was not applied within 5 s of saving the config ` +
+                      `(does xdsd reload its config?): ${applied.message}`);
+    }
 
-      const results = [];
-      while (results.length < 400) results.push(await echoOnce(client));
-      const summary = summarize(results);
-      t.diagnostic(`400 RPCs under the split: ${json(summary.byBackend)}`);
-      assert.equal(summary.failed, 0,
-        `${summary.failed} of 400 RPCs failed under the split: ${summary.errors.join('; ')}`);
-      const shareA = shareOf(summary, 'A');
-      assert.ok(Math.abs(shareA - 0.8) <= 0.08,
-        `A answered ${shareA.toFixed(3)} of 400 RPCs, expected 0.80 ± 0.08: ` +
-        `${json(summary.byBackend)}`);
-      assert.deepEqual(Object.keys(summary.byBackend).sort(), ['A', 'B'],
-        `only A and B should answer: ${json(summary.byBackend)}`);
-      lastGood = configs.split;
-    });
+    const results = [];
+    while (results.length < 400) results.push(await echoOnce(client));
+    const summary = summarize(results);
+    t.diagnostic(`400 RPCs under "${next.name}": ${json(summary.byBackend)}`);
+    assert.equal(summary.failed, 0,
+      `${summary.failed} of 400 RPCs failed under "${next.name}": ${summary.errors.join('; ')}`);
+    const shareA = shareOf(summary, a);
+    assert.ok(Math.abs(shareA - 0.8) <= 0.08,
+      `${a} answered ${shareA.toFixed(3)} of 400 RPCs, expected 0.80 ± 0.08: ` +
+      `${json(summary.byBackend)}`);
+    assert.deepEqual(Object.keys(summary.byBackend).sort(), [a, b].sort(),
+      `only ${a} and ${b} should answer: ${json(summary.byBackend)}`);
+    lastGood = next;
+  }
+
+  step('3. an 80/20 split between A and B is observed over 400 RPCs (A share 0.80 ± 0.08)',
+    { timeout: 40_000 }, (t) => checkSplit(t, configs.split, 'A', 'B'));
+
+  step('3b. only backend-b\'s endpoint changes, to C: backend-a keeps its 80% (the EDS ' +
+       'response leaves it out), none fails', { timeout: 40_000 },
+    (t) => checkSplit(t, configs.movedB, 'A', 'C'));
 
   // Saves a broken config and checks that xdsd refuses it: RPCs keep being served by the last
   // good config, versions stay, and GET /v1/config names the file, the line and the field.

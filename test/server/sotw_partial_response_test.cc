@@ -1,0 +1,174 @@
+// PROTOCOL 32: state-of-the-world responses of types other than listeners and clusters carry
+// only what changed; the cases that still carry the whole subscription.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server/sotw_stream_state.h"
+#include "server/test_snapshots.h"
+
+namespace xdsd::server {
+namespace {
+
+using envoy::service::discovery::v3::DiscoveryRequest;
+using ::testing::ElementsAre;
+using testing::MakeSnapshot;
+using testing::Names;
+
+using testing::Request;
+
+// Feeds `request`, which must be accepted, and returns the response due then (if any).
+std::optional<SotwResponse> Answer(SotwStreamState& state, const DiscoveryRequest& request) {
+  EXPECT_TRUE(state.OnRequest(request).ok());
+  return state.NextResponse();
+}
+
+// A snapshot of three clusters and their endpoints; `c1` at `c1_body`, `c2` at `c2_body`.
+SnapshotPtr Fleet(std::string c1_body, std::string c2_body = "v1") {
+  return MakeSnapshot({{kClusterType, "c1"},
+                       {kClusterType, "c2"},
+                       {kClusterType, "c3"},
+                       {kEndpointType, "c1", c1_body},
+                       {kEndpointType, "c2", c2_body},
+                       {kEndpointType, "c3"},
+                       {kRouteType, "r1"},
+                       {kRouteType, "r2"}});
+}
+
+const std::vector<std::string> kAll = {"c1", "c2", "c3"};
+
+// A stream subscribed to every cluster's endpoints that ACKed the first response of `snapshot`.
+SotwResponse SyncedEndpoints(SotwStreamState& state, const SnapshotPtr& snapshot) {
+  state.OnSnapshot(snapshot);
+  std::optional<SotwResponse> first = Answer(state, Request(kEndpointType, kAll));
+  EXPECT_TRUE(first.has_value());
+  EXPECT_THAT(Names(*first), ElementsAre("c1", "c2", "c3"));
+  EXPECT_FALSE(Answer(state, Request(kEndpointType, kAll, first->nonce, first->version)));
+  return *first;
+}
+
+TEST(SotwPartialResponseTest, EndpointChangeCarriesOnlyTheChangedAssignment) {
+  SotwStreamState state("");
+  SyncedEndpoints(state, Fleet("v1"));
+  SnapshotPtr changed = Fleet("v2");
+  state.OnSnapshot(changed);
+  std::optional<SotwResponse> update = state.NextResponse();
+  ASSERT_TRUE(update.has_value());
+  EXPECT_THAT(Names(*update), ElementsAre("c1"));
+  // The version is the type's, as for a whole response: the client ACKs the new state.
+  EXPECT_EQ(update->version, changed->Version(kEndpointType));
+  EXPECT_FALSE(Answer(state, Request(kEndpointType, kAll, update->nonce, update->version)));
+
+  // The next change is again measured against everything the client holds by now.
+  state.OnSnapshot(Fleet("v2", "v2"));
+  update = state.NextResponse();
+  ASSERT_TRUE(update.has_value());
+  EXPECT_THAT(Names(*update), ElementsAre("c2"));
+}
+
+TEST(SotwPartialResponseTest, ClustersStillGoOutWhole) {
+  SotwStreamState state("");
+  state.OnSnapshot(Fleet("v1"));
+  std::optional<SotwResponse> first = Answer(state, Request(kClusterType, {"*"}));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(Answer(state, Request(kClusterType, {"*"}, first->nonce, first->version)));
+  state.OnSnapshot(
+      MakeSnapshot({{kClusterType, "c1", "v2"}, {kClusterType, "c2"}, {kClusterType, "c3"}}));
+  std::optional<SotwResponse> update = state.NextResponse();
+  ASSERT_TRUE(update.has_value());
+  EXPECT_THAT(Names(*update), ElementsAre("c1", "c2", "c3"));
+}
+
+TEST(SotwPartialResponseTest, ANewNameGetsTheWholeSubscription) {
+  SotwStreamState state("");
+  state.OnSnapshot(Fleet("v1"));
+  std::optional<SotwResponse> first = Answer(state, Request(kEndpointType, {"c1", "c2"}));
+  ASSERT_TRUE(first.has_value());
+  std::optional<SotwResponse> grown =
+      Answer(state, Request(kEndpointType, kAll, first->nonce, first->version));
+  ASSERT_TRUE(grown.has_value());
+  EXPECT_THAT(Names(*grown), ElementsAre("c1", "c2", "c3"));
+}
+
+TEST(SotwPartialResponseTest, ARepeatedRequestGetsTheWholeSubscription) {
+  SotwStreamState state("");
+  SotwResponse first = SyncedEndpoints(state, Fleet("v1"));
+  // Envoy asks again for what it holds while it warms a changed cluster (PROTOCOL 17).
+  std::optional<SotwResponse> again =
+      Answer(state, Request(kEndpointType, kAll, first.nonce, first.version));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_THAT(Names(*again), ElementsAre("c1", "c2", "c3"));
+}
+
+TEST(SotwPartialResponseTest, NackRecoveryGetsTheWholeSubscription) {
+  SotwStreamState state("");
+  SotwResponse first = SyncedEndpoints(state, Fleet("v1"));
+  state.OnSnapshot(Fleet("bad"));
+  std::optional<SotwResponse> rejected = state.NextResponse();
+  ASSERT_TRUE(rejected.has_value());
+  EXPECT_THAT(Names(*rejected), ElementsAre("c1"));
+  DiscoveryRequest nack = Request(kEndpointType, kAll, rejected->nonce, first.version);
+  nack.mutable_error_detail()->set_message("c1: invalid endpoint");
+  EXPECT_FALSE(Answer(state, nack).has_value());
+
+  state.OnSnapshot(Fleet("bad", "v2"));
+  std::optional<SotwResponse> recovery = state.NextResponse();
+  ASSERT_TRUE(recovery.has_value());
+  EXPECT_THAT(Names(*recovery), ElementsAre("c1", "c2", "c3"));
+  // Accepted: partial again from then on.
+  EXPECT_FALSE(Answer(state, Request(kEndpointType, kAll, recovery->nonce, recovery->version)));
+  state.OnSnapshot(Fleet("good", "v2"));
+  std::optional<SotwResponse> update = state.NextResponse();
+  ASSERT_TRUE(update.has_value());
+  EXPECT_THAT(Names(*update), ElementsAre("c1"));
+}
+
+TEST(SotwPartialResponseTest, AReconnectGetsTheWholeSubscription) {
+  SotwStreamState before("");
+  SotwResponse held = SyncedEndpoints(before, Fleet("v1"));
+  SotwStreamState after("");
+  after.OnSnapshot(Fleet("v2"));
+  std::optional<SotwResponse> first = Answer(after, Request(kEndpointType, kAll, "", held.version));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_THAT(Names(*first), ElementsAre("c1", "c2", "c3"));
+}
+
+TEST(SotwPartialResponseTest, FullResponsesOptionKeepsWholeSets) {
+  SotwStreamState state("");
+  state.set_full_responses(true);
+  SyncedEndpoints(state, Fleet("v1"));
+  state.OnSnapshot(Fleet("v2"));
+  std::optional<SotwResponse> update = state.NextResponse();
+  ASSERT_TRUE(update.has_value());
+  EXPECT_THAT(Names(*update), ElementsAre("c1", "c2", "c3"));
+}
+
+TEST(SotwPartialResponseTest, StreamsHoldingTheSameVersionShareTheChangedPart) {
+  SotwStreamState a("");
+  SotwStreamState b("");
+  SyncedEndpoints(a, Fleet("v1"));
+  SyncedEndpoints(b, Fleet("v1"));
+  SnapshotPtr changed = Fleet("v2");
+  a.OnSnapshot(changed);
+  b.OnSnapshot(changed);
+  std::optional<SotwResponse> to_a = a.NextResponse();
+  std::optional<SotwResponse> to_b = b.NextResponse();
+  ASSERT_TRUE(to_a.has_value() && to_b.has_value());
+  EXPECT_THAT(Names(*to_a), ElementsAre("c1"));
+  EXPECT_THAT(Names(*to_b), ElementsAre("c1"));
+  EXPECT_EQ(to_a->resources[0], to_b->resources[0]);
+}
+
+TEST(SotwPartialResponseTest, RoutesCarryOnlyWhatChangedToo) {
+  SotwStreamState state("");
+  state.OnSnapshot(Fleet("v1"));
+  std::optional<SotwResponse> first = Answer(state, Request(kRouteType, {"r1", "r2"}));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(Answer(state, Request(kRouteType, {"r1", "r2"}, first->nonce, first->version)));
+  state.OnSnapshot(MakeSnapshot({{kRouteType, "r1"}, {kRouteType, "r2", "v2"}}));
+  std::optional<SotwResponse> update = state.NextResponse();
+  ASSERT_TRUE(update.has_value());
+  EXPECT_THAT(Names(*update), ElementsAre("r2"));
+}
+
+}  // namespace
+}  // namespace xdsd::server
