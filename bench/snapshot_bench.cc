@@ -76,16 +76,6 @@ int Run(int clusters, int endpoints, int repeat) {
 }  // namespace xdsd::bench
 
 int main(int argc, char** argv) {
-  int clusters = 10000, endpoints = 10, repeat = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const int value = std::atoi(argv[i + 1]);
-    if (flag == "--clusters")
-      clusters = value;
-    else if (flag == "--endpoints")
-      endpoints = value;
-    else if (flag == "--repeat")
-      repeat = value;
-  }
-  return xdsd::bench::Run(clusters, endpoints, repeat);
+  const xdsd::bench::BenchFlags flags = xdsd::bench::ParseBenchFlags(argc, argv, {10000, 10, 5});
+  return xdsd::bench::Run(flags.clusters, flags.endpoints, flags.repeat);
 }

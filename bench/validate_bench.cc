@@ -78,13 +78,6 @@ int Run(int clusters, int endpoints, int repeat) {
 }  // namespace xdsd::bench
 
 int main(int argc, char** argv) {
-  int clusters = 10000, endpoints = 10, repeat = 3;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    const int value = std::atoi(argv[i + 1]);
-    if (flag == "--clusters") clusters = value;
-    if (flag == "--endpoints") endpoints = value;
-    if (flag == "--repeat") repeat = value;
-  }
-  return xdsd::bench::Run(clusters, endpoints, repeat);
+  const xdsd::bench::BenchFlags flags = xdsd::bench::ParseBenchFlags(argc, argv, {10000, 10, 3});
+  return xdsd::bench::Run(flags.clusters, flags.endpoints, flags.repeat);
 }

@@ -1,8 +1,12 @@
 #include "common/workload.h"
 
+#include <cstdlib>
+#include <string_view>
+
 #include "absl/strings/str_format.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace xdsd::bench {
 
@@ -81,6 +85,60 @@ RouteConfiguration MakeRoute(int i, int clusters) {
     r->mutable_route()->set_cluster(ClusterName((i * 10 + k) % clusters));
   }
   return route;
+}
+
+namespace {
+
+std::string Json(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+}  // namespace
+
+std::string EndpointsJson(int i, int endpoints, uint64_t generation) {
+  return Json(MakeEndpoints(i, endpoints, generation));
+}
+
+WorkloadJson MakeWorkloadJson(const WorkloadSize& size) {
+  WorkloadJson json;
+  for (int i = 0; i < size.clusters; ++i) {
+    json.clusters.push_back(Json(MakeCluster(i)));
+    json.endpoints.push_back(EndpointsJson(i, size.endpoints_per_cluster, 0));
+  }
+  for (int i = 0; i < size.listeners; ++i) {
+    json.listeners.push_back(Json(MakeListener(i)));
+    json.routes.push_back(Json(MakeRoute(i, size.clusters)));
+  }
+  return json;
+}
+
+std::string WorkloadJson::Config() const {
+  std::string out = "{\"resources\": {";
+  const char* separator = "\n";
+  for (const auto& [key, list] :
+       {std::pair{"clusters", &clusters}, std::pair{"endpoints", &endpoints},
+        std::pair{"listeners", &listeners}, std::pair{"routes", &routes}}) {
+    out += absl::StrFormat("%s\"%s\": [\n", separator, key);
+    for (size_t i = 0; i < list->size(); ++i) out += (i ? ",\n" : "") + (*list)[i];
+    out += "]";
+    separator = ",\n";
+  }
+  return out + "}}\n";
+}
+
+BenchFlags ParseBenchFlags(int argc, char** argv, BenchFlags flags) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view flag = argv[i];
+    const int value = std::atoi(argv[i + 1]);
+    if (flag == "--clusters") flags.clusters = value;
+    if (flag == "--endpoints") flags.endpoints = value;
+    if (flag == "--repeat") flags.repeat = value;
+  }
+  return flags;
 }
 
 }  // namespace xdsd::bench

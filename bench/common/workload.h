@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
@@ -43,6 +44,24 @@ envoy::config::endpoint::v3::ClusterLoadAssignment MakeEndpoints(int i, int endp
                                                                  uint64_t generation);
 envoy::config::listener::v3::Listener MakeListener(int i);
 envoy::config::route::v3::RouteConfiguration MakeRoute(int i, int clusters);
+
+// The workload's resources as protobuf's JSON of each, to write as one xdsd config file.
+struct WorkloadJson {
+  std::vector<std::string> clusters, endpoints, listeners, routes;
+  // The config file: {"resources": {"clusters": [...], ...}}, one resource per line.
+  std::string Config() const;
+};
+WorkloadJson MakeWorkloadJson(const WorkloadSize& size);
+// Cluster i's endpoints at `generation`, as JSON.
+std::string EndpointsJson(int i, int endpoints, uint64_t generation);
+
+// The flags every micro-benchmark takes: --clusters N --endpoints N --repeat N.
+struct BenchFlags {
+  int clusters = 10000;
+  int endpoints = 10;
+  int repeat = 3;
+};
+BenchFlags ParseBenchFlags(int argc, char** argv, BenchFlags defaults);
 
 // Which clusters a churn tick changes: `count` consecutive clusters (mod `clusters`), starting
 // where the previous tick stopped.

@@ -1,5 +1,7 @@
 #include "config/config_builder.h"
 
+#include <xxhash.h>
+
 #include <chrono>
 #include <memory>
 #include <utility>
@@ -14,6 +16,7 @@
 #include "api/resource_parser.h"
 #include "api/yaml_json.h"
 #include "api/yaml_location.h"
+#include "config/config_load_cache.h"
 #include "config/reference_checks.h"
 #include "config/vhds_split.h"
 #include "envoy/config/route/v3/route.pb.h"
@@ -173,9 +176,29 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
   // Removed from the JSON, not from a copy of the YAML: copying would expand its aliases.
   if (ttl.count() > 0) json->erase("ttl");
   ParsedResource parsed{&kind, nullptr, std::string(file), std::move(path), node, nullptr};
+  const std::string text = json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // The same text of the same type with the same TTL parses to the same resource. Route
+  // configurations are always parsed: one with VHDS is split into more resources.
+  const bool cacheable = cache_ != nullptr && kind.type_url != kRouteType;
+  uint64_t key = 0;
+  if (cacheable) {
+    key =
+        XXH3_64bits_withSeed(text.data(), text.size(),
+                             static_cast<uint64_t>(ttl.count()) ^ ResourceTypeIndex(kind.type_url));
+    if (ResourcePtr cached = cache_->Find(key); cached != nullptr) {
+      std::unique_ptr<google::protobuf::Message> checked = NewCheckedMessage(kind.type_url);
+      const std::string_view bytes = cached->bytes();
+      if (checked == nullptr ||
+          checked->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+        parsed.message = std::move(checked);
+        parsed.resource = std::move(cached);
+        set->resources.push_back(std::move(parsed));
+        return;
+      }
+    }
+  }
   std::vector<validate::Violation> violations;
-  absl::StatusOr<api::DecodedResource> decoded = api::DecodeResource(
-      kind, json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), &violations);
+  absl::StatusOr<api::DecodedResource> decoded = api::DecodeResource(kind, text, &violations);
   if (!decoded.ok()) {
     // The mistake at its own field and line when the walk finds it (protobuf loses the place
     // inside an Any); else protobuf's message, at the line it names. A message that names no
@@ -232,6 +255,7 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
   }
   parsed.resource = *std::move(resource);
   parsed.message = std::move(checked);
+  if (cacheable) cache_->Add(key, parsed.resource);
   set->resources.push_back(std::move(parsed));
   loaded = true;
   for (ParsedResource& virtual_host : virtual_hosts) {

@@ -18,8 +18,15 @@ namespace xdsd::config {
 // the first.
 //
 // Thread-compatible.
+class ParsedResourceCache;
+
 class ConfigBuilder {
  public:
+  // `cache`, when given, holds resources parsed by earlier loads by a hash of their text: an
+  // unchanged resource is taken from it instead of parsed and checked again, and what this load
+  // parses is added to it. It must outlive the builder.
+  explicit ConfigBuilder(ParsedResourceCache* cache = nullptr) : cache_(cache) {}
+
   // Adds the default resources and the groups of one file; `file_name` is only used in errors.
   void AddFile(absl::string_view text, absl::string_view file_name);
 
@@ -59,6 +66,7 @@ class ConfigBuilder {
   // Checks names and references of `set`, then makes its snapshot; null after an error.
   SnapshotPtr BuildSet(const ResourceSet& set);
 
+  ParsedResourceCache* const cache_;
   LoadErrors errors_;
   // How many values the file being added may still expand to (api::MaxYamlValues): aliases
   // share nodes in the document, so this bounds what converting its resources builds.

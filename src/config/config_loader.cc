@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,6 +21,7 @@
 #include "api/yaml_json.h"
 #include "api/yaml_location.h"
 #include "config/config_builder.h"
+#include "config/config_load_cache.h"
 #include "config/glob.h"
 #include "config/parsed_resource.h"
 #include "nlohmann/json.hpp"
@@ -172,6 +174,46 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path, size_t max_bytes)
   absl::StatusOr<Config> config = LoadConfigFileUnredacted(path, max_bytes);
   if (!config.ok()) return api::RedactSecretText(config.status());
   return config;
+}
+
+ResourcePtr ParsedResourceCache::Find(uint64_t key) {
+  if (auto it = current_.find(key); it != current_.end()) {
+    ++hits_;
+    return it->second;
+  }
+  auto it = previous_.find(key);
+  if (it == previous_.end()) return nullptr;
+  ++hits_;
+  return current_.emplace(key, it->second).first->second;
+}
+
+void ParsedResourceCache::Add(uint64_t key, ResourcePtr resource) {
+  current_.insert_or_assign(key, std::move(resource));
+}
+
+void ParsedResourceCache::EndLoad() {
+  previous_ = std::move(current_);
+  current_.clear();
+}
+
+absl::StatusOr<std::shared_ptr<const Config>> ConfigLoadCache::Load(const std::string& path,
+                                                                    size_t max_bytes) {
+  absl::StatusOr<std::vector<ConfigFile>> files = ReadConfigFiles(path, max_bytes);
+  if (!files.ok()) return files.status();
+  uint64_t digest = files->size();
+  for (const ConfigFile& file : *files) {
+    digest = XXH3_64bits_withSeed(file.name.data(), file.name.size(), digest);
+    digest = XXH3_64bits_withSeed(file.text.data(), file.text.size(), digest);
+  }
+  if (last_ != nullptr && digest == digest_) return last_;  // nothing changed: nothing to do
+  ConfigBuilder builder(&resources_);
+  for (const ConfigFile& file : *files) builder.AddFile(file.text, file.name);
+  absl::StatusOr<Config> built = builder.Build();
+  resources_.EndLoad();
+  if (!built.ok()) return api::RedactSecretText(built.status());
+  digest_ = digest;
+  last_ = std::make_shared<const Config>(*std::move(built));
+  return last_;
 }
 
 namespace {

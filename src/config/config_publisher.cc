@@ -42,10 +42,12 @@ ConfigPublisher::ConfigPublisher(std::string source, Loader load)
 
 ConfigPublisher::~ConfigPublisher() { watcher_.reset(); }
 
-absl::StatusOr<Config> ConfigPublisher::LoadFromSource() const {
+absl::StatusOr<Config> ConfigPublisher::LoadFromSource() {
   if (load_) return load_();
   if (path_.empty()) return ParseConfig(DemoConfigYaml(), kDemoSource);
-  return LoadConfigFile(path_, max_config_bytes_);
+  absl::StatusOr<std::shared_ptr<const Config>> loaded = load_cache_.Load(path_, max_config_bytes_);
+  if (!loaded.ok()) return loaded.status();
+  return **loaded;
 }
 
 absl::Status ConfigPublisher::Load() { return Reload(); }

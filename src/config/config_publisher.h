@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "config/config_load_cache.h"
 #include "config/config_loader.h"
 #include "config/config_watcher.h"
 #include "config/fleet_overlay.h"
@@ -112,7 +113,7 @@ class ConfigPublisher {
   std::shared_ptr<const Config> config() const;
 
  private:
-  absl::StatusOr<Config> LoadFromSource() const;
+  absl::StatusOr<Config> LoadFromSource() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
   // Publishes `config` to `cache`. Holds publish_mu_ only: the cache calls into the streams,
   // whose callbacks may ask KeyOf (which takes mu_).
   static void Publish(const Config& config, SnapshotCache* cache)
@@ -134,6 +135,8 @@ class ConfigPublisher {
   std::string overlay_file_ ABSL_GUARDED_BY(publish_mu_);      // empty: in memory only
   ConfigStatus status_ ABSL_GUARDED_BY(mu_);
   SnapshotCache* cache_ ABSL_GUARDED_BY(publish_mu_) = nullptr;
+  // What the latest loads parsed: a reload parses only the files and resources that changed.
+  ConfigLoadCache load_cache_ ABSL_GUARDED_BY(publish_mu_);
 
   std::function<void(const absl::Status&)> on_reload_;  // set before Watch
   std::unique_ptr<ConfigWatcher> watcher_;              // set once by Watch
