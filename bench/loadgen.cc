@@ -21,14 +21,22 @@
 //
 //   loadgen --target 127.0.0.1:18000 --clients 1000 [--channels 0] [--mode sotw|delta]
 //           [--slow-fraction 0] [--nack-fraction 0] [--routes 10] [--duration-s 0]
-//           [--first-index 0]
+//           [--first-index 0] [--procs 1]
+//
+// --procs K forks K processes before gRPC starts, each with its share of the clients (node ids
+// stay distinct) and its own gRPC threads. The first process forwards every command to all of
+// them and answers with one line: the counters summed, cpu_s the CPU of all K together (so the
+// report shows how much of the machine the load generator used), rss_mb the sum, procs=K.
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <iostream>
@@ -42,6 +50,7 @@
 #include <vector>
 
 #include "common/control.h"
+#include "common/processes.h"
 #include "envoy/config/core/v3/base.pb.h"
 
 namespace xdsd::bench {
@@ -67,6 +76,7 @@ struct Options {
   int routes = 10;
   int duration_s = 0;   // 0: until stdin closes
   int first_index = 0;  // node ids start at this number (several loadgens, distinct nodes)
+  int procs = 1;        // processes sharing the clients
 };
 
 // --- Protobuf wire format, by hand ---
@@ -699,10 +709,21 @@ int main(int argc, char** argv) {
       options.duration_s = std::stoi(value);
     else if (flag == "--first-index")
       options.first_index = std::stoi(value);
+    else if (flag == "--procs")
+      options.procs = std::max(1, std::stoi(value));
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
     }
+  }
+  if (options.procs > 1) {
+    return xdsd::bench::RunInProcesses(options.procs, options.clients, options.first_index,
+                                       [&](int clients, int first_index) {
+                                         xdsd::bench::Options share = options;
+                                         share.clients = clients;
+                                         share.first_index = first_index;
+                                         return xdsd::bench::Run(share);
+                                       });
   }
   return xdsd::bench::Run(options);
 }

@@ -8,7 +8,13 @@ more cores) the server runs on core 0 and the load generator on core 1 (taskset)
 xdsd is also made unpinned.
 
   run_suite.py --build-dir build-bench [--clients 100,1000] [--clusters 1000] [--churn-s 60]
-               [--json out.json] [--smoke]
+               [--json out.json] [--smoke] [--procs K] [--mode sotw|delta] [--fleet-only]
+               [--kinds floor,xdsd,peer] [--w8 N]
+
+--procs K runs the load generator as K processes (unpinned when K > 1); every fleet result
+keeps the load generator's CPU seconds over W1 and over W2 (loadgen_w1_cpu_s, loadgen_w2_cpu_s).
+--w8 N adds W8: xdsd serving the workload from a JSON config file, one endpoint change written
+to the file per update, reload included, to N clients.
 """
 import argparse
 import json
@@ -88,6 +94,10 @@ def server_argv(args, kind, port, clusters):
     flags = ["--port", str(port), "--clusters", str(clusters), "--endpoints", "10"]
     if kind == "xdsd":
         return [os.path.join(args.build_dir, "bench", "xdsd_bench_server")] + flags
+    if kind == "xdsd-file":  # W8: through the config file
+        path = os.path.join("/tmp", f"xdsd_bench_w8_{os.getpid()}_{port}.json")
+        return [os.path.join(args.build_dir, "bench", "xdsd_bench_server"), "--config-file",
+                path] + flags
     if kind == "floor":
         return [os.path.join(args.build_dir, "bench", "floor_server")] + flags
     return [args.peer_binary] + ["-port", str(port), "-clusters", str(clusters), "-endpoints", "10"]
@@ -105,8 +115,8 @@ def start_server(args, kind, clusters, pin):
 
 def start_loadgen(args, port, clients, pin, extra=()):
     argv = [os.path.join(args.build_dir, "bench", "loadgen"), "--target", f"127.0.0.1:{port}",
-            "--clients", str(clients)] + list(extra)
-    lg = Proc(argv, cpu=1 if pin else None, name="loadgen")
+            "--clients", str(clients), "--procs", str(args.procs), "--mode", args.mode] + list(extra)
+    lg = Proc(argv, cpu=1 if pin and args.procs == 1 else None, name="loadgen")
     lg.expect("loadgen starting", 60)
     return lg
 
@@ -120,18 +130,23 @@ def run_fleet(args, kind, clients, clusters, pin, updates, slow=0.0, nack=0.0):
         extra = ["--slow-fraction", str(slow), "--nack-fraction", str(nack)]
     lg = start_loadgen(args, port, clients, pin, extra)
     counted = clients - int(clients * slow) - int(clients * nack)
-    result = {"server": kind, "clients": clients, "clusters": clusters, "pinned": pin}
+    result = {"server": kind, "clients": clients, "clusters": clusters, "pinned": pin,
+              "procs": args.procs, "mode": args.mode}
     try:
         storm = server.cmd(f"wait-synced {counted} {args.timeout}", "synced", args.timeout + 30)
         after = server.cmd("stats", "stats")
+        lg_synced = lg.cmd("stats", "loadgen clients")
+        result["loadgen_w1_cpu_s"] = lg_synced["cpu_s"]
         result.update(w1_ms=storm["ms"], w1_ok=storm["ok"], w1_cpu_s=after["cpu_s"] - empty["cpu_s"],
                       w1_peak_rss_mb=after["hwm_mb"])
         time.sleep(1)
         idle = server.cmd("stats", "stats")
         result.update(w4_kb_per_client=(idle["rss_mb"] - empty["rss_mb"]) * 1024 / clients)
+        lg_before = lg.cmd("stats", "loadgen clients")
         w2 = server.cmd(f"w2 {updates} {counted} {args.timeout}", "w2", args.timeout * updates + 30)
         result.update({"w2_" + k: v for k, v in w2.items()})
         result["loadgen"] = lg.cmd("stats", "loadgen clients")
+        result["loadgen_w2_cpu_s"] = result["loadgen"]["cpu_s"] - lg_before["cpu_s"]
     finally:
         lg.stop()
         server.stop()
@@ -226,6 +241,11 @@ def main():
     ap.add_argument("--timeout", type=int, default=120)
     ap.add_argument("--json")
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--procs", type=int, default=1)
+    ap.add_argument("--mode", default="sotw", choices=["sotw", "delta"])
+    ap.add_argument("--fleet-only", action="store_true")
+    ap.add_argument("--kinds", default="floor,xdsd,peer")
+    ap.add_argument("--w8", type=int, default=0)
     args = ap.parse_args()
     pin = (os.cpu_count() or 1) >= 2
 
@@ -237,14 +257,24 @@ def main():
         return 0 if ok else 1
 
     have_peer = os.path.exists(args.peer_binary)
-    kinds = ["floor", "xdsd"] + (["peer"] if have_peer else [])
+    kinds = [k for k in args.kinds.split(",") if k != "peer" or have_peer]
     ns = [int(n) for n in args.clients.split(",")]
-    results = {"ns": ns, "fleet": {}, "meta": {}}
+    results = {"ns": ns, "fleet": {}, "meta": {"procs": args.procs, "mode": args.mode}}
     t0 = time.time()
     for n in ns:
         for kind in kinds:
             print(f"[{time.time() - t0:6.1f}s] W1/W2/W4 {kind} N={n}", file=sys.stderr)
             results["fleet"][f"{kind}/{n}"] = run_fleet(args, kind, n, args.clusters, pin, args.updates)
+    if args.w8:
+        print(f"[{time.time() - t0:6.1f}s] W8 N={args.w8}", file=sys.stderr)
+        results["fleet"]["xdsd-file/w8"] = run_fleet(args, "xdsd-file", args.w8, args.clusters,
+                                                     pin, args.updates)
+    if args.fleet_only:
+        print(json.dumps(results, indent=1, default=str))
+        if args.json:
+            with open(args.json, "w") as out:
+                json.dump(results, out, indent=1, default=str)
+        return 0
     nmax = ns[-1]
     print(f"[{time.time() - t0:6.1f}s] W1 full size", file=sys.stderr)
     for kind in kinds:
