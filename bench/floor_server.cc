@@ -2,7 +2,8 @@
 // server can do. Each type's DiscoveryResponse is built once per version as one byte string and
 // written as is to every stream (nonce = version, so the bytes need no per-stream edit); requests
 // are parsed only to learn the node, the types asked for and the ACKs. No names, no protocol
-// state beyond "latest response per type, one write in flight per stream".
+// state beyond "latest response per type, one write in flight per stream". An endpoint change
+// goes to the open streams as a response with the changed assignments only (as xdsd sends it).
 //
 //   floor_server --port 18001 --clusters 10000 --endpoints 10 --listeners 10
 //
@@ -167,11 +168,18 @@ class FloorService : public grpc::CallbackGenericService, public BenchTarget {
           Any(kEndpointType,
               MakeEndpoints(i, size_.endpoints_per_cluster, ++generations_[i]).SerializeAsString());
     }
-    auto response = BuildResponse(kTypeUrls[1], absl::StrCat("eds-", ++eds_version_), endpoints_);
+    // A stream that opens from now on gets every assignment; the open ones (which hold the
+    // rest) get the changed ones only, as xdsd sends them (PROTOCOL 32). In W2 the same
+    // cluster changes every time, so a newer partial response never drops an older change.
+    const std::string version = absl::StrCat("eds-", ++eds_version_);
+    auto response = BuildResponse(kTypeUrls[1], version, endpoints_);
+    std::vector<std::string> changed;
+    for (int i : clusters) changed.push_back(endpoints_[i]);
+    auto partial = BuildResponse(kTypeUrls[1], version, changed);
     {
       absl::MutexLock lock(&mu_);
       latest_[1] = response;
-      for (FloorStream* stream : streams_) stream->Offer(1, response);
+      for (FloorStream* stream : streams_) stream->Offer(1, partial);
     }
     return Versions();
   }
