@@ -151,7 +151,7 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
   // A client that reconnects and names the version being served already holds it.
   if (first && !request.version_info().empty() && snapshot_ != nullptr &&
       request.version_info() == snapshot_->Version(type_url)) {
-    state.known = std::make_shared<const Contents>(Desired(type_url, state));
+    state.known = SharedDesired(type_url, state);
     state.known_version = request.version_info();
     state.known_type_version = snapshot_->Version(type_url);
     state.force = false;
@@ -214,6 +214,14 @@ SotwStreamState::Contents SotwStreamState::Desired(std::string_view type_url,
   return desired;
 }
 
+std::shared_ptr<const SotwStreamState::Contents> SotwStreamState::SharedDesired(
+    std::string_view type_url, const TypeState& state) const {
+  // A fleet asks alike: thousands of streams would each copy the same thousand entries.
+  return std::static_pointer_cast<const Contents>(SnapshotMemo::MemoizeShared(
+      *snapshot_, SubscriptionKey("sotw-contents", type_url, state.wildcard, state.names_digest),
+      [&] { return std::make_shared<const Contents>(Desired(type_url, state)); }));
+}
+
 bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& state) const {
   if (!state.subscribed || snapshot_ == nullptr) return false;
   // The client holds all its subscription asks for of this very version of the type.
@@ -221,7 +229,7 @@ bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& 
       state.known_type_version == snapshot_->Version(type_url)) {
     return false;
   }
-  return NeedsResponse(type_url, state, Desired(type_url, state));
+  return NeedsResponse(type_url, state, *SharedDesired(type_url, state));
 }
 
 bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& state,
@@ -328,7 +336,8 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
         state.known_type_version == snapshot_->Version(type_url)) {
       continue;  // the client holds this version already
     }
-    Contents desired = Desired(type_url, state);
+    std::shared_ptr<const Contents> shared_desired = SharedDesired(type_url, state);
+    const Contents& desired = *shared_desired;
     if (!NeedsResponse(type_url, state, desired)) continue;
 
     if (ads() && IsFullStateType(type_url)) {
@@ -353,8 +362,8 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
     }
     // PROTOCOL 32: other types carry only what the client does not hold yet.
     std::shared_ptr<const Contents> changed = ChangedPart(type_url, state, desired);
-    return MakeResponse(type_url, state, std::make_shared<const Contents>(std::move(desired)),
-                        snapshot_->Version(type_url), /*whole_subscription=*/true,
+    return MakeResponse(type_url, state, std::move(shared_desired), snapshot_->Version(type_url),
+                        /*whole_subscription=*/true,
                         changed != nullptr && !changed->empty() ? changed.get() : nullptr);
   }
   // Heartbeats (PROTOCOL 28): what the client holds again, under the same version, with the TTL

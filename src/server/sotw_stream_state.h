@@ -120,6 +120,9 @@ class SotwStreamState : public StreamStateBase {
 
   // What the snapshot holds for a type's subscription.
   Contents Desired(std::string_view type_url, const TypeState& state) const;
+  // The same, made once per snapshot for all the streams that subscribe alike.
+  std::shared_ptr<const Contents> SharedDesired(std::string_view type_url,
+                                                const TypeState& state) const;
   bool NeedsResponse(std::string_view type_url, const TypeState& state) const;
   // As NeedsResponse, for `desired` already computed.
   bool NeedsResponse(std::string_view type_url, const TypeState& state,
