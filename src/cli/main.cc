@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "cli/apply.h"
 #include "cli/bootstrap.h"
 #include "cli/command_line.h"
@@ -15,6 +16,10 @@
 #include "cli/validate.h"
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built with the Mutex lock-order checks on: every lock of every
+  // absl::Mutex goes through its deadlock graph, about 15% of the daemon's CPU while it pushes
+  // to 10,000 streams (docs/benchmarks.md). The tests keep the checks.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   const std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<xdsd::cli::Command> command = xdsd::cli::ParseCommandLine(args);
   if (!command.ok()) {
