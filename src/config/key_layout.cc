@@ -81,9 +81,13 @@ absl::Status AddFileKeys(const ConfigFile& file, ConfigKeys* keys,
   for (const auto& [section, value] : json->items()) {
     if (value.is_null()) continue;
     if (IsSectionKey(section)) {
-      Json& list = (*sections)[section];
-      if (list.is_null()) list = Json::array();
-      for (const Json& item : value) list.push_back(item);
+      Json& kept = (*sections)[section];
+      if (!value.is_array()) {  // a flag (allow_mass_removal): one file's true holds, as loaded
+        if (kept != Json(true)) kept = value;
+        continue;
+      }
+      if (kept.is_null()) kept = Json::array();
+      for (const Json& item : value) kept.push_back(item);
       continue;
     }
     if (section != "resources") continue;  // the loader refused anything else already
@@ -225,7 +229,7 @@ absl::StatusOr<Config> ConfigFromKeys(const ConfigKeys& keys, std::string_view w
     if (type == nullptr) {
       errors.Add(file, 0, "",
                  "not a key of the config layout (<type>/<name>, groups, authorization, "
-                 "csds_identities, applied, registrations/...)");
+                 "csds_identities, allow_mass_removal, applied, registrations/...)");
       continue;
     }
     const Json json = Json::parse(value, nullptr, /*allow_exceptions=*/false);

@@ -20,6 +20,7 @@ namespace xdsd::config {
 //   groups             the `groups:` list as JSON (kept whole: its order is the match order)
 //   authorization      the `authorization:` list as JSON
 //   csds_identities    the `csds_identities:` list as JSON
+//   allow_mass_removal `allow_mass_removal: true` when the config says so
 //   applied            written by every `xdsd apply` (what it read and changed); not config
 //   registrations/...  endpoint registrations (registration.h); not config
 //
@@ -31,7 +32,8 @@ using ConfigKeys = std::map<std::string, std::string, std::less<>>;
 inline constexpr char kAppliedKey[] = "applied";
 inline constexpr char kRegistrationsDir[] = "registrations/";
 // The single keys that hold a whole top-level section of the file format.
-inline constexpr const char* kSectionKeys[] = {"groups", "authorization", "csds_identities"};
+inline constexpr const char* kSectionKeys[] = {"groups", "authorization", "csds_identities",
+                                               "allow_mass_removal"};
 
 // True for the keys that hold config (not `applied`, not registrations).
 bool IsConfigKey(std::string_view key);

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "config/config_publisher.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "gmock/gmock.h"
@@ -83,6 +84,16 @@ TEST_F(KeyLayoutTest, TheKeysBuildTheSameVersionsAsTheFile) {
   EXPECT_EQ(ConfigVersion(*from_keys), ConfigVersion(*from_file));
   ASSERT_EQ(from_keys->groups.size(), 1u);
   EXPECT_EQ(from_keys->groups[0].name, "edge");
+}
+
+TEST_F(KeyLayoutTest, AllowMassRemovalIsKeptAsAFlag) {
+  const std::string path = Write("a.yaml", absl::StrCat("allow_mass_removal: true\n", kConfig));
+  absl::StatusOr<ConfigKeys> keys = ConfigKeysFromFile(path);
+  ASSERT_TRUE(keys.ok()) << Message(keys.status());
+  EXPECT_EQ(keys->at("allow_mass_removal"), "true");
+  absl::StatusOr<Config> from_keys = ConfigFromKeys(*keys, "etcd:xdsd/");
+  ASSERT_TRUE(from_keys.ok()) << Message(from_keys.status());
+  EXPECT_TRUE(from_keys->allow_mass_removal);
 }
 
 TEST_F(KeyLayoutTest, AnInvalidFileGivesTheLoadersErrors) {

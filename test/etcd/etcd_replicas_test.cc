@@ -311,7 +311,9 @@ TEST_F(EtcdReplicasTest, AnInvalidConfigIsRefusedAsValidateRefusesItAndNothingIs
 
 TEST_F(EtcdReplicasTest, ARegisteredEndpointIsOnEveryReplicaWhileItsRegistrarLives) {
   const std::string path = absl::StrCat(dir_.path(), "/registered.yaml");
-  ASSERT_TRUE(WriteFile(path, R"(resources:
+  // The whole config is replaced by one cluster: a mass removal, meant.
+  ASSERT_TRUE(WriteFile(path, R"(allow_mass_removal: true
+resources:
   clusters:
   - name: svc
     connect_timeout: 1s
@@ -326,7 +328,8 @@ TEST_F(EtcdReplicasTest, ARegisteredEndpointIsOnEveryReplicaWhileItsRegistrarLiv
   for (const auto& replica : replicas_) {
     ASSERT_TRUE(PollUntil(
         absl::Seconds(5), [&] { return AdsEndpointCount(*replica, "svc") == 0; },
-        kIntegrationPollInterval));
+        kIntegrationPollInterval))
+        << replica->Log();
   }
 
   constexpr absl::Duration kTtl = absl::Seconds(2);
