@@ -63,6 +63,7 @@ void AdminServer::SetFleetApi(const rest::FleetApi* fleet) { fleet_api_ = fleet;
 void AdminServer::SetSourceMetrics(std::function<void(PrometheusText&)> write) {
   source_metrics_ = std::move(write);
 }
+void AdminServer::SetHistoryApi(const rest::HistoryApi* history) { history_api_ = history; }
 
 void AdminServer::SetMetrics(const XdsMetrics* metrics) { metrics_ = metrics; }
 
@@ -214,31 +215,68 @@ void AdminServer::AddRoutes() {
           return;
         }
       }
-      Send(handle(*fleet_api_, request), response);
+      Send(handle(*fleet_api_, request, auth_.Who(request)), response);
       if (changes && response.status / 100 == 2 && change_log_) {
         change_log_(auth_.Who(request), absl::StrCat(request.method, " ", request.path));
       }
     };
   };
   http_->Get(R"(/v1/fleet/([a-z_]+))",
-             fleet([](const rest::FleetApi& api,
-                      const auto& request) { return api.Get(request.matches[1]); },
+             fleet([](const rest::FleetApi& api, const auto& request,
+                      const std::string&) { return api.Get(request.matches[1]); },
                    false));
-  http_->Post(R"(/v1/fleet/([a-z_]+))",
-              fleet([](const rest::FleetApi& api,
-                       const auto& request) { return api.Post(request.matches[1], request.body); },
-                    true));
-  http_->Put(R"(/v1/fleet/([a-z_]+)/(.+))", fleet(
-                                                [](const rest::FleetApi& api, const auto& request) {
-                                                  return api.Put(request.matches[1],
-                                                                 request.matches[2], request.body);
-                                                },
-                                                true));
-  http_->Delete(
-      R"(/v1/fleet/([a-z_]+)/(.+))",
-      fleet([](const rest::FleetApi& api,
-               const auto& request) { return api.Delete(request.matches[1], request.matches[2]); },
+  http_->Post(
+      R"(/v1/fleet/([a-z_]+))",
+      fleet([](const rest::FleetApi& api, const auto& request,
+               const std::string& who) { return api.Post(request.matches[1], request.body, who); },
             true));
+  http_->Put(R"(/v1/fleet/([a-z_]+)/(.+))",
+             fleet(
+                 [](const rest::FleetApi& api, const auto& request, const std::string& who) {
+                   return api.Put(request.matches[1], request.matches[2], request.body, who);
+                 },
+                 true));
+  http_->Delete(R"(/v1/fleet/([a-z_]+)/(.+))",
+                fleet(
+                    [](const rest::FleetApi& api, const auto& request, const std::string& who) {
+                      return api.Delete(request.matches[1], request.matches[2], who);
+                    },
+                    true));
+  AddHistoryRoutes();
+}
+
+void AdminServer::AddHistoryRoutes() {
+  auto history = [this](HttpResponse& response) {
+    if (history_api_ == nullptr) SendError(absl::NotFoundError("no config history"), response);
+    return history_api_ != nullptr;
+  };
+  http_->Get("/v1/config/history", [this, history](const HttpRequest&, HttpResponse& response) {
+    if (history(response)) Send(history_api_->History(), response);
+  });
+  http_->Get(
+      "/v1/config/diff", [this, history](const HttpRequest& request, HttpResponse& response) {
+        if (auto refused = auth_.Check(request, AdminAuth::Access::kContents)) {
+          response = *std::move(refused);
+          return;
+        }
+        if (history(response)) {
+          Send(history_api_->Diff(request.get_param_value("from"), request.get_param_value("to")),
+               response);
+        }
+      });
+  http_->Post("/v1/config/rollback",
+              [this, history](const HttpRequest& request, HttpResponse& response) {
+                if (auto refused = auth_.Check(request, AdminAuth::Access::kChange)) {
+                  response = *std::move(refused);
+                  return;
+                }
+                if (!history(response)) return;
+                const std::string who = auth_.Who(request);
+                Send(history_api_->Rollback(request.body, who), response);
+                if (response.status == 200 && change_log_) {
+                  change_log_(who, absl::StrCat("rollback: ", request.body));
+                }
+              });
 }
 
 absl::StatusOr<int> AdminServer::Start(const std::string& host, int port) {

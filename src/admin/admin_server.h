@@ -12,6 +12,7 @@
 #include "admin/xds_metrics.h"
 #include "nlohmann/json.hpp"
 #include "rest/fleet_api.h"
+#include "rest/history_api.h"
 #include "rest/rest_gateway.h"
 #include "xdsd/snapshot_cache.h"
 
@@ -41,6 +42,10 @@ namespace xdsd::admin {
 //   POST /v3/discovery:{type}   the xDS REST gateway (SetRestGateway); never serves secrets
 //   /v1/fleet/{type}[/{name}]   the fleet overlay: GET; PUT, DELETE, POST need the token
 //                         (SetFleetApi); each change is logged with who made it (SetChangeLog)
+//   GET /v1/config/history        the revisions kept (SetHistoryApi)
+//   GET /v1/config/diff?from=A&to=B   what changed between two revisions, field by field
+//                         (secrets redacted); needs the token when there is one
+//   POST /v1/config/rollback      {"revision": N}: serve N again; needs the token, logged
 //
 // Requests are served by HttpServer (event-driven, bounded: see HttpServerOptions); each reads
 // the cache's thread-safe status.
@@ -75,6 +80,9 @@ class AdminServer {
   void SetRestGateway(const rest::RestGateway* gateway);
   // Serves /v1/fleet/... with `fleet`, which must outlive the server. Before Start.
   void SetFleetApi(const rest::FleetApi* fleet);
+  // Serves /v1/config/history, diff and rollback with `history`, which must outlive the
+  // server. Before Start.
+  void SetHistoryApi(const rest::HistoryApi* history);
   // Serves GET /metrics with `metrics` besides the cache's own figures; `metrics` must outlive
   // the server. Before Start. Without it, /metrics has the cache's figures only.
   void SetMetrics(const XdsMetrics* metrics);
@@ -95,6 +103,7 @@ class AdminServer {
 
  private:
   void AddRoutes();
+  void AddHistoryRoutes();
 
   const SnapshotCache* const cache_;
   std::function<nlohmann::json()> config_status_;
@@ -103,6 +112,7 @@ class AdminServer {
   std::function<void(PrometheusText&)> source_metrics_;
   const rest::RestGateway* rest_gateway_ = nullptr;
   const rest::FleetApi* fleet_api_ = nullptr;
+  const rest::HistoryApi* history_api_ = nullptr;
   const XdsMetrics* metrics_ = nullptr;
   const AdminAuth auth_;
   std::function<void(const std::string&, const std::string&)> change_log_;

@@ -43,19 +43,25 @@ httplib::Client MakeClient(const AdminTarget& target, int read_timeout_seconds) 
   return client;
 }
 
+httplib::Headers BearerHeaders(const std::string& token) {
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", absl::StrCat("Bearer ", token));
+  return headers;
+}
+
 }  // namespace
 
-absl::StatusOr<AdminAnswer> AdminGet(const AdminTarget& target, const std::string& path) {
+absl::StatusOr<AdminAnswer> AdminGet(const AdminTarget& target, const std::string& path,
+                                     const std::string& token) {
   httplib::Client client = MakeClient(target, 5);
-  return Answer(target, client.Get(path));
+  return Answer(target, client.Get(path, BearerHeaders(token)));
 }
 
 absl::StatusOr<AdminAnswer> AdminPost(const AdminTarget& target, const std::string& path,
-                                      const std::string& token, int timeout_seconds) {
+                                      const std::string& token, int timeout_seconds,
+                                      const std::string& body) {
   httplib::Client client = MakeClient(target, timeout_seconds);
-  httplib::Headers headers;
-  if (!token.empty()) headers.emplace("Authorization", absl::StrCat("Bearer ", token));
-  return Answer(target, client.Post(path, headers, "", "application/json"));
+  return Answer(target, client.Post(path, BearerHeaders(token), body, "application/json"));
 }
 
 }  // namespace xdsd::cli

@@ -20,11 +20,14 @@ struct AdminAnswer {
 
 // GET `path` (with its query) from `target`. Unavailable, saying why, when xdsd cannot be
 // reached or does not answer; any HTTP status is an answer.
-absl::StatusOr<AdminAnswer> AdminGet(const AdminTarget& target, const std::string& path);
+// With `token` not empty, sends "Authorization: Bearer TOKEN".
+absl::StatusOr<AdminAnswer> AdminGet(const AdminTarget& target, const std::string& path,
+                                     const std::string& token = "");
 
-// POST `path` with an empty body and, when `token` is not empty, "Authorization: Bearer
-// TOKEN". `timeout` bounds the wait for the answer (a reload may take a while).
+// POST `path` with `body` (JSON; empty by default) and, when `token` is not empty, "Authorization:
+// Bearer TOKEN". `timeout` bounds the wait for the answer (a reload may take a while).
 absl::StatusOr<AdminAnswer> AdminPost(const AdminTarget& target, const std::string& path,
-                                      const std::string& token, int timeout_seconds);
+                                      const std::string& token, int timeout_seconds,
+                                      const std::string& body = "");
 
 }  // namespace xdsd::cli

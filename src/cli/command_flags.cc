@@ -36,6 +36,14 @@ constexpr AdminEndpoint kAdminEndpoints[] = {
      "the errors when the configuration is refused (xdsd reload)"},
     {"GET", "/v1/config/resources",
      "the names of the configuration's resources by type (xdsd validate --against)"},
+    {"GET", "/v1/config/history",
+     "the revisions of the config served (--history-size): number, version, time, source, who, "
+     "the names each added, removed and changed"},
+    {"GET", "/v1/config/diff?from={A}&to={B}",
+     "the resources that differ from revision A to B, field by field (secrets redacted)"},
+    {"POST", "/v1/config/rollback",
+     "body {\"revision\": N}: serves revision N again, as a new revision, until the source "
+     "changes (needs the token)"},
     {"GET", "/v1/config_dump?node={id}", "the resources that node is served, as Envoy JSON"},
     {"POST", "/v3/discovery:{type}",
      "the xDS REST gateway: a JSON DiscoveryRequest in, the DiscoveryResponse out ({type}: "
@@ -170,10 +178,17 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
      ParseInto<&ServeOptions::max_http_body_bytes, ParseByteSize>},
     {{.name = "state-dir",
       .value_name = "DIR",
-      .help = "Directory where the fleet overlay (resources set over the fleet API) is kept, so "
-              "that a restart keeps it. Empty: it lives in memory only.",
+      .help = "Directory where the fleet overlay (resources set over the fleet API) and the "
+              "config history (--history-size) are kept, so that a restart keeps them. Empty: "
+              "they live in memory only.",
       .default_value = ""},
      ParseInto<&ServeOptions::state_dir, ParseString>},
+    {{.name = "history-size",
+      .value_name = "N",
+      .help = "How many revisions of the config served are kept for GET /v1/config/history, "
+              "diffs and rollbacks (the oldest is dropped first).",
+      .default_value = "50"},
+     ParseInto<&ServeOptions::history_size, ParseCount>},
     {{.name = "log-level",
       .value_name = "LEVEL",
       .help = "Lowest level logged to stderr: trace, debug, info, warn or error.",
@@ -512,6 +527,31 @@ constexpr Flag<RegisterOptions> kRegisterFlags[] = {
     {kEtcdTimeout, ParseInto<&RegisterOptions::etcd_timeout, ParseDuration>},
 };
 
+constexpr Flag<AdminCallOptions> kAdminCallFlags[] = {
+    {{.name = "http",
+      .value_name = "URL",
+      .help = "The admin HTTP server of the xdsd to ask, as for xdsd status.",
+      .default_value = "http://127.0.0.1:19001"},
+     [](absl::string_view value, AdminCallOptions* options) {
+       return ParseHttpUrl(value, &options->server);
+     }},
+    {{.name = "ca",
+      .value_name = "FILE",
+      .help = "For an https:// --http: the CA (PEM) that signed xdsd's certificate, as for xdsd "
+              "status.",
+      .default_value = "",
+      .default_note = "the system's CAs"},
+     [](absl::string_view value, AdminCallOptions* options) {
+       return ParseString(value, &options->server.ca_file);
+     }},
+    {{.name = "admin-token-file",
+      .value_name = "FILE",
+      .help = "A file holding the admin token of the server (its --admin-token-file): needed to "
+              "roll back, and to diff when the server has a token.",
+      .default_value = ""},
+     ParseInto<&AdminCallOptions::admin_token_file, ParseString>},
+};
+
 template <typename Options>
 std::vector<FlagInfo> InfosOf(absl::Span<const Flag<Options>> table) {
   std::vector<FlagInfo> infos;
@@ -529,6 +569,7 @@ absl::Span<const Flag<StatusOptions>> StatusFlagTable() { return kStatusFlags; }
 absl::Span<const Flag<ReloadOptions>> ReloadFlagTable() { return kReloadFlags; }
 absl::Span<const Flag<ApplyOptions>> ApplyFlagTable() { return kApplyFlags; }
 absl::Span<const Flag<RegisterOptions>> RegisterFlagTable() { return kRegisterFlags; }
+absl::Span<const Flag<AdminCallOptions>> AdminCallFlagTable() { return kAdminCallFlags; }
 absl::Span<const AdminEndpoint> AdminEndpoints() { return kAdminEndpoints; }
 
 std::vector<FlagInfo> FlagInfos(Command::Kind kind) {
@@ -548,6 +589,9 @@ std::vector<FlagInfo> FlagInfos(Command::Kind kind) {
       return InfosOf(ApplyFlagTable());
     case Command::Kind::kRegister:
       return InfosOf(RegisterFlagTable());
+    case Command::Kind::kHistory:
+    case Command::Kind::kRollback:
+      return InfosOf(AdminCallFlagTable());
     case Command::Kind::kHelp:
     case Command::Kind::kVersion:
       break;
@@ -573,6 +617,10 @@ absl::string_view CommandName(Command::Kind kind) {
       return "diff";
     case Command::Kind::kRegister:
       return "register";
+    case Command::Kind::kHistory:
+      return "history";
+    case Command::Kind::kRollback:
+      return "rollback";
     case Command::Kind::kHelp:
       return "help";
     case Command::Kind::kVersion:

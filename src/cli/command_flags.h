@@ -31,6 +31,7 @@ absl::Span<const Flag<StatusOptions>> StatusFlagTable();
 absl::Span<const Flag<ReloadOptions>> ReloadFlagTable();
 absl::Span<const Flag<ApplyOptions>> ApplyFlagTable();  // apply and diff
 absl::Span<const Flag<RegisterOptions>> RegisterFlagTable();
+absl::Span<const Flag<AdminCallOptions>> AdminCallFlagTable();  // history, diff, rollback
 
 // The help of every flag of `kind` (of none for kHelp), as in --help.
 std::vector<FlagInfo> FlagInfos(Command::Kind kind);

@@ -36,7 +36,7 @@ absl::Status NotAFlagOfError(absl::string_view name, Command::Kind kind) {
   for (Command::Kind owner :
        {Command::Kind::kServe, Command::Kind::kValidate, Command::Kind::kBootstrap,
         Command::Kind::kStatus, Command::Kind::kReload, Command::Kind::kApply,
-        Command::Kind::kRegister}) {
+        Command::Kind::kRegister, Command::Kind::kHistory}) {
     if (owner == kind) continue;
     for (const FlagInfo& info : FlagInfos(owner)) {
       if (info.name != canonical) continue;
@@ -66,7 +66,8 @@ struct Arguments {
 
 bool TakesPositional(Command::Kind kind) {
   return kind == Command::Kind::kValidate || kind == Command::Kind::kServe ||
-         kind == Command::Kind::kApply || kind == Command::Kind::kDiff;
+         kind == Command::Kind::kApply || kind == Command::Kind::kDiff ||
+         kind == Command::Kind::kHistory || kind == Command::Kind::kRollback;
 }
 
 // Reads `args` (the arguments after the command name) into `options` through the flags of
@@ -178,7 +179,8 @@ std::optional<Command::Kind> CommandNamed(absl::string_view name) {
   for (Command::Kind kind :
        {Command::Kind::kServe, Command::Kind::kValidate, Command::Kind::kBootstrap,
         Command::Kind::kStatus, Command::Kind::kReload, Command::Kind::kApply, Command::Kind::kDiff,
-        Command::Kind::kRegister, Command::Kind::kHelp, Command::Kind::kVersion}) {
+        Command::Kind::kRegister, Command::Kind::kHistory, Command::Kind::kRollback,
+        Command::Kind::kHelp, Command::Kind::kVersion}) {
     if (CommandName(kind) == name) return kind;
   }
   return std::nullopt;
@@ -240,6 +242,10 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
     case Command::Kind::kRegister:
       arguments = ParseArguments(rest, command.kind, RegisterFlagTable(), &command.register_);
       break;
+    case Command::Kind::kHistory:
+    case Command::Kind::kRollback:
+      arguments = ParseArguments(rest, command.kind, AdminCallFlagTable(), &command.admin);
+      break;
   }
   if (!arguments.ok()) return arguments.status();
   if (arguments->help) return Command{.kind = Command::Kind::kHelp};
@@ -292,6 +298,16 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
       return absl::InvalidArgumentError("--ttl must be at least 2s");
     }
   }
+  if (command.kind == Command::Kind::kHistory || command.kind == Command::Kind::kRollback) {
+    std::vector<std::string>& args = arguments->positional;
+    const bool history = command.kind == Command::Kind::kHistory;
+    if (history ? (args.size() != 0 && args.size() != 2) : args.size() != 1) {
+      return absl::InvalidArgumentError(
+          history ? "xdsd history takes no revision (a list) or two (a diff): xdsd history A B"
+                  : "xdsd rollback takes one revision: xdsd rollback N (see xdsd history)");
+    }
+    command.admin.args = std::move(args);
+  }
   return command;
 }
 
@@ -327,6 +343,11 @@ constexpr CommandUsage kUsages[] = {
     {Command::Kind::kRegister, "register", "",
      "hold an etcd lease that keeps HOST:PORT in a cluster's endpoints on every replica while "
      "it runs"},
+    {Command::Kind::kHistory, "history", "[A B]",
+     "list the revisions of the config a running xdsd served, and which one it serves; with "
+     "two revisions, what changed from A to B, resource by resource and field by field"},
+    {Command::Kind::kRollback, "rollback", "N",
+     "serve revision N again, as a new revision, until the config source changes"},
     {Command::Kind::kHelp, "help", "", "print this help (also -h, --help)"},
     {Command::Kind::kVersion, "version", "",
      "print xdsd's version and the gRPC and protobuf versions it was built with (also "

@@ -21,7 +21,8 @@ struct ServeOptions {
   std::string http_tls_key;
   std::string admin_token_file;  // the bearer token of changes and config dumps; empty: none
   size_t max_http_body_bytes = size_t{4} << 20;  // larger HTTP bodies are refused with 413
-  std::string state_dir;  // where the fleet overlay is kept across restarts; empty: not kept
+  std::string state_dir;     // where the fleet overlay and history are kept; empty: not kept
+  size_t history_size = 50;  // revisions kept (ConfigHistory)
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::string config_path;  // a file, a directory or etcd://...; empty serves the built-in demo
   // TLS to etcd, when config_path is etcd://... (all empty: plaintext).
@@ -155,6 +156,16 @@ struct ReloadOptions : AdminTarget {
   bool operator==(const ReloadOptions&) const = default;
 };
 
+// What the commands that read or roll back the revisions of a running xdsd need:
+// `xdsd history`, `xdsd history A B` (a diff), `xdsd rollback N`.
+struct AdminCallOptions {
+  StatusOptions server;           // --http, as for `xdsd status` (only its address is used)
+  std::string admin_token_file;   // the --admin-token-file of the server; empty: none
+  std::vector<std::string> args;  // the positional arguments
+
+  bool operator==(const AdminCallOptions&) const = default;
+};
+
 // A parsed command line.
 struct Command {
   enum class Kind {
@@ -166,6 +177,8 @@ struct Command {
     kApply,      // `xdsd apply PATH --to etcd://...`
     kDiff,       // `xdsd diff PATH --to etcd://...`
     kRegister,   // `xdsd register --to etcd://... --cluster NAME --address HOST:PORT`
+    kHistory,    // `xdsd history [A B] [flags]`
+    kRollback,   // `xdsd rollback N [flags]`
     kHelp,       // `xdsd help`, or -h / --help anywhere
     kVersion,    // `xdsd --version`, `xdsd version`
   };
@@ -177,6 +190,7 @@ struct Command {
   ReloadOptions reload;        // set when kind is kReload
   ApplyOptions apply;          // set when kind is kApply or kDiff
   RegisterOptions register_;   // set when kind is kRegister
+  AdminCallOptions admin;      // set when kind is kHistory or kRollback
 };
 
 // Parses the --http value of `xdsd status`: [http://]HOST[:PORT][/], HOST an IPv6 address in

@@ -17,6 +17,9 @@ nlohmann::json TimeToJson(absl::Time t) {
 nlohmann::json ConfigStatusToJson(const config::ConfigStatus& status) {
   nlohmann::json json = {{"source", status.source},
                          {"version", status.version},
+                         {"revision", status.revision},
+                         {"source_version", status.source_version},
+                         {"serving_source", status.version == status.source_version},
                          {"loaded_at", TimeToJson(status.loaded_at)},
                          {"reloads_succeeded", status.reloads_succeeded},
                          {"reloads_failed", status.reloads_failed},

@@ -10,6 +10,7 @@
 #include "cli/apply.h"
 #include "cli/bootstrap.h"
 #include "cli/command_line.h"
+#include "cli/history.h"
 #include "cli/reload.h"
 #include "cli/serve.h"
 #include "cli/status.h"
@@ -59,6 +60,11 @@ int main(int argc, char** argv) {
                                  stdout, stderr);
     case xdsd::cli::Command::Kind::kRegister:
       return xdsd::cli::RunRegister(command->register_, stdout, stderr);
+    case xdsd::cli::Command::Kind::kHistory:
+      return command->admin.args.empty() ? xdsd::cli::RunHistory(command->admin, stdout, stderr)
+                                         : xdsd::cli::RunDiff(command->admin, stdout, stderr);
+    case xdsd::cli::Command::Kind::kRollback:
+      return xdsd::cli::RunRollback(command->admin, stdout, stderr);
     case xdsd::cli::Command::Kind::kServe:
       break;
   }

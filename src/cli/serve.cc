@@ -37,6 +37,7 @@
 #include "grpcpp/server.h"
 #include "nlohmann/json.hpp"
 #include "rest/fleet_api.h"
+#include "rest/history_api.h"
 #include "rest/rest_gateway.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
@@ -385,6 +386,14 @@ absl::Status Run(const ServeOptions& options) {
     }
     spdlog::info("fleet overlay kept in {}", overlay_file);
   }
+  const std::string history_dir =
+      options.state_dir.empty() ? ""
+                                : (std::filesystem::path(options.state_dir) / "history").string();
+  if (absl::Status kept = publisher.KeepHistory(options.history_size, history_dir); !kept.ok()) {
+    return absl::Status(kept.code(), absl::StrCat("the config history could not be loaded (fix "
+                                                  "or remove the file): ",
+                                                  std::string(kept.message())));
+  }
   if (absl::Status loaded = publisher.Load(); !loaded.ok()) {
     return absl::Status(loaded.code(),
                         absl::StrCat("config ", publisher.status().source, " is invalid:\n",
@@ -544,6 +553,8 @@ absl::Status Run(const ServeOptions& options) {
   admin.SetRestGateway(&rest_gateway);
   rest::FleetApi fleet_api(&publisher);
   admin.SetFleetApi(&fleet_api);
+  rest::HistoryApi history_api(&publisher);
+  admin.SetHistoryApi(&history_api);
   admin.SetMetrics(&metrics);
   absl::StatusOr<int> http_port = admin.Start(options.http_address, options.http_port);
   if (!http_port.ok()) {

@@ -61,6 +61,8 @@ absl::StatusOr<ConfigInfo> ParseConfig(const std::string& text) {
     config.source = StringMember(json, "source");
     config.version = StringMember(json, "version");
     config.loaded_at = StringMember(json, "loaded_at");
+    config.source_version = StringMember(json, "source_version");
+    config.revision = json.value("revision", int64_t{0});
     if (auto it = json.find("last_error"); it != json.end() && !it->is_null()) {
       config.last_error = it->is_object() ? StringMember(*it, "message") : it->get<std::string>();
       if (it->is_object()) config.refused_version = StringMember(*it, "version");
@@ -255,6 +257,11 @@ std::string RenderFleetStatus(const FleetStatus& status, const RenderOptions& op
     absl::StrAppend(&text, "config ", config.source, " version ",
                     config.version.empty() ? "-" : config.version, " (loaded ",
                     config.loaded_at.empty() ? "never" : config.loaded_at, ")\n");
+    if (!config.source_version.empty() && config.source_version != config.version) {
+      absl::StrAppend(&text, "serving r", config.revision, ", a rollback: not the source (version ",
+                      ShortVersion(config.source_version),
+                      "), which is served again when it changes (xdsd history)\n");
+    }
     if (config.last_error.has_value()) {
       const std::string first_line = config.last_error->substr(0, config.last_error->find('\n'));
       absl::StrAppend(&text, "last reload FAILED: ", first_line, "\n");

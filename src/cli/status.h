@@ -35,6 +35,8 @@ struct ConfigInfo {
   std::string source;  // a path, or "<built-in demo>"
   std::string version;
   std::string loaded_at;                  // RFC 3339, empty when unknown
+  int64_t revision = 0;                   // the revision served (xdsd history)
+  std::string source_version;             // differs from version after a rollback
   std::optional<std::string> last_error;  // set when the latest reload failed
   // The version of the configuration the latest reload refused, when it had one (a mass
   // removal); empty otherwise.

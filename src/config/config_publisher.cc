@@ -31,12 +31,14 @@ std::string ConfigVersion(const Config& config) {
 }
 
 ConfigPublisher::ConfigPublisher(std::string path, size_t max_config_bytes)
-    : path_(std::move(path)), max_config_bytes_(max_config_bytes) {
+    : path_(std::move(path)),
+      max_config_bytes_(max_config_bytes),
+      history_(std::make_unique<ConfigHistory>()) {
   status_.source = path_.empty() ? kDemoSource : path_;
 }
 
 ConfigPublisher::ConfigPublisher(std::string source, Loader load)
-    : max_config_bytes_(0), load_(std::move(load)) {
+    : max_config_bytes_(0), load_(std::move(load)), history_(std::make_unique<ConfigHistory>()) {
   status_.source = std::move(source);
 }
 
@@ -54,20 +56,18 @@ absl::Status ConfigPublisher::Load() { return Reload(); }
 
 std::string ConfigPublisher::KeyOf(const envoy::config::core::v3::Node& node) const {
   absl::MutexLock lock(&mu_);
-  return config_ == nullptr ? "" : GroupOf(*config_, node);
+  return served_ == nullptr ? "" : GroupOf(*served_, node);
 }
 
 void ConfigPublisher::PublishTo(SnapshotCache* cache) {
   absl::MutexLock publishing(&publish_mu_);
   cache_ = cache;
-  std::shared_ptr<const Config> config;
-  FleetOverlay overlay;
+  std::shared_ptr<const Config> served;
   {
     absl::MutexLock lock(&mu_);
-    config = config_;
-    overlay = overlay_;
+    served = served_;
   }
-  if (config != nullptr) Publish(ApplyOverlay(*config, overlay), cache_);
+  if (served != nullptr) Publish(*served, cache_);
 }
 
 void ConfigPublisher::Publish(const Config& config, SnapshotCache* cache) {
@@ -118,25 +118,54 @@ absl::Status ConfigPublisher::Reload() {
       }
     }
   }
+  if (status.ok()) status = ServeSource(*std::move(overlaid), SourceLabel(), "");
+  absl::MutexLock lock(&mu_);
+  if (!status.ok()) {
+    ++status_.reloads_failed;
+    status_.last_error = std::string(status.message());
+    status_.last_error_at = now;
+    status_.refused_version = loaded.ok() ? ConfigVersion(*loaded) : "";
+    return status;
+  }
+  config_ = std::make_shared<const Config>(*std::move(loaded));
+  ++status_.reloads_succeeded;
+  status_.loaded_at = now;
+  status_.last_error.reset();
+  status_.last_error_at = absl::InfinitePast();
+  status_.refused_version.clear();
+  return absl::OkStatus();
+}
+
+std::string ConfigPublisher::SourceLabel() const {
+  if (load_) {
+    absl::MutexLock lock(&mu_);
+    return status_.source;  // set once, by the constructor
+  }
+  return path_.empty() ? kDemoSource : absl::StrCat("file ", path_);
+}
+
+absl::Status ConfigPublisher::ServeSource(Config overlaid, std::string source,
+                                          const std::string& who) {
+  const std::string source_version = ConfigVersion(overlaid);
+  RevisionPtr latest = history_->Latest();
+  if (latest == nullptr || latest->source_version != source_version) {
+    // A revision is what is served; who may connect is the source's, never rolled back.
+    overlaid.authorization.reset();
+    overlaid.csds_identities.reset();
+    absl::StatusOr<RevisionPtr> added =
+        history_->Add(std::make_shared<const Config>(std::move(overlaid)), std::move(source), who,
+                      source_version, absl::Now());
+    if (!added.ok()) {
+      return absl::Status(added.status().code(),
+                          absl::StrCat("the history cannot keep it: ", added.status().message()));
+    }
+    latest = *std::move(added);
+  }
   {
     absl::MutexLock lock(&mu_);
-    if (!status.ok()) {
-      ++status_.reloads_failed;
-      status_.last_error = std::string(status.message());
-      status_.last_error_at = now;
-      status_.refused_version = loaded.ok() ? ConfigVersion(*loaded) : "";
-      return status;
-    }
-    config_ = std::make_shared<const Config>(*std::move(loaded));
-    ++status_.reloads_succeeded;
-    status_.version = ConfigVersion(*config_);
-    status_.loaded_at = now;
-    status_.last_error.reset();
-    status_.last_error_at = absl::InfinitePast();
-    status_.refused_version.clear();
-    SetServedVersionsLocked(*overlaid);
+    status_.source_version = source_version;
   }
-  Publish(*overlaid, cache_);
+  ServeRevision(latest);
   return absl::OkStatus();
 }
 
@@ -155,6 +184,45 @@ void ConfigPublisher::SetServedVersionsLocked(const Config& overlaid) {
   for (const NodeGroup& group : overlaid.groups) {
     status_.served_versions[group.name] = versions(group.snapshot);
   }
+}
+
+void ConfigPublisher::ServeRevision(const RevisionPtr& revision) {
+  {
+    absl::MutexLock lock(&mu_);
+    served_ = revision->content;
+    status_.version = revision->version;
+    status_.revision = revision->number;
+    SetServedVersionsLocked(*revision->content);
+  }
+  Publish(*revision->content, cache_);
+}
+
+absl::Status ConfigPublisher::KeepHistory(size_t max_revisions, const std::string& dir) {
+  absl::MutexLock publishing(&publish_mu_);
+  auto history = std::make_unique<ConfigHistory>(max_revisions);
+  if (!dir.empty()) {
+    if (absl::Status kept = history->KeepIn(dir); !kept.ok()) return kept;
+  }
+  history_ = std::move(history);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RevisionPtr> ConfigPublisher::Rollback(int64_t number, const std::string& who) {
+  absl::MutexLock publishing(&publish_mu_);
+  RevisionPtr target = history_->Get(number);
+  RevisionPtr latest = history_->Latest();
+  if (target == nullptr || latest == nullptr) {
+    return absl::NotFoundError(absl::StrCat("the history has no revision ", number,
+                                            " (it keeps the last ", history_->max_revisions(),
+                                            ")"));
+  }
+  if (target->version == latest->version) return latest;
+  absl::StatusOr<RevisionPtr> added =
+      history_->Add(target->content, absl::StrCat("rollback to r", number), who,
+                    latest->source_version, absl::Now());
+  if (!added.ok()) return added.status();
+  ServeRevision(*added);
+  return added;
 }
 
 absl::Status ConfigPublisher::KeepOverlayIn(const std::string& state_file) {
@@ -178,7 +246,8 @@ absl::Status ConfigPublisher::KeepOverlayIn(const std::string& state_file) {
 
 absl::Status ConfigPublisher::ChangeOverlay(std::string_view type_url,
                                             const std::vector<ResourcePtr>& upserts,
-                                            const std::vector<std::string>& removals) {
+                                            const std::vector<std::string>& removals,
+                                            const std::string& who) {
   absl::MutexLock publishing(&publish_mu_);
   std::shared_ptr<const Config> config;
   FleetOverlay overlay;
@@ -209,12 +278,11 @@ absl::Status ConfigPublisher::ChangeOverlay(std::string_view type_url,
       return written;
     }
   }
-  {
-    absl::MutexLock lock(&mu_);
-    overlay_ = std::move(overlay);
-    SetServedVersionsLocked(overlaid);
+  if (absl::Status served = ServeSource(std::move(overlaid), "fleet API", who); !served.ok()) {
+    return served;
   }
-  Publish(overlaid, cache_);
+  absl::MutexLock lock(&mu_);
+  overlay_ = std::move(overlay);
   return absl::OkStatus();
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "config/config_history.h"
 #include "config/config_load_cache.h"
 #include "config/config_loader.h"
 #include "config/config_watcher.h"
@@ -21,8 +22,12 @@ namespace xdsd::config {
 
 // What the config being served is, and how the last reload went.
 struct ConfigStatus {
-  std::string source;   // the path, "<built-in demo>", or the loader's source
-  std::string version;  // a content hash of everything served; the same for the same config
+  std::string source;    // the path, "<built-in demo>", or the loader's source
+  std::string version;   // a content hash of everything served; the same for the same config
+  int64_t revision = 0;  // the revision served (ConfigHistory), 0 before the first
+  // What the source (the file and the fleet overlay) holds now: differs from `version` after a
+  // rollback, until the source changes.
+  std::string source_version;
   absl::Time loaded_at = absl::InfinitePast();
   int reloads_succeeded = 0;
   int reloads_failed = 0;
@@ -76,9 +81,23 @@ class ConfigPublisher {
   // never every resource of a type (CheckMassRemoval), unless the new config says
   // `allow_mass_removal: true`. Before Load. The first load is not guarded: nothing is served.
   void SetMaxRemoval(double share) { max_removal_ = share; }
+  // Keeps the last `max_revisions` revisions (ConfigHistory), in `dir` when not empty (and
+  // loads the ones kept there). Before Load. Without it, the last ConfigHistory::kDefaultSize
+  // are kept in memory.
+  absl::Status KeepHistory(size_t max_revisions, const std::string& dir);
 
   // Loads the config for the first time. An error is the load's (every error, one a line).
+  // When the newest revision of the history was made from this very source (same config, same
+  // overlay), its content is served again, a rollback included.
   absl::Status Load();
+
+  // Serves revision `number`'s content again, to every node, as a new revision ("rollback to
+  // rN", by `who`). It stays served until the source changes: the next accepted change of the
+  // file or of the fleet overlay is served as usual (a reload of an unchanged file is not a
+  // change). NotFound when the history no longer has the revision; the history's write error.
+  // Returns the new revision, or the newest one when it already serves that content.
+  absl::StatusOr<RevisionPtr> Rollback(int64_t number, const std::string& who);
+  const ConfigHistory& history() const { return *history_; }
 
   // Adds or replaces `upserts` and removes `removals` (resources of `type_url`) in the fleet
   // overlay, as one change: checked, written to the state file (KeepOverlayIn), then published.
@@ -86,11 +105,11 @@ class ConfigPublisher {
   // InvalidArgument when a set would fail the reference checks (the errors, one a line), or
   // the state file's error. Needs a loaded config.
   absl::Status ChangeOverlay(std::string_view type_url, const std::vector<ResourcePtr>& upserts,
-                             const std::vector<std::string>& removals);
+                             const std::vector<std::string>& removals, const std::string& who = "");
   // The fleet overlay's resources of `type_url`.
   ResourceMap OverlayResources(std::string_view type_url) const;
 
-  // The key of a node's snapshot in the current config: its group's name, or "" (a NodeHash
+  // The key of a node's snapshot in the config served: its group's name, or "" (a NodeHash
   // for the cache).
   std::string KeyOf(const envoy::config::core::v3::Node& node) const;
 
@@ -114,12 +133,20 @@ class ConfigPublisher {
 
  private:
   absl::StatusOr<Config> LoadFromSource() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
+  std::string SourceLabel() const;  // a revision's source when it comes from the file
   // Publishes `config` to `cache`. Holds publish_mu_ only: the cache calls into the streams,
   // whose callbacks may ask KeyOf (which takes mu_).
   static void Publish(const Config& config, SnapshotCache* cache)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
   // status_.served_versions from the config with the overlay applied.
   void SetServedVersionsLocked(const Config& overlaid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes `overlaid`, the source's config with the overlay, what is served: a new revision of
+  // `source`, unless the newest revision was made from this same source (then that revision
+  // stays served). Fails only when the history cannot keep the revision.
+  absl::Status ServeSource(Config overlaid, std::string source, const std::string& who)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
+  // Serves `revision`'s content and records it in the status.
+  void ServeRevision(const RevisionPtr& revision) ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
 
   const std::string path_;
   const size_t max_config_bytes_;
@@ -131,6 +158,8 @@ class ConfigPublisher {
   absl::Mutex publish_mu_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Config> config_ ABSL_GUARDED_BY(mu_);  // as loaded, without the overlay
+  std::shared_ptr<const Config> served_ ABSL_GUARDED_BY(mu_);  // the served revision's content
+  std::unique_ptr<ConfigHistory> history_;                     // replaced only before Load
   FleetOverlay overlay_ ABSL_GUARDED_BY(mu_);                  // changed under publish_mu_ too
   std::string overlay_file_ ABSL_GUARDED_BY(publish_mu_);      // empty: in memory only
   ConfigStatus status_ ABSL_GUARDED_BY(mu_);

@@ -5,96 +5,93 @@
 #include "absl/strings/str_cat.h"
 #include "api/input_limits.h"
 #include "api/resource_parser.h"
+#include "rest/json_reply.h"
 #include "xdsd/resource.h"
 #include "xdsd/status_codes.h"
 
 namespace xdsd::rest {
-namespace {
-
-HttpReply Json(int status, const nlohmann::json& body) {
-  // Replacing what is not UTF-8 (it could only come from an echoed name) keeps dump() from
-  // throwing.
-  return HttpReply{status, "application/json",
-                   body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
-}
-
-HttpReply Error(int status, std::string_view message) {
-  return Json(status, {{"error", std::string(message)}});
-}
-
-}  // namespace
 
 HttpReply FleetApi::Get(std::string_view type) const {
   const std::string_view type_url = TypeUrlFromShortName(type);
-  if (type_url.empty()) return Error(404, absl::StrCat("unknown type \"", std::string(type), "\""));
+  if (type_url.empty())
+    return ErrorReply(404, absl::StrCat("unknown type \"", std::string(type), "\""));
   nlohmann::json resources = nlohmann::json::object();
   for (const auto& [name, resource] : publisher_->OverlayResources(type_url)) {
     resources[name] = resource->version();
   }
-  return Json(200, {{"type_url", std::string(type_url)},
-                    {"resources", resources},
-                    {"note",
-                     "the fleet overlay: served to every node, in place of the config's "
-                     "resources of the same names"}});
+  return JsonReply(200, {{"type_url", std::string(type_url)},
+                         {"resources", resources},
+                         {"note",
+                          "the fleet overlay: served to every node, in place of the config's "
+                          "resources of the same names"}});
 }
 
 HttpReply FleetApi::Change(std::string_view type_url, const std::vector<ResourcePtr>& upserts,
-                           const std::vector<std::string>& removals, HttpReply ok) const {
-  absl::Status changed = publisher_->ChangeOverlay(type_url, upserts, removals);
-  if (!changed.ok()) return Error(HttpStatusCode(changed), std::string(changed.message()));
+                           const std::vector<std::string>& removals, HttpReply ok,
+                           std::string_view who) const {
+  absl::Status changed = publisher_->ChangeOverlay(type_url, upserts, removals, std::string(who));
+  if (!changed.ok()) return ErrorReply(changed);
   return ok;
 }
 
-HttpReply FleetApi::Put(std::string_view type, std::string_view name, std::string_view body) const {
+HttpReply FleetApi::Put(std::string_view type, std::string_view name, std::string_view body,
+                        std::string_view who) const {
   const std::string_view type_url = TypeUrlFromShortName(type);
-  if (type_url.empty()) return Error(404, absl::StrCat("unknown type \"", std::string(type), "\""));
+  if (type_url.empty())
+    return ErrorReply(404, absl::StrCat("unknown type \"", std::string(type), "\""));
   absl::StatusOr<ResourcePtr> resource = api::ParseResource(*FindResourceType(type_url), body);
-  if (!resource.ok()) return Error(400, std::string(resource.status().message()));
+  if (!resource.ok()) return ErrorReply(400, std::string(resource.status().message()));
   if ((*resource)->name() != name) {
-    return Error(400, absl::StrCat("the resource is named \"", (*resource)->name(),
-                                   "\", the path \"", std::string(name), "\""));
+    return ErrorReply(400, absl::StrCat("the resource is named \"", (*resource)->name(),
+                                        "\", the path \"", std::string(name), "\""));
   }
-  return Change(type_url, {*resource}, {},
-                Json(200, {{"name", (*resource)->name()}, {"version", (*resource)->version()}}));
+  return Change(
+      type_url, {*resource}, {},
+      JsonReply(200, {{"name", (*resource)->name()}, {"version", (*resource)->version()}}), who);
 }
 
-HttpReply FleetApi::Delete(std::string_view type, std::string_view name) const {
+HttpReply FleetApi::Delete(std::string_view type, std::string_view name,
+                           std::string_view who) const {
   const std::string_view type_url = TypeUrlFromShortName(type);
-  if (type_url.empty()) return Error(404, absl::StrCat("unknown type \"", std::string(type), "\""));
-  return Change(type_url, {}, {std::string(name)}, Json(200, {{"removed", std::string(name)}}));
+  if (type_url.empty())
+    return ErrorReply(404, absl::StrCat("unknown type \"", std::string(type), "\""));
+  return Change(type_url, {}, {std::string(name)}, JsonReply(200, {{"removed", std::string(name)}}),
+                who);
 }
 
-HttpReply FleetApi::Post(std::string_view type, std::string_view body) const {
+HttpReply FleetApi::Post(std::string_view type, std::string_view body, std::string_view who) const {
   const std::string_view type_url = TypeUrlFromShortName(type);
-  if (type_url.empty()) return Error(404, absl::StrCat("unknown type \"", std::string(type), "\""));
+  if (type_url.empty())
+    return ErrorReply(404, absl::StrCat("unknown type \"", std::string(type), "\""));
   // Checked before parsing: the library's dump() and destructor recurse once per level.
   if (absl::Status depth = api::CheckJsonNesting(body); !depth.ok()) {
-    return Error(400, std::string(depth.message()));
+    return ErrorReply(400, std::string(depth.message()));
   }
   nlohmann::json request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!request.is_object()) return Error(400, "the body must be a JSON object {set, remove}");
+  if (!request.is_object()) return ErrorReply(400, "the body must be a JSON object {set, remove}");
   for (const auto& [key, value] : request.items()) {
     if (key != "set" && key != "remove") {
-      return Error(400, absl::StrCat("unknown key \"", key, "\" (known: set, remove)"));
+      return ErrorReply(400, absl::StrCat("unknown key \"", key, "\" (known: set, remove)"));
     }
-    if (!value.is_array()) return Error(400, absl::StrCat("\"", key, "\" must be a list"));
+    if (!value.is_array()) return ErrorReply(400, absl::StrCat("\"", key, "\" must be a list"));
   }
   std::vector<ResourcePtr> upserts;
   for (size_t i = 0; i < request.value("set", nlohmann::json::array()).size(); ++i) {
     absl::StatusOr<ResourcePtr> resource =
         api::ParseResource(*FindResourceType(type_url), request["set"][i].dump());
     if (!resource.ok()) {
-      return Error(400, absl::StrCat("set[", i, "]: ", std::string(resource.status().message())));
+      return ErrorReply(400,
+                        absl::StrCat("set[", i, "]: ", std::string(resource.status().message())));
     }
     upserts.push_back(*std::move(resource));
   }
   std::vector<std::string> removals;
   for (const auto& name : request.value("remove", nlohmann::json::array())) {
-    if (!name.is_string()) return Error(400, "\"remove\" must be a list of names");
+    if (!name.is_string()) return ErrorReply(400, "\"remove\" must be a list of names");
     removals.push_back(name.get<std::string>());
   }
   return Change(type_url, upserts, removals,
-                Json(200, {{"set", upserts.size()}, {"removed", removals.size()}}));
+                JsonReply(200, {{"set", upserts.size()}, {"removed", removals.size()}}), who);
 }
 
 }  // namespace xdsd::rest

@@ -27,20 +27,24 @@ namespace xdsd::rest {
 // would fail the config's reference checks (an EDS cluster without endpoints, a route to a
 // missing cluster, ...) is refused (400, with the errors) and nothing changes.
 //
+// `who` made the change (AdminAuth::Who), for the revision it becomes (ConfigHistory).
+//
 // Thread-safe. The publisher must outlive it.
 class FleetApi {
  public:
   explicit FleetApi(config::ConfigPublisher* publisher) : publisher_(publisher) {}
 
   HttpReply Get(std::string_view type) const;
-  HttpReply Put(std::string_view type, std::string_view name, std::string_view body) const;
-  HttpReply Delete(std::string_view type, std::string_view name) const;
-  HttpReply Post(std::string_view type, std::string_view body) const;
+  HttpReply Put(std::string_view type, std::string_view name, std::string_view body,
+                std::string_view who = "") const;
+  HttpReply Delete(std::string_view type, std::string_view name, std::string_view who = "") const;
+  HttpReply Post(std::string_view type, std::string_view body, std::string_view who = "") const;
 
  private:
   // The overlay change, as a reply: `ok` on success, the status's error otherwise.
   HttpReply Change(std::string_view type_url, const std::vector<ResourcePtr>& upserts,
-                   const std::vector<std::string>& removals, HttpReply ok) const;
+                   const std::vector<std::string>& removals, HttpReply ok,
+                   std::string_view who) const;
 
   config::ConfigPublisher* const publisher_;
 };

@@ -202,3 +202,68 @@ TEST_F(ConfigPublisherTest, TheDemoLoadsWithoutAFile) {
 
 }  // namespace
 }  // namespace xdsd::config
+
+namespace xdsd::config {
+namespace {
+
+std::string RouteClusterOf(const SnapshotCache& cache) {
+  SnapshotPtr snapshot = cache.GetSnapshot("");
+  ResourcePtr route = snapshot == nullptr ? nullptr : snapshot->Find(kRouteType, "web");
+  if (route == nullptr) return "";
+  // The route names its cluster last: "... cluster: a".
+  const std::string_view bytes = route->bytes();
+  return std::string(bytes.substr(bytes.size() - 1));
+}
+
+TEST_F(ConfigPublisherTest, ARollbackHoldsUntilTheSourceChanges) {
+  const std::string history_dir = (dir_ / "history").string();
+  Write(ConfigText("a"));
+  {
+    ConfigPublisher publisher(path_);
+    ASSERT_TRUE(publisher.KeepHistory(10, history_dir).ok());
+    ASSERT_TRUE(publisher.Load().ok());
+    SnapshotCache cache([&](const auto& node) { return publisher.KeyOf(node); });
+    publisher.PublishTo(&cache);
+    Write(ConfigText("b"));
+    ASSERT_TRUE(publisher.Reload().ok());
+    EXPECT_EQ(RouteClusterOf(cache), "b");
+
+    absl::StatusOr<RevisionPtr> rolled_back = publisher.Rollback(1, "token");
+    ASSERT_TRUE(rolled_back.ok()) << rolled_back.status();
+    EXPECT_EQ((*rolled_back)->number, 3);
+    EXPECT_EQ((*rolled_back)->source, "rollback to r1");
+    EXPECT_EQ(RouteClusterOf(cache), "a");
+    ConfigStatus status = publisher.status();
+    EXPECT_EQ(status.revision, 3);
+    EXPECT_NE(status.version, status.source_version) << "what is served is not the source";
+
+    // Reloading the same file is not a change of the source: the rollback stays.
+    ASSERT_TRUE(publisher.Reload().ok());
+    EXPECT_EQ(RouteClusterOf(cache), "a");
+    EXPECT_EQ(publisher.status().revision, 3);
+    EXPECT_EQ(publisher.Rollback(99, "token").status().code(), absl::StatusCode::kNotFound);
+  }
+  {
+    // Nor is a restart.
+    ConfigPublisher publisher(path_);
+    ASSERT_TRUE(publisher.KeepHistory(10, history_dir).ok());
+    ASSERT_TRUE(publisher.Load().ok());
+    SnapshotCache cache([&](const auto& node) { return publisher.KeyOf(node); });
+    publisher.PublishTo(&cache);
+    EXPECT_EQ(RouteClusterOf(cache), "a");
+    EXPECT_EQ(publisher.status().revision, 3);
+
+    // The next change of the source is served.
+    Write(ConfigText("b", 10001));
+    ASSERT_TRUE(publisher.Reload().ok());
+    EXPECT_EQ(RouteClusterOf(cache), "b");
+    ConfigStatus status = publisher.status();
+    EXPECT_EQ(status.revision, 4);
+    EXPECT_EQ(status.version, status.source_version);
+    EXPECT_EQ(publisher.history().Latest()->changes.at("routes").changed,
+              std::vector<std::string>{"web"});
+  }
+}
+
+}  // namespace
+}  // namespace xdsd::config

@@ -1,13 +1,17 @@
 // The fleet API of the real daemon: an overlay of named resources on top of the config, checked
-// like the config, kept across a reload and, with --state-dir, across a restart.
+// like the config, kept across a reload and, with --state-dir, across a restart. And the
+// history of the config served (every accepted change a revision), with the CLI's rollback.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "integration/subprocess.h"
 #include "integration/xdsd_process.h"
 #include "nlohmann/json.hpp"
 
@@ -15,6 +19,8 @@ namespace xdsd {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kToken[] = "fleet-overlay-test-token-0123456789";
 constexpr char kConfig[] = R"(resources:
@@ -72,6 +78,23 @@ class FleetOverlayTest : public ::testing::Test {
     return names;
   }
 
+  // Runs `xdsd COMMAND ARGS --http=...`: the exit code, and stdout then stderr.
+  std::pair<int, std::string> Xdsd(std::vector<std::string> args) const {
+    args.insert(args.begin(), testing::XdsdBinary());
+    args.push_back(absl::StrCat("--http=127.0.0.1:", xdsd_->http_port()));
+    absl::StatusOr<testing::CommandResult> run =
+        testing::RunCommand(args, dir_.path(), absl::Seconds(30));
+    if (!run.ok() || !WIFEXITED(run->wait_status)) {
+      ADD_FAILURE() << "xdsd " << args[1] << " did not exit";
+      return {-1, ""};
+    }
+    return {WEXITSTATUS(run->wait_status), run->stdout_text + run->stderr_text};
+  }
+  bool Serves(const std::vector<std::string>& clusters) const {
+    return testing::PollUntil(
+        kTimeout, [&] { return ServedClusters() == clusters; }, testing::kIntegrationPollInterval);
+  }
+
   testing::TempDir dir_;
   const std::string config_ = dir_.path() + "/config/config.yaml";
   std::unique_ptr<testing::XdsdProcess> xdsd_;
@@ -115,6 +138,56 @@ TEST_F(FleetOverlayTest, APutAddsToTheConfigAndSurvivesRestartAndReload) {
   ASSERT_TRUE(removed);
   EXPECT_EQ(removed->status, 200) << removed->body;
   EXPECT_THAT(ServedClusters(), ElementsAre("api", "new", "web"));
+}
+
+TEST_F(FleetOverlayTest, ARollbackByTheCliHoldsAcrossARestartUntilTheConfigChanges) {
+  // r1: the config; r2: a fleet API change; r3: an edit of the file.
+  ASSERT_EQ(Put("/v1/fleet/clusters/extra",
+                R"({"name": "extra", "connect_timeout": "1s", "type": "STATIC"})"),
+            200);
+  ASSERT_TRUE(testing::ReplaceFile(config_, R"(resources:
+  clusters:
+  - {name: web, connect_timeout: 2s, type: STATIC}
+)")
+                  .ok());
+  ASSERT_TRUE(Serves({"extra", "web"})) << xdsd_->Log();
+
+  auto [code, history] = Xdsd({"history"});
+  EXPECT_EQ(code, 0) << history;
+  EXPECT_THAT(history, HasSubstr("  r1 "));
+  EXPECT_THAT(history, HasSubstr("fleet API (by token (from 127.0.0.1:"));
+  EXPECT_THAT(history, HasSubstr("* r3 "));
+  const std::string token_flag = "--admin-token-file=" + dir_.path() + "/token";
+  auto [diff_code, diff] = Xdsd({"history", "1", "3", token_flag});
+  EXPECT_EQ(diff_code, 0) << diff;
+  EXPECT_THAT(diff, HasSubstr("+ clusters extra\n- clusters api\n~ clusters web\n"
+                              "    connect_timeout: \"1s\" -> \"2s\"\n"));
+
+  // A rollback needs the token.
+  auto [refused_code, refused] = Xdsd({"rollback", "1"});
+  EXPECT_EQ(refused_code, 1) << refused;
+  EXPECT_THAT(refused, HasSubstr("token"));
+  EXPECT_THAT(ServedClusters(), ElementsAre("extra", "web"));
+  auto [rollback_code, rolled_back] = Xdsd({"rollback", "r1", token_flag});
+  EXPECT_EQ(rollback_code, 0) << rolled_back;
+  EXPECT_THAT(rolled_back, HasSubstr("serving r4, the content of r1"));
+  EXPECT_THAT(ServedClusters(), ElementsAre("api", "web"));
+  EXPECT_THAT(xdsd_->Log(), HasSubstr("): rollback: {\"revision\":1}"));
+
+  // What is served is not the source: `xdsd status` and the history say so, also after a
+  // restart.
+  ASSERT_TRUE(xdsd_->Stop(kTimeout).ok());
+  ASSERT_TRUE(xdsd_->Restart(kTimeout).ok());
+  EXPECT_THAT(ServedClusters(), ElementsAre("api", "web"));
+  auto [status_code, status] = Xdsd({"status"});
+  EXPECT_THAT(status, HasSubstr("serving r4, a rollback: not the source")) << status_code;
+  EXPECT_THAT(Xdsd({"history"}).second, HasSubstr("* r4 "));
+
+  // The next change of the source is served.
+  ASSERT_TRUE(testing::ReplaceFile(config_, kConfig).ok());
+  ASSERT_TRUE(Serves({"api", "extra", "web"})) << xdsd_->Log();
+  EXPECT_THAT(Xdsd({"history"}).second, HasSubstr("* r5 "));
+  EXPECT_THAT(Xdsd({"status"}).second, Not(HasSubstr("rollback")));
 }
 
 }  // namespace

@@ -1,0 +1,199 @@
+#include "cli/history.h"
+
+#include <string_view>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "admin/admin_auth.h"
+#include "cli/admin_client.h"
+
+namespace xdsd::cli {
+namespace {
+
+constexpr size_t kVersionWidth = 8;
+constexpr int kCommandLineError = 2;  // versions are content hashes: a prefix tells them apart
+
+// "clusters +1 -0 ~2, routes ~1"; "no change" when empty.
+std::string SummarizeChanges(const nlohmann::json& changes) {
+  std::vector<std::string> parts;
+  for (const auto& [type, c] : changes.items()) {
+    parts.push_back(absl::StrCat(type, " +", c.at("added").size(), " -", c.at("removed").size(),
+                                 " ~", c.at("changed").size()));
+  }
+  return parts.empty() ? "no change" : absl::StrJoin(parts, ", ");
+}
+
+std::string OneValue(const nlohmann::json& value) {
+  return value.is_null() ? "(none)" : value.dump();
+}
+
+// The message of an error answer ({"error": "..."}), or its body.
+std::string ErrorOf(const AdminAnswer& answer) {
+  const nlohmann::json json = nlohmann::json::parse(answer.body, nullptr, false);
+  if (json.is_object() && json.contains("error") && json["error"].is_string()) {
+    return json["error"].get<std::string>();
+  }
+  return absl::StrCat("HTTP ", answer.status, ": ", answer.body);
+}
+
+// Calls the admin server and parses the JSON of a 200; prints the error and sets `code` else.
+std::optional<nlohmann::json> Call(const AdminCallOptions& options, const char* command,
+                                   const std::string& method, const std::string& path,
+                                   const std::string& body, std::FILE* err, int* code) {
+  std::string token;
+  if (!options.admin_token_file.empty()) {
+    absl::StatusOr<std::vector<admin::AdminToken>> read =
+        admin::AdminAuth::ReadTokenFile(options.admin_token_file);
+    if (!read.ok()) {
+      std::fprintf(err, "xdsd %s: %s\n", command, std::string(read.status().message()).c_str());
+      *code = kAdminRefused;
+      return std::nullopt;
+    }
+    if (!read->empty()) token = read->front().token;
+  }
+  absl::StatusOr<AdminAnswer> reply = method == "POST"
+                                          ? AdminPost(options.server, path, token, 10, body)
+                                          : AdminGet(options.server, path, token);
+  if (!reply.ok()) {
+    std::fprintf(err, "xdsd %s: %s\n", command, std::string(reply.status().message()).c_str());
+    *code =
+        reply.status().code() == absl::StatusCode::kUnavailable ? kAdminUnreachable : kAdminRefused;
+    return std::nullopt;
+  }
+  if (reply->status != 200) {
+    std::fprintf(err, "xdsd %s: %s\n", command, ErrorOf(*reply).c_str());
+    *code = kAdminRefused;
+    return std::nullopt;
+  }
+  nlohmann::json json = nlohmann::json::parse(reply->body, nullptr, false);
+  if (json.is_discarded()) {
+    std::fprintf(err, "xdsd %s: %s did not answer JSON\n", command, path.c_str());
+    *code = kAdminUnreachable;
+    return std::nullopt;
+  }
+  return json;
+}
+
+// A revision as written on the command line: "12" or "r12"; prints the error when it is not.
+std::optional<int64_t> RevisionArgument(const std::string& text, const char* command,
+                                        std::FILE* err) {
+  absl::string_view digits = text;
+  if (!digits.empty() && digits.front() == 'r') digits.remove_prefix(1);
+  int64_t number = 0;
+  if (digits.empty() || !absl::SimpleAtoi(digits, &number)) {
+    std::fprintf(err, "xdsd %s: \"%s\" is not a revision number (see xdsd history)\n", command,
+                 text.c_str());
+    return std::nullopt;
+  }
+  return number;
+}
+
+int Print(const absl::StatusOr<std::string>& text, const char* command, std::FILE* out,
+          std::FILE* err) {
+  if (!text.ok()) {
+    std::fprintf(err, "xdsd %s: unexpected answer: %s\n", command,
+                 std::string(text.status().message()).c_str());
+    return kAdminUnreachable;
+  }
+  std::fputs(text->c_str(), out);
+  return std::fflush(out) == 0 ? kAdminDone : kAdminRefused;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> RenderHistory(const nlohmann::json& history) {
+  try {
+    const int64_t served = history.at("served").get<int64_t>();
+    std::string text = "  REV   LOADED AT                 VERSION   SOURCE / WHO / CHANGES\n";
+    std::string served_version;
+    for (const nlohmann::json& r : history.at("revisions")) {
+      const int64_t number = r.at("revision").get<int64_t>();
+      const std::string version = r.at("version").get<std::string>();
+      if (number == served) served_version = version;
+      const std::string who = r.value("who", "");
+      absl::StrAppend(
+          &text,
+          absl::StrFormat("%s %-5s %-25s %-9s %s%s: %s\n", number == served ? "*" : " ",
+                          absl::StrCat("r", number), r.at("loaded_at").get<std::string>(),
+                          version.substr(0, kVersionWidth), r.at("source").get<std::string>(),
+                          who.empty() ? "" : absl::StrCat(" (by ", who, ")"),
+                          SummarizeChanges(r.at("changes"))));
+    }
+    const std::string source_version = history.value("source_version", "");
+    if (!served_version.empty() && source_version != served_version) {
+      absl::StrAppend(&text, "serving r", served, ", which is not the source: the source (version ",
+                      source_version.substr(0, kVersionWidth),
+                      ") is served again when it next changes\n");
+    }
+    return text;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+}
+
+absl::StatusOr<std::string> RenderDiff(const nlohmann::json& diff) {
+  try {
+    std::string text;
+    for (const auto& [type, c] : diff.at("changes").items()) {
+      for (const auto& name : c.at("added")) {
+        absl::StrAppend(&text, "+ ", type, " ", name.get<std::string>(), "\n");
+      }
+      for (const auto& name : c.at("removed")) {
+        absl::StrAppend(&text, "- ", type, " ", name.get<std::string>(), "\n");
+      }
+      for (const auto& changed : c.at("changed")) {
+        absl::StrAppend(&text, "~ ", type, " ", changed.at("name").get<std::string>(), "\n");
+        for (const auto& field : changed.at("fields")) {
+          absl::StrAppend(&text, "    ", field.at("path").get<std::string>(), ": ",
+                          OneValue(field.at("from")), " -> ", OneValue(field.at("to")), "\n");
+        }
+      }
+    }
+    if (text.empty()) text = "no differences\n";
+    return text;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+}
+
+int RunHistory(const AdminCallOptions& options, std::FILE* out, std::FILE* err) {
+  int code = kAdminDone;
+  std::optional<nlohmann::json> history =
+      Call(options, "history", "GET", "/v1/config/history", "", err, &code);
+  if (!history.has_value()) return code;
+  return Print(RenderHistory(*history), "history", out, err);
+}
+
+int RunDiff(const AdminCallOptions& options, std::FILE* out, std::FILE* err) {
+  const std::optional<int64_t> from = RevisionArgument(options.args[0], "history", err);
+  const std::optional<int64_t> to = RevisionArgument(options.args[1], "history", err);
+  if (!from.has_value() || !to.has_value()) return kCommandLineError;
+  int code = kAdminDone;
+  const std::string path = absl::StrCat("/v1/config/diff?from=", *from, "&to=", *to);
+  std::optional<nlohmann::json> diff = Call(options, "history", "GET", path, "", err, &code);
+  if (!diff.has_value()) return code;
+  return Print(RenderDiff(*diff), "history", out, err);
+}
+
+int RunRollback(const AdminCallOptions& options, std::FILE* out, std::FILE* err) {
+  const std::optional<int64_t> revision_arg = RevisionArgument(options.args[0], "rollback", err);
+  if (!revision_arg.has_value()) return kCommandLineError;
+  const int64_t number = *revision_arg;
+  int code = kAdminDone;
+  std::optional<nlohmann::json> reply =
+      Call(options, "rollback", "POST", "/v1/config/rollback",
+           nlohmann::json{{"revision", number}}.dump(), err, &code);
+  if (!reply.has_value()) return code;
+  const int64_t revision = reply->value("revision", int64_t{0});
+  const std::string text =
+      reply->value("changed", false)
+          ? absl::StrCat("serving r", revision, ", the content of r", number,
+                         ", to every node; the config source is served again when it changes\n")
+          : absl::StrCat("r", revision, " already serves the content of r", number,
+                         ": nothing changed\n");
+  return Print(text, "rollback", out, err);
+}
+
+}  // namespace xdsd::cli
