@@ -70,6 +70,17 @@ class SnapshotCache : public Cache {
   // The keys that have a snapshot.
   std::vector<std::string> Keys() const;
 
+  // Moves the open watches of node `node_id` to `key`, live, without the node reconnecting:
+  // each is delivered `key`'s snapshot as an ordinary new snapshot (its streams send what
+  // differs, as for any version change, over SotW and delta alike), then every later snapshot
+  // of `key`. A node starts on the key NodeHash gives it; a program that serves different
+  // snapshots to nodes of one group (a progressive rollout: one key per group and revision)
+  // moves them between keys with this. When `key` has no snapshot yet, the watches wait for
+  // one. Returns how many watches moved.
+  size_t MoveNode(const std::string& node_id, const std::string& key);
+  // The key the open watches of `node_id` are on, or nullopt when it has none.
+  std::optional<std::string> KeyOfNode(const std::string& node_id) const;
+
   // Cache.
   std::string KeyOf(const envoy::config::core::v3::Node& node) const override {
     return node_hash_(node);
@@ -97,10 +108,15 @@ class SnapshotCache : public Cache {
 
  private:
   struct KeyState {
-    SnapshotPtr own;       // as set by SetSnapshot
-    SnapshotPtr snapshot;  // what is served: `own` with the fleet-wide types in place
-    uint64_t generation = 0;
+    SnapshotPtr own;          // as set by SetSnapshot
+    SnapshotPtr snapshot;     // what is served: `own` with the fleet-wide types in place
+    uint64_t generation = 0;  // from last_generation_
     std::vector<std::shared_ptr<SnapshotWatcher>> watchers;
+  };
+  // Where an open watch is: MoveNode changes it, Unwatch finds it here.
+  struct WatchPlace {
+    std::string key;
+    std::string node_id;
   };
   // Sets what `key` serves from `own` and the fleet-wide types, and marks it to push.
   void PublishLocked(const std::string& key, SnapshotPtr own) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -112,6 +128,10 @@ class SnapshotCache : public Cache {
   std::map<std::string, KeyState, std::less<>> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ResourceMap, std::less<>> fleet_types_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> dirty_keys_ ABSL_GUARDED_BY(mu_);  // changed since the last push
+  std::map<const SnapshotWatcher*, WatchPlace> watches_ ABSL_GUARDED_BY(mu_);
+  // Generations are counted over every key, so that a watch moved to another key never takes
+  // that key's snapshot for a delivery older than the one it has.
+  uint64_t last_generation_ ABSL_GUARDED_BY(mu_) = 0;
 
   NodeStatusTracker node_status_;
   std::unique_ptr<cache::PushBatcher> batcher_;

@@ -58,7 +58,7 @@ void SnapshotCache::PublishLocked(const std::string& key, SnapshotPtr own) {
     }
   }
   state.snapshot = std::move(served);
-  ++state.generation;
+  state.generation = ++last_generation_;
   dirty_keys_.insert(key);
 }
 
@@ -148,6 +148,7 @@ WatchStart SnapshotCache::Watch(const envoy::config::core::v3::Node& node,
   start.key = node_hash_(node);  // outside mu_: the hash may take locks of its own
   absl::MutexLock lock(&mu_);
   KeyState& state = keys_[start.key];
+  watches_[watcher.get()] = WatchPlace{start.key, node.id()};
   state.watchers.push_back(std::move(watcher));
   start.snapshot = state.snapshot;
   start.generation = state.generation;
@@ -158,7 +159,11 @@ WatchStart SnapshotCache::Watch(const envoy::config::core::v3::Node& node,
 void SnapshotCache::Unwatch(const std::string& key, const std::string& node_id,
                             const SnapshotWatcher* watcher) {
   absl::MutexLock lock(&mu_);
-  auto it = keys_.find(key);
+  // The watch may have moved (MoveNode) since it started on `key`.
+  auto place = watches_.find(watcher);
+  const std::string current = place == watches_.end() ? key : place->second.key;
+  if (place != watches_.end()) watches_.erase(place);
+  auto it = keys_.find(current);
   if (it == keys_.end()) return;
   auto& watchers = it->second.watchers;
   const auto removed = std::remove_if(watchers.begin(), watchers.end(),
@@ -167,6 +172,45 @@ void SnapshotCache::Unwatch(const std::string& key, const std::string& node_id,
   watchers.erase(removed, watchers.end());
   node_status_.WatchClosed(node_id);
   if (watchers.empty() && it->second.snapshot == nullptr) keys_.erase(it);
+}
+
+size_t SnapshotCache::MoveNode(const std::string& node_id, const std::string& key) {
+  size_t moved = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    KeyState& target = keys_[key];
+    for (auto& [watcher, place] : watches_) {
+      if (place.node_id != node_id || place.key == key) continue;
+      auto from = keys_.find(place.key);
+      if (from != keys_.end()) {
+        auto& watchers = from->second.watchers;
+        auto it = std::find_if(watchers.begin(), watchers.end(),
+                               [&](const auto& w) { return w.get() == watcher; });
+        if (it != watchers.end()) {
+          target.watchers.push_back(std::move(*it));
+          watchers.erase(it);
+        }
+        if (watchers.empty() && from->second.snapshot == nullptr) keys_.erase(from);
+      }
+      place.key = key;
+      ++moved;
+    }
+    if (moved == 0 || target.snapshot == nullptr) return moved;
+    // Every watcher of `key` gets its snapshot again, under a generation newer than any the
+    // moved ones have; for those that were there already nothing differs, so nothing is sent.
+    target.generation = ++last_generation_;
+    dirty_keys_.insert(key);
+  }
+  batcher_->Changed();
+  return moved;
+}
+
+std::optional<std::string> SnapshotCache::KeyOfNode(const std::string& node_id) const {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [watcher, place] : watches_) {
+    if (place.node_id == node_id) return place.key;
+  }
+  return std::nullopt;
 }
 
 }  // namespace xdsd

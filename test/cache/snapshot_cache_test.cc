@@ -130,6 +130,48 @@ TEST(SnapshotCacheTest, WatchersSeeEverySetInGenerationOrder) {
   EXPECT_EQ(watcher->Seen().size(), 2u);
 }
 
+TEST(SnapshotCacheTest, AMovedNodeGetsItsNewKeysSnapshotsLiveAndOnlyThose) {
+  SnapshotCache cache([](const Node&) { return std::string("edge@r1"); });
+  SnapshotPtr old_revision = OneCluster("r1");
+  SnapshotPtr new_revision = OneCluster("r2");
+  cache.SetSnapshot("edge@r1", old_revision);
+  cache.SetSnapshot("edge@r2", new_revision);
+  auto moved = std::make_shared<RecordingWatcher>();
+  auto stays = std::make_shared<RecordingWatcher>();
+  Node canary = MakeNode("canary");
+  FakeStream stream(cache, canary);
+  const WatchStart start = cache.Watch(canary, moved);
+  const WatchStart other = cache.Watch(MakeNode("other"), stays);
+  EXPECT_EQ(start.snapshot, old_revision);
+
+  EXPECT_EQ(cache.MoveNode("canary", "edge@r2"), 1u);
+  EXPECT_EQ(cache.MoveNode("canary", "edge@r2"), 0u) << "already there";
+  EXPECT_EQ(cache.KeyOfNode("canary"), "edge@r2");
+  EXPECT_EQ(cache.KeyOfNode("other"), "edge@r1");
+  auto seen = moved->Seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, new_revision);
+  EXPECT_GT(seen[0].second, start.generation) << "newer than anything the watch had";
+  EXPECT_TRUE(stays->Seen().empty());
+
+  // Later snapshots of the old key reach only the watches left there.
+  cache.SetSnapshot("edge@r1", OneCluster("r1b"));
+  EXPECT_EQ(moved->Seen().size(), 1u);
+  EXPECT_EQ(stays->Seen().size(), 1u);
+  SnapshotPtr newer = OneCluster("r2b");
+  cache.SetSnapshot("edge@r2", newer);
+  ASSERT_EQ(moved->Seen().size(), 2u);
+  EXPECT_EQ(moved->Seen()[1].first, newer);
+
+  // Unwatch with the key the watch started on finds where it is now.
+  cache.Unwatch(start.key, "canary", moved.get());
+  EXPECT_EQ(cache.GetNodeStatus("canary")->open_watches, 0);
+  EXPECT_EQ(cache.KeyOfNode("canary"), std::nullopt);
+  cache.SetSnapshot("edge@r2", OneCluster("r2c"));
+  EXPECT_EQ(moved->Seen().size(), 2u);
+  cache.Unwatch(other.key, "other", stays.get());
+}
+
 TEST(SnapshotCacheTest, NodeStatusTracksSentAckedNacked) {
   SnapshotCache cache;
   Node node = MakeNode("envoy-1", "edge");
