@@ -184,8 +184,9 @@ size_t SnapshotCache::MoveNode(const std::string& node_id, const std::string& ke
       auto from = keys_.find(place.key);
       if (from != keys_.end()) {
         auto& watchers = from->second.watchers;
+        const auto* moving = watcher;  // a structured binding cannot be captured (clang 14)
         auto it = std::find_if(watchers.begin(), watchers.end(),
-                               [&](const auto& w) { return w.get() == watcher; });
+                               [moving](const auto& w) { return w.get() == moving; });
         if (it != watchers.end()) {
           target.watchers.push_back(std::move(*it));
           watchers.erase(it);
