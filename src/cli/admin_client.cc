@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "admin/admin_auth.h"
 #include "httplib.h"
 
 namespace xdsd::cli {
@@ -62,6 +64,17 @@ absl::StatusOr<AdminAnswer> AdminPost(const AdminTarget& target, const std::stri
                                       const std::string& body) {
   httplib::Client client = MakeClient(target, timeout_seconds);
   return Answer(target, client.Post(path, BearerHeaders(token), body, "application/json"));
+}
+
+absl::StatusOr<std::string> ReadClientToken(const std::string& token_file) {
+  if (token_file.empty()) return std::string();
+  absl::StatusOr<std::vector<admin::AdminToken>> read = admin::AdminAuth::ReadTokenFile(token_file);
+  if (!read.ok()) return read.status();
+  if (read->size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(token_file, " holds ", read->size(),
+                                                   " named tokens: give a file with yours alone"));
+  }
+  return std::move(read->front().token);
 }
 
 }  // namespace xdsd::cli

@@ -30,4 +30,8 @@ absl::StatusOr<AdminAnswer> AdminPost(const AdminTarget& target, const std::stri
                                       const std::string& token, int timeout_seconds,
                                       const std::string& body = "");
 
+// The token a client sends, from --admin-token-file: "" without a file. The daemon's file may
+// name a token per person; a client's holds one, its own (more is an error that says so).
+absl::StatusOr<std::string> ReadClientToken(const std::string& token_file);
+
 }  // namespace xdsd::cli

@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "admin/admin_auth.h"
 #include "cli/admin_client.h"
 
 namespace xdsd::cli {
@@ -42,20 +41,15 @@ std::string ErrorOf(const AdminAnswer& answer) {
 std::optional<nlohmann::json> Call(const AdminCallOptions& options, const char* command,
                                    const std::string& method, const std::string& path,
                                    const std::string& body, std::FILE* err, int* code) {
-  std::string token;
-  if (!options.admin_token_file.empty()) {
-    absl::StatusOr<std::vector<admin::AdminToken>> read =
-        admin::AdminAuth::ReadTokenFile(options.admin_token_file);
-    if (!read.ok()) {
-      std::fprintf(err, "xdsd %s: %s\n", command, std::string(read.status().message()).c_str());
-      *code = kAdminRefused;
-      return std::nullopt;
-    }
-    if (!read->empty()) token = read->front().token;
+  absl::StatusOr<std::string> token = ReadClientToken(options.admin_token_file);
+  if (!token.ok()) {
+    std::fprintf(err, "xdsd %s: %s\n", command, std::string(token.status().message()).c_str());
+    *code = kAdminRefused;
+    return std::nullopt;
   }
   absl::StatusOr<AdminAnswer> reply = method == "POST"
-                                          ? AdminPost(options.server, path, token, 10, body)
-                                          : AdminGet(options.server, path, token);
+                                          ? AdminPost(options.server, path, *token, 10, body)
+                                          : AdminGet(options.server, path, *token);
   if (!reply.ok()) {
     std::fprintf(err, "xdsd %s: %s\n", command, std::string(reply.status().message()).c_str());
     *code =

@@ -2,10 +2,8 @@
 
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "admin/admin_auth.h"
 #include "cli/admin_client.h"
 #include "nlohmann/json.hpp"
 
@@ -23,24 +21,13 @@ std::string Member(const nlohmann::json& json, const char* name) {
 }  // namespace
 
 int RunReload(const ReloadOptions& options, std::FILE* out, std::FILE* err) {
-  std::string token;
-  if (!options.admin_token_file.empty()) {
-    absl::StatusOr<std::vector<admin::AdminToken>> read =
-        admin::AdminAuth::ReadTokenFile(options.admin_token_file);
-    if (!read.ok()) {
-      std::fprintf(err, "xdsd reload: %s\n", std::string(read.status().message()).c_str());
-      return kReloadRefused;
-    }
-    // The server's file may name a token per person; a client sends one: its own.
-    if (read->size() != 1) {
-      std::fprintf(err, "xdsd reload: %s holds %zu named tokens: give a file with yours alone\n",
-                   options.admin_token_file.c_str(), read->size());
-      return kReloadRefused;
-    }
-    token = std::move(read->front().token);
+  absl::StatusOr<std::string> token = ReadClientToken(options.admin_token_file);
+  if (!token.ok()) {
+    std::fprintf(err, "xdsd reload: %s\n", std::string(token.status().message()).c_str());
+    return kReloadRefused;
   }
   absl::StatusOr<AdminAnswer> answer =
-      AdminPost(options, "/v1/config/reload", token, kReloadTimeoutSeconds);
+      AdminPost(options, "/v1/config/reload", *token, kReloadTimeoutSeconds);
   if (!answer.ok()) {
     std::fprintf(err, "xdsd reload: %s\n", std::string(answer.status().message()).c_str());
     return kReloadUnreachable;

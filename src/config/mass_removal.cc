@@ -1,6 +1,8 @@
 #include "config/mass_removal.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -100,8 +102,9 @@ absl::Status CheckMassRemoval(const ServedNames& served, const ServedNames& next
     if (gone.empty()) continue;
     removed_total += gone.size();
     if (it == next.end() || it->second.empty()) emptied.push_back(type);
-    std::string listed =
-        absl::StrJoin(gone.begin(), gone.begin() + std::min(gone.size(), kNamesListed), ", ");
+    std::string listed = absl::StrJoin(
+        gone.begin(),
+        gone.begin() + static_cast<std::ptrdiff_t>(std::min(gone.size(), kNamesListed)), ", ");
     if (gone.size() > kNamesListed)
       absl::StrAppend(&listed, " and ", gone.size() - kNamesListed, " more");
     removals.push_back(absl::StrCat(type, " ", listed));

@@ -161,9 +161,9 @@ absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(const EtcdClientO
   return std::unique_ptr<EtcdClient>(new EtcdClient(options, std::move(channels)));
 }
 
-EtcdClient::EtcdClient(const EtcdClientOptions& options,
+EtcdClient::EtcdClient(EtcdClientOptions options,
                        std::vector<std::shared_ptr<grpc::Channel>> channels)
-    : options_(options), channels_(std::move(channels)) {}
+    : options_(std::move(options)), channels_(std::move(channels)) {}
 
 EtcdClient::~EtcdClient() = default;
 

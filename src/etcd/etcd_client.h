@@ -156,8 +156,7 @@ class EtcdClient {
   std::string current_endpoint() const;
 
  private:
-  EtcdClient(const EtcdClientOptions& options,
-             std::vector<std::shared_ptr<grpc::Channel>> channels);
+  EtcdClient(EtcdClientOptions options, std::vector<std::shared_ptr<grpc::Channel>> channels);
 
   // Calls `call(channel, context)` on the current member, then on the others in turn while
   // the result is Unavailable (a member down or unreachable) — and, when `retry_deadline`, also
