@@ -330,6 +330,13 @@ constexpr Flag<ValidateOptions> kValidateFlags[] = {
        return absl::OkStatus();
      }},
     {kMaxRemoval, ParseInto<&ValidateOptions::max_removal, ParseShare>},
+    {{.name = "ca",
+      .value_name = "FILE",
+      .help = "With an https:// --against: the CA certificate (PEM) that xdsd's admin "
+              "certificate must be signed by.",
+      .default_value = "",
+      .default_note = "the system's trusted CAs"},
+     ParseInto<&ValidateOptions::against_ca_file, ParseString>},
 };
 
 absl::Status ParseFormat(absl::string_view text, BootstrapOptions::Format* format) {

@@ -81,6 +81,7 @@ struct ValidateOptions {
   // --against URL: also check the config as a reload of what that xdsd serves now (the
   // mass-removal guard, with --max-removal).
   std::optional<AdminTarget> against;
+  std::string against_ca_file;  // --ca: the CA of an https --against; "": the system's
   double max_removal = 0.5;
 
   bool operator==(const ValidateOptions&) const = default;

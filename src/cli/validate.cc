@@ -56,7 +56,9 @@ absl::StatusOr<std::string> ValidateConfig(const ValidateOptions& options) {
   absl::StatusOr<config::Config> config = config::LoadConfigFile(path, options.max_config_bytes);
   if (!config.ok()) return config.status();
   if (options.against.has_value() && !config->allow_mass_removal) {
-    absl::Status checked = CheckAgainst(*options.against, *config, options.max_removal);
+    AdminTarget target = *options.against;
+    target.ca_file = options.against_ca_file;
+    absl::Status checked = CheckAgainst(target, *config, options.max_removal);
     if (!checked.ok()) return checked;
   }
 

@@ -34,9 +34,10 @@ class AdminHttpsTest : public ::testing::Test {
     xdsd_ = *std::move(started);
   }
 
-  // `xdsd status` with `flags`: its exit code and output.
-  std::pair<int, std::string> Status(const std::vector<std::string>& flags) {
-    std::vector<std::string> argv = {XdsdBinary(), "status"};
+  // `xdsd status` (or another command) with `flags`: its exit code and output.
+  std::pair<int, std::string> Status(const std::vector<std::string>& flags,
+                                     const std::string& command = "status") {
+    std::vector<std::string> argv = {XdsdBinary(), command};
     argv.insert(argv.end(), flags.begin(), flags.end());
     absl::StatusOr<CommandResult> result = RunCommand(argv, dir_.path(), absl::Seconds(20));
     EXPECT_TRUE(result.ok()) << result.status();
@@ -74,6 +75,24 @@ TEST_F(AdminHttpsTest, XdsdStatusTalksHttpsWithTheCa) {
   // Without the CA, xdsd's certificate is not trusted: xdsd cannot be reached (exit 3).
   const auto [untrusted, why] = Status({"--http=" + xdsd_->admin_url()});
   EXPECT_EQ(untrusted, 3) << why;
+}
+
+TEST_F(AdminHttpsTest, ValidateAgainstTalksHttpsWithTheCa) {
+  // One new cluster instead of the demo: it would remove every listener the daemon serves,
+  // refused (exit 1) once the daemon is asked.
+  const std::string empty = dir_.path() + "/one-cluster.yaml";
+  ASSERT_TRUE(WriteFile(empty,
+                        "resources:\n  clusters:\n  - name: only\n    connect_timeout: 1s\n"
+                        "    type: STATIC\n")
+                  .ok());
+  const auto [refused, why] =
+      Status({empty, "--against=" + xdsd_->admin_url(), "--ca=" + ca_file_}, "validate");
+  EXPECT_EQ(refused, 1) << why;
+  EXPECT_TRUE(absl::StrContains(why, "would refuse it")) << why;
+  // Without the CA the daemon cannot be asked at all.
+  const auto [unasked, message] = Status({empty, "--against=" + xdsd_->admin_url()}, "validate");
+  EXPECT_NE(unasked, 0) << message;
+  EXPECT_FALSE(absl::StrContains(message, "would refuse it")) << message;
 }
 
 }  // namespace
