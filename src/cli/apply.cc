@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "cli/validate.h"
 #include "config/key_layout.h"
+#include "etcd/config_writes.h"
 #include "etcd/etcd_client.h"
 #include "nlohmann/json.hpp"
 #include "xdsd/resource_types.h"
@@ -30,28 +31,6 @@ absl::StatusOr<std::unique_ptr<etcd::EtcdClient>> ConnectTo(const etcd::EtcdUrl&
   client.key_file = options.etcd_key;
   client.call_timeout = options.etcd_timeout;
   return etcd::EtcdClient::Create(client);
-}
-
-// The conditions that make a write to `prefix` apply only if no config key under it (and no
-// earlier apply's `applied` key) changed after `revision`: each resource type's range and each
-// single key must hold only mod revisions up to it. A deleted key is seen through `applied`,
-// which every apply rewrites.
-std::vector<etcd::TxnCompare> UnchangedSince(const std::string& prefix, int64_t revision) {
-  std::vector<etcd::TxnCompare> compares;
-  auto unchanged = [&](std::string key, std::string range_end) {
-    compares.push_back({.kind = etcd::TxnCompare::Kind::kModLessThan,
-                        .key = std::move(key),
-                        .range_end = std::move(range_end),
-                        .revision = revision + 1});
-  };
-  for (const ResourceType& type : kResourceTypes) {
-    if (!type.in_config) continue;
-    const std::string dir = absl::StrCat(prefix, std::string(type.name), "/");
-    unchanged(dir, etcd::PrefixRangeEnd(dir));
-  }
-  for (const char* key : config::kSectionKeys) unchanged(absl::StrCat(prefix, key), "");
-  unchanged(absl::StrCat(prefix, config::kAppliedKey), "");
-  return compares;
 }
 
 }  // namespace
@@ -119,8 +98,9 @@ int RunApply(const ApplyOptions& options, bool diff_only, std::FILE* out, std::F
                                   {"changed", changes.changed.size()},
                                   {"removed", changes.removed.size()},
                                   {"at", absl::FormatTime(absl::Now())}};
-  ops.push_back({.key = absl::StrCat(prefix, config::kAppliedKey), .value = applied.dump()});
-  absl::StatusOr<etcd::TxnResult> written = (*client)->Txn(UnchangedSince(prefix, guard), ops);
+  ops.push_back(etcd::AppliedRecord(prefix, applied.dump()));
+  absl::StatusOr<etcd::TxnResult> written =
+      (*client)->Txn(etcd::UnchangedSince(prefix, guard), ops);
   if (!written.ok()) {
     Print(err, absl::StrCat("xdsd: ", written.status().message(),
                             absl::IsDeadlineExceeded(written.status())

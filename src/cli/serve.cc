@@ -29,7 +29,9 @@
 #include "cli/port_check.h"
 #include "config/config_loader.h"
 #include "config/config_publisher.h"
+#include "config/key_layout.h"
 #include "config/node_authorizer.h"
+#include "etcd/config_writes.h"
 #include "etcd/etcd_client.h"
 #include "etcd/etcd_config_source.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -190,6 +192,7 @@ void WriteEtcdMetrics(const etcd::EtcdSourceStatus& status, admin::PrometheusTex
 struct ServedConfig {
   std::unique_ptr<etcd::EtcdClient> etcd_client;
   std::unique_ptr<etcd::EtcdConfigSource> etcd_source;
+  std::unique_ptr<etcd::EtcdFleetWriter> fleet_writer;  // the fleet API's, with etcd
   std::unique_ptr<config::ConfigPublisher> publisher;
 };
 
@@ -220,6 +223,8 @@ absl::StatusOr<ServedConfig> MakeServedConfig(const ServeOptions& options) {
                                     std::string(loaded.message())));
   }
   etcd::EtcdConfigSource* source = served.etcd_source.get();
+  served.fleet_writer = std::make_unique<etcd::EtcdFleetWriter>(served.etcd_client.get(), *url,
+                                                                source, options.etcd_timeout);
   served.publisher = std::make_unique<config::ConfigPublisher>(
       etcd::FormatEtcdUrl(*url), [source] { return source->BuildConfig(); });
   return served;
@@ -370,6 +375,10 @@ absl::Status Run(const ServeOptions& options) {
   config::ConfigPublisher& publisher = *served->publisher;
   etcd::EtcdConfigSource* const etcd_source = served->etcd_source.get();
   publisher.SetMaxRemoval(options.max_removal);
+  if (etcd_source != nullptr) {
+    spdlog::info("fleet overlay kept in etcd, under {}/{}", publisher.status().source,
+                 config::kFleetDir);
+  }
   if (!options.state_dir.empty()) {
     std::error_code made;
     std::filesystem::create_directories(options.state_dir, made);
@@ -377,14 +386,17 @@ absl::Status Run(const ServeOptions& options) {
       return absl::InternalError(
           absl::StrCat("cannot create --state-dir ", options.state_dir, ": ", made.message()));
     }
-    const std::string overlay_file =
-        (std::filesystem::path(options.state_dir) / "fleet_overlay.json").string();
-    if (absl::Status kept = publisher.KeepOverlayIn(overlay_file); !kept.ok()) {
-      return absl::Status(kept.code(), absl::StrCat("the fleet overlay could not be loaded (fix "
-                                                    "or remove the file): ",
-                                                    std::string(kept.message())));
+    // With etcd, etcd keeps the overlay, for every replica.
+    if (etcd_source == nullptr) {
+      const std::string overlay_file =
+          (std::filesystem::path(options.state_dir) / "fleet_overlay.json").string();
+      if (absl::Status kept = publisher.KeepOverlayIn(overlay_file); !kept.ok()) {
+        return absl::Status(kept.code(), absl::StrCat("the fleet overlay could not be loaded (fix "
+                                                      "or remove the file): ",
+                                                      std::string(kept.message())));
+      }
+      spdlog::info("fleet overlay kept in {}", overlay_file);
     }
-    spdlog::info("fleet overlay kept in {}", overlay_file);
   }
   const std::string history_dir =
       options.state_dir.empty() ? ""
@@ -551,7 +563,15 @@ absl::Status Run(const ServeOptions& options) {
     return admin::AdminServer::ReloadReply{answer.http_status, std::move(answer.body)};
   });
   admin.SetRestGateway(&rest_gateway);
-  rest::FleetApi fleet_api(&publisher);
+  rest::FleetApi::Writer fleet_writer;
+  if (served->fleet_writer != nullptr) {
+    fleet_writer = [writer = served->fleet_writer.get()](
+                       std::string_view type_url, const std::vector<ResourcePtr>& upserts,
+                       const std::vector<std::string>& removals, std::string_view who) {
+      return writer->Change(type_url, upserts, removals, who);
+    };
+  }
+  rest::FleetApi fleet_api(&publisher, std::move(fleet_writer));
   admin.SetFleetApi(&fleet_api);
   rest::HistoryApi history_api(&publisher);
   admin.SetHistoryApi(&history_api);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -92,6 +93,9 @@ struct Config {
   std::optional<std::vector<std::string>> csds_identities;
   // `allow_mass_removal: true` in any file: a reload to this config skips CheckMassRemoval.
   bool allow_mass_removal = false;
+  // The fleet overlay (fleet_overlay.h), when the source keeps it beside the config (an etcd
+  // prefix: key_layout.h): the publisher serves this one instead of its own. nullopt for files.
+  std::optional<std::map<std::string, ResourceMap, std::less<>>> fleet_overlay;
 };
 
 // Loads a file, or a directory whose *.yaml, *.yml and *.json files (not recursive) are

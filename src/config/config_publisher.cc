@@ -97,6 +97,11 @@ absl::Status ConfigPublisher::Reload() {
     absl::MutexLock lock(&mu_);
     overlay = overlay_;  // changes only under publish_mu_, held here
   }
+  // A source that keeps the overlay itself (etcd) gives it with each config, at one revision.
+  if (loaded.ok() && loaded->fleet_overlay.has_value()) {
+    overlay = *std::move(loaded->fleet_overlay);
+    loaded->fleet_overlay.reset();
+  }
   // The overlay's checks run without mu_: KeyOf, asked by every stream, waits on it.
   std::optional<Config> overlaid;
   absl::Status status = loaded.status();
@@ -128,6 +133,7 @@ absl::Status ConfigPublisher::Reload() {
     return status;
   }
   config_ = std::make_shared<const Config>(*std::move(loaded));
+  overlay_ = std::move(overlay);
   ++status_.reloads_succeeded;
   status_.loaded_at = now;
   status_.last_error.reset();
@@ -257,18 +263,10 @@ absl::Status ConfigPublisher::ChangeOverlay(std::string_view type_url,
     overlay = overlay_;
   }
   if (config == nullptr) return absl::FailedPreconditionError("no config is loaded");
-  ResourceMap& resources = overlay[std::string(type_url)];
-  for (const std::string& name : removals) {
-    if (!resources.contains(name)) {
-      return absl::NotFoundError(
-          absl::StrCat("the fleet overlay has no ", std::string(FindResourceType(type_url)->noun),
-                       " \"", name, "\" (only resources set over the fleet API can be removed)"));
-    }
-    resources = resources.Without(name);
+  if (absl::Status changed = ChangeFleetOverlay(&overlay, type_url, upserts, removals);
+      !changed.ok()) {
+    return changed;
   }
-  for (const ResourcePtr& resource : upserts) resources = resources.With(resource);
-  if (resources.empty()) overlay.erase(std::string(type_url));
-
   Config overlaid = ApplyOverlay(*config, overlay);
   if (absl::Status checked = CheckOverlaidConfig(overlaid); !checked.ok()) return checked;
   if (!overlay_file_.empty()) {

@@ -62,6 +62,28 @@ absl::Status ErrnoError(const std::string& what, const std::string& path) {
 
 }  // namespace
 
+absl::Status ChangeFleetOverlay(FleetOverlay* overlay, std::string_view type_url,
+                                const std::vector<ResourcePtr>& upserts,
+                                const std::vector<std::string>& removals) {
+  auto found = overlay->find(type_url);
+  ResourceMap resources = found == overlay->end() ? ResourceMap() : found->second;
+  for (const std::string& name : removals) {
+    if (!resources.contains(name)) {
+      return absl::NotFoundError(
+          absl::StrCat("the fleet overlay has no ", AbslView(FindResourceType(type_url)->noun),
+                       " \"", name, "\" (only resources set over the fleet API can be removed)"));
+    }
+    resources = resources.Without(name);
+  }
+  for (const ResourcePtr& resource : upserts) resources = resources.With(resource);
+  if (resources.empty()) {
+    if (found != overlay->end()) overlay->erase(found);
+  } else {
+    (*overlay)[std::string(type_url)] = std::move(resources);
+  }
+  return absl::OkStatus();
+}
+
 Config ApplyOverlay(const Config& config, const FleetOverlay& overlay) {
   Config overlaid = config;
   if (overlay.empty()) return overlaid;
@@ -86,6 +108,12 @@ absl::Status CheckOverlaidConfig(const Config& overlaid) {
       absl::StrReplaceAll(errors.ToStatus().message(), {{":0: ", ": "}}));
 }
 
+absl::StatusOr<std::string> OverlayResourceJson(std::string_view type_url,
+                                                const Resource& resource) {
+  return api::EnvoyApi::Get().BinaryToJson(type_url.substr(kTypeUrlPrefix.size()),
+                                           resource.bytes());
+}
+
 absl::StatusOr<std::string> OverlayToJson(const FleetOverlay& overlay) {
   nlohmann::ordered_json types = nlohmann::ordered_json::object();
   for (const auto& [type_url, resources] : overlay) {
@@ -93,8 +121,7 @@ absl::StatusOr<std::string> OverlayToJson(const FleetOverlay& overlay) {
     if (kind == nullptr) return absl::InternalError(absl::StrCat("unknown type ", type_url));
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const auto& [name, resource] : resources) {
-      absl::StatusOr<std::string> json = api::EnvoyApi::Get().BinaryToJson(
-          std::string_view(type_url).substr(kTypeUrlPrefix.size()), resource->bytes());
+      absl::StatusOr<std::string> json = OverlayResourceJson(type_url, *resource);
       if (!json.ok()) return json.status();
       list.push_back(nlohmann::ordered_json::parse(*json));
     }

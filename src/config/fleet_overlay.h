@@ -3,6 +3,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -16,6 +18,12 @@ namespace xdsd::config {
 // default set and in every group). By type URL; a type without resources has no entry.
 using FleetOverlay = std::map<std::string, ResourceMap, std::less<>>;
 
+// Adds or replaces `upserts` and removes `removals` (resources of `type_url`) in `overlay`.
+// NotFound when a removal names no resource of the overlay; then `overlay` is unchanged.
+absl::Status ChangeFleetOverlay(FleetOverlay* overlay, std::string_view type_url,
+                                const std::vector<ResourcePtr>& upserts,
+                                const std::vector<std::string>& removals);
+
 // `config` with `overlay` applied to the default set and to every group. Each snapshot shares
 // every type the overlay does not touch; O(overlay size) per set.
 Config ApplyOverlay(const Config& config, const FleetOverlay& overlay);
@@ -25,6 +33,10 @@ Config ApplyOverlay(const Config& config, const FleetOverlay& overlay);
 // group "NAME") and the resource. Decodes the checked types of every set, so it costs about
 // as much as checking the config did.
 absl::Status CheckOverlaidConfig(const Config& overlaid);
+
+// One overlay resource as Envoy JSON (compact; the same bytes for the same resource).
+absl::StatusOr<std::string> OverlayResourceJson(std::string_view type_url,
+                                                const Resource& resource);
 
 // The overlay as one JSON document: {"fleet_overlay": {"<type short name>": [<resource as
 // Envoy JSON>, ...]}}. Secrets are written as they are: keep the file private.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/input_limits.h"
 #include "api/redaction.h"
+#include "api/resource_parser.h"
 #include "api/yaml_json.h"
 #include "config/config_builder.h"
 #include "config/parsed_resource.h"
@@ -164,6 +165,34 @@ std::string RegisteredAssignment(const ConfigKeys& keys, const std::string& clus
   return Dump(Json{{"cluster_name", name}, {"endpoints", std::move(endpoints)}});
 }
 
+// Adds the fleet overlay resource `key` (fleet/<type>/<name>) holds to `overlay`, checked as
+// the fleet API checks it; an error names `file`.
+void AddFleetKey(std::string_view key, const std::string& value, const std::string& file,
+                 FleetOverlay* overlay, LoadErrors* errors) {
+  const std::string_view rest = key.substr(std::string_view(kFleetDir).size());
+  const size_t slash = rest.find('/');
+  const ResourceType* type =
+      slash == std::string_view::npos ? nullptr : FindResourceTypeByName(rest.substr(0, slash));
+  const std::string_view name = type == nullptr ? "" : rest.substr(slash + 1);
+  if (type == nullptr || name.empty()) {
+    errors->Add(file, 0, "", "not a fleet overlay key (fleet/<type>/<name>)");
+    return;
+  }
+  absl::StatusOr<ResourcePtr> resource = api::ParseResource(*type, value);
+  if (!resource.ok()) {
+    errors->Add(file, 0, "", std::string(resource.status().message()));
+    return;
+  }
+  if ((*resource)->name() != name) {
+    errors->Add(file, 0, "",
+                absl::StrCat("the ", AbslView(type->noun), " is named \"", (*resource)->name(),
+                             "\", not its key's \"", AbslView(name), "\""));
+    return;
+  }
+  ResourceMap& resources = (*overlay)[std::string(type->type_url)];
+  resources = resources.With(*std::move(resource));
+}
+
 }  // namespace
 
 std::string RegistrationKey(const Registration& registration) {
@@ -213,12 +242,21 @@ absl::StatusOr<ConfigKeys> ConfigKeysFromFile(const std::string& path, size_t ma
   return keys;
 }
 
+std::string FleetKey(std::string_view type_url, std::string_view name) {
+  return absl::StrCat(kFleetDir, AbslView(FindResourceType(type_url)->name), "/", AbslView(name));
+}
+
 absl::StatusOr<Config> ConfigFromKeys(const ConfigKeys& keys, std::string_view where) {
   ConfigBuilder builder;
   LoadErrors errors;
+  FleetOverlay overlay;
   for (const auto& [key, value] : keys) {
     if (key == kAppliedKey || key.starts_with(kRegistrationsDir)) continue;
     const std::string file = absl::StrCat(AbslView(where), key);
+    if (key.starts_with(kFleetDir)) {
+      AddFleetKey(key, value, file, &overlay, &errors);
+      continue;
+    }
     // The value starts on the text's first line, so that the loader's lines are the value's.
     if (IsSectionKey(key)) {
       builder.AddFile(absl::StrCat("{\"", key, "\": ", value, "\n}"), file);
@@ -229,7 +267,8 @@ absl::StatusOr<Config> ConfigFromKeys(const ConfigKeys& keys, std::string_view w
     if (type == nullptr) {
       errors.Add(file, 0, "",
                  "not a key of the config layout (<type>/<name>, groups, authorization, "
-                 "csds_identities, allow_mass_removal, applied, registrations/...)");
+                 "csds_identities, allow_mass_removal, applied, registrations/..., "
+                 "fleet/...)");
       continue;
     }
     const Json json = Json::parse(value, nullptr, /*allow_exceptions=*/false);
@@ -254,6 +293,7 @@ absl::StatusOr<Config> ConfigFromKeys(const ConfigKeys& keys, std::string_view w
   absl::StatusOr<Config> built = builder.Build();
   if (errors.empty()) {
     if (!built.ok()) return api::RedactSecretText(built.status());
+    built->fleet_overlay = std::move(overlay);
     return built;
   }
   std::string message(errors.ToStatus().message());

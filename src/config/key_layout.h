@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "config/config_loader.h"
+#include "config/fleet_overlay.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 
 namespace xdsd::config {
@@ -21,8 +22,11 @@ namespace xdsd::config {
 //   authorization      the `authorization:` list as JSON
 //   csds_identities    the `csds_identities:` list as JSON
 //   allow_mass_removal `allow_mass_removal: true` when the config says so
-//   applied            written by every `xdsd apply` (what it read and changed); not config
-//   registrations/...  endpoint registrations (registration.h); not config
+//   applied            written by every writer (`xdsd apply`, the fleet API): what it read and
+//                      changed; not config
+//   registrations/...  endpoint registrations (below); not config
+//   fleet/<type>/<name> one resource of the fleet overlay (fleet_overlay.h), written by the fleet
+//                      API, as Envoy JSON; served on top of the config, not part of it
 //
 // Every other key is an error, as an unknown key in a file is. The same config always gives
 // the same keys and the same bytes (JSON without spaces, fields in the order written), so
@@ -31,11 +35,12 @@ using ConfigKeys = std::map<std::string, std::string, std::less<>>;
 
 inline constexpr char kAppliedKey[] = "applied";
 inline constexpr char kRegistrationsDir[] = "registrations/";
+inline constexpr char kFleetDir[] = "fleet/";
 // The single keys that hold a whole top-level section of the file format.
 inline constexpr const char* kSectionKeys[] = {"groups", "authorization", "csds_identities",
                                                "allow_mass_removal"};
 
-// True for the keys that hold config (not `applied`, not registrations).
+// True for the keys that hold config (not `applied`, not registrations, not the fleet overlay).
 bool IsConfigKey(std::string_view key);
 
 // The keys of the file or directory at `path`, which must load (LoadConfigFile); the error is
@@ -43,9 +48,10 @@ bool IsConfigKey(std::string_view key);
 absl::StatusOr<ConfigKeys> ConfigKeysFromFile(const std::string& path,
                                               size_t max_bytes = kDefaultMaxConfigBytes);
 
-// Builds the config that `keys` hold (keys that are not config are skipped), with the same
-// checks as a file; errors name "<where><key>:<line>". A resource whose name is not its key's
-// is an error.
+// Builds the config that `keys` hold, with the same checks as a file; errors name
+// "<where><key>:<line>". A resource whose name is not its key's is an error. The fleet/ keys
+// become the config's fleet_overlay (always set, possibly empty), each resource checked as the
+// fleet API checks it; registrations and `applied` are not config.
 absl::StatusOr<Config> ConfigFromKeys(const ConfigKeys& keys, std::string_view where);
 
 // Endpoint registration (`xdsd register`, or any program that holds an etcd lease):
@@ -72,6 +78,9 @@ std::string RegistrationKey(const Registration& registration);
 std::string RegistrationValue(const Registration& registration);
 // True when `cluster`'s metadata says xdsd.endpoints: registrations.
 bool EndpointsFromRegistrations(const envoy::config::cluster::v3::Cluster& cluster);
+
+// The key of a fleet overlay resource: fleet/<type name>/<name>.
+std::string FleetKey(std::string_view type_url, std::string_view name);
 
 // What turns `from` into `to` (config keys only).
 struct KeyChanges {

@@ -58,6 +58,10 @@ config::ConfigKeys EtcdConfigSource::keys(int64_t* revision) const {
 
 void EtcdConfigSource::Start(std::function<void()> on_change) {
   on_change_ = std::move(on_change);
+  {
+    absl::MutexLock lock(&mu_);
+    handled_revision_ = status_.revision;  // the loaded revision was built before Start
+  }
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -70,6 +74,18 @@ void EtcdConfigSource::Stop() {
 EtcdSourceStatus EtcdConfigSource::status() const {
   absl::MutexLock lock(&mu_);
   return status_;
+}
+
+bool EtcdConfigSource::WaitUntilHandled(int64_t revision, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto reached = [this, revision]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return handled_revision_ >= revision; };
+  return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
+}
+
+void EtcdConfigSource::MarkHandled(int64_t revision) {
+  absl::MutexLock lock(&mu_);
+  handled_revision_ = std::max(handled_revision_, revision);
 }
 
 void EtcdConfigSource::Run() {
@@ -100,6 +116,7 @@ void EtcdConfigSource::Run() {
             status_.connected = true;
           }
           if (!events.empty() && on_change_) on_change_();
+          MarkHandled(revision);
         },
         &canceller_,
         [this, &established] {
@@ -117,6 +134,7 @@ void EtcdConfigSource::Run() {
       if (LoadAll().ok()) {
         backoff = kMinBackoff;
         if (on_change_) on_change_();
+        MarkHandled(status().revision);
         continue;
       }
     } else {

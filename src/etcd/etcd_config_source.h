@@ -62,11 +62,16 @@ class EtcdConfigSource {
 
   EtcdSourceStatus status() const;
 
+  // Waits up to `timeout` until the change listener has returned for `revision` (or a later
+  // one): this replica has loaded that revision, served or refused it. False on timeout.
+  bool WaitUntilHandled(int64_t revision, absl::Duration timeout) const;
+
  private:
   void Run();
   // Full load at the newest revision; records the outcome in the status.
   absl::Status LoadAll();
   void RecordError(const absl::Status& error);
+  void MarkHandled(int64_t revision);
 
   EtcdClient* const client_;
   const EtcdUrl url_;
@@ -75,6 +80,8 @@ class EtcdConfigSource {
   mutable absl::Mutex mu_;
   config::ConfigKeys keys_ ABSL_GUARDED_BY(mu_);
   EtcdSourceStatus status_ ABSL_GUARDED_BY(mu_);
+  // The newest revision the change listener returned for (the loaded one before Start).
+  int64_t handled_revision_ ABSL_GUARDED_BY(mu_) = 0;
 
   std::function<void()> on_change_;  // set by Start, before the thread
   WatchCanceller canceller_;

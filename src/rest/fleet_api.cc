@@ -27,11 +27,17 @@ HttpReply FleetApi::Get(std::string_view type) const {
 }
 
 HttpReply FleetApi::Change(std::string_view type_url, const std::vector<ResourcePtr>& upserts,
-                           const std::vector<std::string>& removals, HttpReply ok,
+                           const std::vector<std::string>& removals, nlohmann::json ok,
                            std::string_view who) const {
+  if (writer_) {
+    absl::StatusOr<int64_t> revision = writer_(type_url, upserts, removals, who);
+    if (!revision.ok()) return ErrorReply(revision.status());
+    ok["etcd_revision"] = *revision;
+    return JsonReply(200, ok);
+  }
   absl::Status changed = publisher_->ChangeOverlay(type_url, upserts, removals, std::string(who));
   if (!changed.ok()) return ErrorReply(changed);
-  return ok;
+  return JsonReply(200, ok);
 }
 
 HttpReply FleetApi::Put(std::string_view type, std::string_view name, std::string_view body,
@@ -45,9 +51,8 @@ HttpReply FleetApi::Put(std::string_view type, std::string_view name, std::strin
     return ErrorReply(400, absl::StrCat("the resource is named \"", (*resource)->name(),
                                         "\", the path \"", std::string(name), "\""));
   }
-  return Change(
-      type_url, {*resource}, {},
-      JsonReply(200, {{"name", (*resource)->name()}, {"version", (*resource)->version()}}), who);
+  return Change(type_url, {*resource}, {},
+                {{"name", (*resource)->name()}, {"version", (*resource)->version()}}, who);
 }
 
 HttpReply FleetApi::Delete(std::string_view type, std::string_view name,
@@ -55,8 +60,7 @@ HttpReply FleetApi::Delete(std::string_view type, std::string_view name,
   const std::string_view type_url = TypeUrlFromShortName(type);
   if (type_url.empty())
     return ErrorReply(404, absl::StrCat("unknown type \"", std::string(type), "\""));
-  return Change(type_url, {}, {std::string(name)}, JsonReply(200, {{"removed", std::string(name)}}),
-                who);
+  return Change(type_url, {}, {std::string(name)}, {{"removed", std::string(name)}}, who);
 }
 
 HttpReply FleetApi::Post(std::string_view type, std::string_view body, std::string_view who) const {
@@ -91,7 +95,7 @@ HttpReply FleetApi::Post(std::string_view type, std::string_view body, std::stri
     removals.push_back(name.get<std::string>());
   }
   return Change(type_url, upserts, removals,
-                JsonReply(200, {{"set", upserts.size()}, {"removed", removals.size()}}), who);
+                {{"set", upserts.size()}, {"removed", removals.size()}}, who);
 }
 
 }  // namespace xdsd::rest

@@ -1,10 +1,14 @@
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "config/config_publisher.h"
+#include "nlohmann/json.hpp"
 #include "rest/rest_gateway.h"
 
 namespace xdsd::rest {
@@ -29,10 +33,20 @@ namespace xdsd::rest {
 //
 // `who` made the change (AdminAuth::Who), for the revision it becomes (ConfigHistory).
 //
-// Thread-safe. The publisher must outlive it.
+// With a Writer (the config is in etcd), a change is not made here but written to the shared
+// store, which every replica follows; the reply adds "etcd_revision": the store's revision of
+// the write.
+//
+// Thread-safe. The publisher (and the writer) must outlive it.
 class FleetApi {
  public:
-  explicit FleetApi(config::ConfigPublisher* publisher) : publisher_(publisher) {}
+  // Writes one change (checked as ConfigPublisher::ChangeOverlay does); the store's revision.
+  using Writer = std::function<absl::StatusOr<int64_t>(
+      std::string_view type_url, const std::vector<ResourcePtr>& upserts,
+      const std::vector<std::string>& removals, std::string_view who)>;
+
+  explicit FleetApi(config::ConfigPublisher* publisher, Writer writer = nullptr)
+      : publisher_(publisher), writer_(std::move(writer)) {}
 
   HttpReply Get(std::string_view type) const;
   HttpReply Put(std::string_view type, std::string_view name, std::string_view body,
@@ -41,12 +55,13 @@ class FleetApi {
   HttpReply Post(std::string_view type, std::string_view body, std::string_view who = "") const;
 
  private:
-  // The overlay change, as a reply: `ok` on success, the status's error otherwise.
+  // The overlay change, as a reply: 200 with `ok` on success, the status's error otherwise.
   HttpReply Change(std::string_view type_url, const std::vector<ResourcePtr>& upserts,
-                   const std::vector<std::string>& removals, HttpReply ok,
+                   const std::vector<std::string>& removals, nlohmann::json ok,
                    std::string_view who) const;
 
   config::ConfigPublisher* const publisher_;
+  const Writer writer_;
 };
 
 }  // namespace xdsd::rest

@@ -123,6 +123,25 @@ TEST_F(KeyLayoutTest, AnUnknownKeyIsAnErrorButAppliedAndRegistrationsAreNot) {
                   .ok());
 }
 
+TEST_F(KeyLayoutTest, FleetKeysAreTheOverlayNotTheConfigAndAreCheckedAsTheFleetApiChecksThem) {
+  const std::string extra = R"({"name":"extra","connect_timeout":"1s","type":"STATIC"})";
+  absl::StatusOr<Config> config =
+      ConfigFromKeys({{"clusters/a", R"({"name":"a","connect_timeout":"1s","type":"STATIC"})"},
+                      {FleetKey(kClusterType, "extra"), extra}},
+                     "p/");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->default_snapshot->Resources(kClusterType).contains("extra"));
+  ASSERT_TRUE(config->fleet_overlay.has_value());
+  EXPECT_TRUE((*config->fleet_overlay)[std::string(kClusterType)].contains("extra"));
+  EXPECT_FALSE(IsConfigKey("fleet/clusters/extra"));
+
+  absl::StatusOr<Config> misnamed = ConfigFromKeys({{"fleet/clusters/other", extra}}, "p/");
+  EXPECT_THAT(Message(misnamed.status()), HasSubstr("p/fleet/clusters/other"));
+  EXPECT_THAT(Message(misnamed.status()), HasSubstr("not its key's \"other\""));
+  EXPECT_FALSE(ConfigFromKeys({{"fleet/clusters/x", R"({"name":"x","typo":1})"}}, "p/").ok());
+  EXPECT_FALSE(ConfigFromKeys({{"fleet/nothing/x", extra}}, "p/").ok());
+}
+
 TEST_F(KeyLayoutTest, ARegisteredClusterGetsItsEndpointsFromTheRegistrations) {
   const std::string cluster =
       R"({"name":"svc","type":"EDS","eds_cluster_config":{"eds_config":{"ads":{}}},)"

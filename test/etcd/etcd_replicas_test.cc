@@ -1,7 +1,8 @@
 // Several xdsd replicas following one config in a real etcd cluster (3 members on loopback):
-// `xdsd apply` reaches every replica, under the same versions; etcd members failing, all of
-// etcd failing and coming back; two applies racing.
+// `xdsd apply` and the fleet API reach every replica, under the same versions; etcd members
+// failing, all of etcd failing and coming back; two applies racing.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -27,6 +28,7 @@ namespace xdsd::testing {
 namespace {
 
 constexpr char kPrefix[] = "xdsd";
+constexpr char kToken[] = "etcd-replicas-test-token-0123456789";
 
 // A valid config whose one cluster's endpoint port is `port`: each port is another config.
 std::string ConfigWithPort(int port) {
@@ -95,11 +97,14 @@ class EtcdReplicasTest : public ::testing::Test {
     etcd_ = *std::move(etcd);
     // The replicas need a config to start from.
     ASSERT_EQ(ExitCode(Apply(1001)), 0);
+    const std::string token_file = absl::StrCat(dir_.path(), "/token");
+    ASSERT_TRUE(WriteFile(token_file, kToken).ok());
     for (int i = 0; i < 3; ++i) {
       const std::string replica_dir = absl::StrCat(dir_.path(), "/replica", i);
       std::filesystem::create_directories(replica_dir);
       absl::StatusOr<std::unique_ptr<XdsdProcess>> replica = XdsdProcess::Start(
-          {"--config", etcd_->Url(kPrefix), "--drain-time=0s"}, replica_dir, absl::Seconds(30));
+          {"--config", etcd_->Url(kPrefix), "--drain-time=0s", "--admin-token-file", token_file},
+          replica_dir, absl::Seconds(30));
       ASSERT_TRUE(replica.ok()) << replica.status();
       replicas_.push_back(*std::move(replica));
     }
@@ -132,6 +137,27 @@ class EtcdReplicasTest : public ::testing::Test {
     absl::StatusOr<std::string> body = replica.HttpGet("/v1/config");
     if (!body.ok()) return nlohmann::json::object();
     return nlohmann::json::parse(*body, nullptr, false);
+  }
+
+  // A fleet API change (`method` POST or DELETE) on `replica`: the HTTP status and the body.
+  static std::pair<int, nlohmann::json> FleetChange(const XdsdProcess& replica,
+                                                    const std::string& method,
+                                                    const std::string& path,
+                                                    const std::string& body = "") {
+    httplib::Client client("127.0.0.1", replica.http_port());
+    client.set_read_timeout(std::chrono::seconds(10));
+    client.set_bearer_token_auth(kToken);
+    httplib::Result result =
+        method == "DELETE" ? client.Delete(path) : client.Post(path, body, "application/json");
+    if (!result) return {-1, nullptr};
+    return {result->status, nlohmann::json::parse(result->body, nullptr, false)};
+  }
+
+  // The fleet overlay's clusters `replica` holds: name -> version.
+  static nlohmann::json FleetClusters(const XdsdProcess& replica) {
+    absl::StatusOr<std::string> body = replica.HttpGet("/v1/fleet/clusters");
+    if (!body.ok()) return nullptr;
+    return nlohmann::json::parse(*body, nullptr, false)["resources"];
   }
 
   static std::string Version(const XdsdProcess& replica) {
@@ -207,6 +233,58 @@ TEST_F(EtcdReplicasTest, OneApplyIsServedByEveryReplicaUnderOneVersionWithinASec
   for (const auto& replica : replicas_) EXPECT_EQ(AdsClusterVersion(*replica), ads);
   RecordProperty("apply_to_all_replicas_ms",
                  static_cast<int>(absl::ToInt64Milliseconds(absl::Now() - written)));
+}
+
+TEST_F(EtcdReplicasTest, AFleetChangePostedToOneReplicaIsServedByEveryReplicaUnderOneVersion) {
+  const std::string before = CommonVersion();
+  ASSERT_FALSE(before.empty());
+  const auto [status, reply] =
+      FleetChange(*replicas_[0], "POST", "/v1/fleet/clusters",
+                  R"({"set": [{"name": "extra", "connect_timeout": "1s", "type": "STATIC"}]})");
+  ASSERT_EQ(status, 200) << reply.dump();
+  const int64_t revision = reply.value("etcd_revision", int64_t{0});
+  ASSERT_GT(revision, 0) << reply.dump();
+  // Answered once the replica that took it serves it.
+  EXPECT_EQ(ConfigStatus(*replicas_[0])["etcd"]["revision"], revision);
+  EXPECT_TRUE(FleetClusters(*replicas_[0]).contains("extra"));
+  const std::string after = WaitForNewCommonVersion(before, absl::Seconds(5));
+  ASSERT_FALSE(after.empty()) << "the replicas did not agree on a new version";
+  const nlohmann::json overlay = FleetClusters(*replicas_[0]);
+  for (const auto& replica : replicas_) {
+    EXPECT_EQ(ConfigStatus(*replica)["etcd"]["revision"], revision);
+    EXPECT_EQ(FleetClusters(*replica), overlay);
+  }
+  const std::string ads = AdsClusterVersion(*replicas_[0]);
+  for (const auto& replica : replicas_) EXPECT_EQ(AdsClusterVersion(*replica), ads);
+  absl::StatusOr<std::string> stored = etcd_->Etcdctl({"get", "xdsd/fleet/clusters/extra"});
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_NE(stored->find("\"name\":\"extra\""), std::string::npos) << *stored;
+
+  // The same checks and errors as without etcd, and nothing is written.
+  const auto [missing, missing_reply] =
+      FleetChange(*replicas_[1], "DELETE", "/v1/fleet/clusters/nothing-here");
+  EXPECT_EQ(missing, 404) << missing_reply.dump();
+  const auto [broken, broken_reply] =
+      FleetChange(*replicas_[1], "POST", "/v1/fleet/clusters",
+                  R"({"set": [{"name": "eds", "connect_timeout": "1s", "type": "EDS",
+                               "eds_cluster_config": {"eds_config": {"ads": {}}}}]})");
+  EXPECT_EQ(broken, 400);
+  EXPECT_NE(broken_reply.value("error", "").find("eds"), std::string::npos) << broken_reply.dump();
+  EXPECT_EQ(ConfigStatus(*replicas_[1])["etcd"]["revision"], revision);
+
+  // An apply leaves the overlay alone; removing it from another replica reaches every one.
+  const CommandResult applied = Apply(1010);
+  ASSERT_EQ(ExitCode(applied), 0) << applied.stderr_text;
+  EXPECT_EQ(applied.stdout_text.find("fleet/"), std::string::npos) << applied.stdout_text;
+  const auto [removed, removed_reply] =
+      FleetChange(*replicas_[2], "DELETE", "/v1/fleet/clusters/extra");
+  ASSERT_EQ(removed, 200) << removed_reply.dump();
+  for (const auto& replica : replicas_) {
+    EXPECT_TRUE(PollUntil(
+        absl::Seconds(5), [&] { return FleetClusters(*replica) == nlohmann::json::object(); },
+        kIntegrationPollInterval))
+        << FleetClusters(*replica).dump();
+  }
 }
 
 TEST_F(EtcdReplicasTest, ReplicasOutliveEtcdAndFollowItWhenItIsBack) {
