@@ -71,6 +71,16 @@ absl::StatusOr<ConfigInfo> ParseConfig(const std::string& text) {
     if (auto it = json.find("served_versions"); it != json.end() && it->is_object()) {
       config.served_versions = it->get<std::map<std::string, std::map<std::string, std::string>>>();
     }
+    if (auto it = json.find("etcd"); it != json.end() && it->is_object()) {
+      EtcdInfo& etcd = config.etcd.emplace();
+      etcd.connected = it->value("connected", false);
+      etcd.endpoint = StringMember(*it, "endpoint");
+      etcd.revision = it->value("revision", int64_t{0});
+      if (auto error = it->find("last_error"); error != it->end() && error->is_object()) {
+        etcd.last_error = StringMember(*error, "message");
+        etcd.last_error_at = StringMember(*error, "at");
+      }
+    }
     return config;
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("GET /v1/config: unexpected JSON: ", e.what()));
@@ -100,6 +110,20 @@ std::string OneLine(std::string_view text) {
     out.push_back(c);
   }
   return out;
+}
+
+// "etcd: connected to HOST:PORT at revision R", or, while etcd cannot be reached, since when and
+// why, and that the last good config is still served.
+void AppendEtcdLine(const EtcdInfo& etcd, std::string* text) {
+  if (etcd.connected) {
+    absl::StrAppend(text, "etcd: connected to ", etcd.endpoint, " at revision ", etcd.revision,
+                    "\n");
+    return;
+  }
+  absl::StrAppend(text, "etcd: UNREACHABLE",
+                  etcd.last_error_at.empty() ? "" : absl::StrCat(" since ", etcd.last_error_at),
+                  etcd.last_error.empty() ? "" : absl::StrCat(" (", OneLine(etcd.last_error), ")"),
+                  "; still serving revision ", etcd.revision, "\n");
 }
 
 std::string ShortVersion(const std::string& version) {
@@ -262,6 +286,7 @@ std::string RenderFleetStatus(const FleetStatus& status, const RenderOptions& op
                       ShortVersion(config.source_version),
                       "), which is served again when it changes (xdsd history)\n");
     }
+    if (config.etcd.has_value()) AppendEtcdLine(*config.etcd, &text);
     if (config.last_error.has_value()) {
       const std::string first_line = config.last_error->substr(0, config.last_error->find('\n'));
       absl::StrAppend(&text, "last reload FAILED: ", first_line, "\n");

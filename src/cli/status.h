@@ -30,6 +30,15 @@ struct TypeRow {
   std::string nack_error;     // the client's error text when state is NACKED
 };
 
+// The etcd config source's state, as GET /v1/config reports it ("etcd").
+struct EtcdInfo {
+  bool connected = false;
+  std::string endpoint;  // the member used last
+  int64_t revision = 0;  // the etcd revision of the config held
+  std::string last_error;
+  std::string last_error_at;  // RFC 3339
+};
+
 // The configuration being served, as GET /v1/config reports it.
 struct ConfigInfo {
   std::string source;  // a path, or "<built-in demo>"
@@ -44,6 +53,8 @@ struct ConfigInfo {
   int loads = 0;  // reloads tried so far, good and refused
   // What each group's nodes ("" for the default resources) are to be sent, by type name.
   std::map<std::string, std::map<std::string, std::string>> served_versions;
+  // The config source's state when it is etcd ("etcd" in GET /v1/config).
+  std::optional<EtcdInfo> etcd;
 };
 
 // What `xdsd status` shows: the config, and the connected nodes it selected.

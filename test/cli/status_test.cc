@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -163,6 +164,28 @@ TEST(RenderFleetStatusTest, FailedReloadShowsItsFirstLine) {
   EXPECT_THAT(text, HasSubstr("config x.yaml version v1 (loaded never)\n"
                               "last reload FAILED: x.yaml:4: clusters[0]: bad\n"));
   EXPECT_THAT(text, Not(HasSubstr("more")));
+}
+
+TEST(RenderFleetStatusTest, SaysWhetherEtcdIsConnectedAndAtWhichRevision) {
+  auto render = [](const std::string& etcd) {
+    absl::StatusOr<FleetStatus> status = ParseFleetStatus(
+        "[]",
+        absl::StrCat(R"({"source": "etcd://127.0.0.1:2379/xdsd", "version": "v1", "etcd": )", etcd,
+                     "}"),
+        "");
+    EXPECT_TRUE(status.ok()) << status.status();
+    return status.ok() ? RenderFleetStatus(*status, {}) : "";
+  };
+  EXPECT_THAT(render(R"({"connected": true, "endpoint": "127.0.0.1:2379", "revision": 42,
+                         "full_loads": 1, "last_error": null})"),
+              HasSubstr("\netcd: connected to 127.0.0.1:2379 at revision 42\n"));
+  EXPECT_THAT(render(R"({"connected": false, "endpoint": "127.0.0.1:2379", "revision": 42,
+                         "last_error": {"message": "connection refused\nby every member",
+                                        "at": "2024-05-01T10:00:00.000Z"}})"),
+              HasSubstr("\netcd: UNREACHABLE since 2024-05-01T10:00:00.000Z (connection refused "
+                        "by every member); still serving revision 42\n"));
+  // A config from a file has no etcd line.
+  EXPECT_THAT(RenderFleetStatus(Parse("[]"), {}), Not(HasSubstr("etcd")));
 }
 
 TEST(RenderFleetStatusTest, LongNackErrorIsCutToSixtyOrToTheTerminal) {

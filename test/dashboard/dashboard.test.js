@@ -9,7 +9,9 @@
 // the test's temporary folder, printed at the end).
 
 const assert = require('node:assert/strict');
+const childProcess = require('node:child_process');
 const fs = require('node:fs');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { after, before, describe, test } = require('node:test');
@@ -80,6 +82,41 @@ function readPage() {
   };
 }
 
+// A port of 127.0.0.1 nothing listens on now (the kernel's pick, released).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// One etcd member (Debian's etcd-server) on loopback, its data in `dir`; resolves once it
+// answers. The caller kills it.
+async function startEtcd(dir) {
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const log = fs.openSync(path.join(dir, 'etcd.log'), 'w');
+  const child = childProcess.spawn('/usr/bin/etcd', [
+    '--name', 'dashboard', '--data-dir', path.join(dir, 'etcd-data'),
+    '--listen-client-urls', client, '--advertise-client-urls', client,
+    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
+    '--initial-cluster', `dashboard=${peer}`, '--log-level', 'error', '--logger', 'zap',
+  ], { stdio: ['ignore', log, log] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await pollUntil('etcd to answer', 20000, () => {
+    const run = childProcess.spawnSync('/usr/bin/etcdctl',
+      ['--endpoints', `127.0.0.1:${clientPort}`, '--command-timeout=1s', 'get', 'x'],
+      { timeout: 5000 });
+    return run.status === 0;
+  }, { intervalMs: 100 });
+  return { endpoint: `127.0.0.1:${clientPort}`, child, exited };
+}
+
 describe('the dashboard', () => {
   let dir;
   let configPath;
@@ -107,10 +144,10 @@ describe('the dashboard', () => {
     }, { intervalMs: 100 });
   }
 
-  async function screenshot(name) {
+  async function screenshot(name, on = page) {
     const file = path.join(screenshotDir || dir, name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    await page.screenshot({ path: file, fullPage: true });
+    await on.screenshot({ path: file, fullPage: true });
     console.log(`screenshot: ${file}`);
   }
 
@@ -336,5 +373,56 @@ describe('the dashboard', () => {
     assert.equal(state.xss, null, 'no script from node data ran');
     assert.deepEqual(pageErrors, []);
     assert.deepEqual(foreignRequests, [], 'the page asked for nothing but xdsd');
+  });
+
+  test('shows the etcd source: connected at a revision, and a banner while etcd is down',
+       async () => {
+    const etcdDir = path.join(dir, 'etcd');
+    fs.mkdirSync(etcdDir);
+    const etcd = await startEtcd(etcdDir);
+    const url = `etcd://${etcd.endpoint}/xdsd`;
+    let replica = null;
+    let etcdPage = null;
+    try {
+      const applied = childProcess.spawnSync(BINARY, ['apply', configPath, '--to', url],
+                                             { timeout: 30000, encoding: 'utf8' });
+      assert.equal(applied.status, 0, applied.stderr);
+      replica = new Xdsd({
+        binary: BINARY, configPath: url, cwd: etcdDir, logPath: path.join(etcdDir, 'xdsd.log'),
+      });
+      await replica.start();
+      const { etcd: source } = await replica.getJson('/v1/config');
+      assert.equal(source.connected, true);
+      etcdPage = await context.newPage();
+      const errors = [];
+      etcdPage.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+      await etcdPage.goto(`${replica.baseUrl}/`, { waitUntil: 'load' });
+      const read = () => etcdPage.evaluate(() => ({
+        line: document.getElementById('config-etcd').textContent.trim(),
+        banner: document.getElementById('etcd-banner').hidden ? null
+          : document.getElementById('etcd-title').textContent.trim(),
+      }));
+      let seen = null;
+      await pollUntil('the etcd line', PAGE_WAIT_MS, async () => {
+        seen = await read();
+        return seen.line === `etcd: connected to ${etcd.endpoint} · etcd revision ${source.revision}`;
+      }, { describe: () => JSON.stringify(seen) });
+      assert.equal(seen.banner, null);
+
+      etcd.child.kill('SIGKILL');
+      await etcd.exited;
+      await pollUntil('the etcd banner', 20000, async () => {
+        seen = await read();
+        return seen.banner !== null;
+      }, { describe: () => JSON.stringify(seen) });
+      assert.equal(seen.line, `etcd: unreachable · still serving etcd revision ${source.revision}`);
+      assert.match(seen.banner, new RegExp(`still serving etcd revision ${source.revision}`));
+      await screenshot('dashboard-etcd-down.png', etcdPage);
+      assert.deepEqual(errors, []);
+    } finally {
+      if (etcdPage) await etcdPage.close();
+      if (replica) await replica.kill();
+      etcd.child.kill('SIGKILL');
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Several xdsd replicas following one config in a real etcd cluster (3 members on loopback):
 // `xdsd apply` and the fleet API reach every replica, under the same versions; etcd members
 // failing, all of etcd failing and coming back; two applies racing.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
@@ -312,6 +313,12 @@ TEST_F(EtcdReplicasTest, ReplicasOutliveEtcdAndFollowItWhenItIsBack) {
     absl::StatusOr<std::string> metrics = replica->HttpGet("/metrics");
     ASSERT_TRUE(metrics.ok());
     EXPECT_NE(metrics->find("xdsd_etcd_connected 0"), std::string::npos);
+    const XdsdRun status = RunXdsd(dir_.path(), {"status", "--http", replica->admin_url()});
+    EXPECT_THAT(status.out, ::testing::ContainsRegex(absl::StrCat(
+                                "\netcd: UNREACHABLE since [-0-9T:.]+Z \\(.+\\); still serving "
+                                "revision ",
+                                ConfigStatus(*replica)["etcd"]["revision"].get<int64_t>(), "\n")))
+        << status.out << status.err;
   }
   EXPECT_EQ(ExitCode(Apply(1004)), 3);  // apply says etcd cannot be reached
 
@@ -329,6 +336,11 @@ TEST_F(EtcdReplicasTest, ReplicasOutliveEtcdAndFollowItWhenItIsBack) {
   EXPECT_FALSE(WaitForNewCommonVersion(second, absl::Seconds(10)).empty());
   for (const auto& replica : replicas_) {
     EXPECT_EQ(ConfigStatus(*replica)["etcd"]["connected"], true);
+    const XdsdRun status = RunXdsd(dir_.path(), {"status", "--http", replica->admin_url()});
+    EXPECT_THAT(status.out, ::testing::ContainsRegex(absl::StrCat(
+                                "\netcd: connected to 127.0.0.1:[0-9]+ at revision ",
+                                ConfigStatus(*replica)["etcd"]["revision"].get<int64_t>(), "\n")))
+        << status.out << status.err;
   }
 }
 
