@@ -5,12 +5,14 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
 
@@ -39,14 +41,51 @@ std::string Quoted(absl::string_view text) {
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Every replica the client may reach, the first one first.
+std::vector<BootstrapOptions::Replica> Replicas(const BootstrapOptions& options) {
+  std::vector<BootstrapOptions::Replica> replicas = {{options.xds_host, options.xds_port}};
+  replicas.insert(replicas.end(), options.other_replicas.begin(), options.other_replicas.end());
+  return replicas;
+}
+
+bool IsIpv6(absl::string_view host) { return host.find(':') != absl::string_view::npos; }
+
 // HOST:PORT as gRPC dials it: an IPv6 address in brackets.
+std::string HostPort(const BootstrapOptions::Replica& replica) {
+  return IsIpv6(replica.host) ? absl::StrCat("[", replica.host, "]:", replica.port)
+                              : absl::StrCat(replica.host, ":", replica.port);
+}
+
+// The one target a gRPC client dials: HOST:PORT for one replica; for several, gRPC's ipv4: or
+// ipv6: address list (CheckGrpcTarget), over which the xDS channel picks the first that answers
+// and moves to another when it breaks.
 std::string ServerUri(const BootstrapOptions& options) {
-  const bool ipv6 = options.xds_host.find(':') != std::string::npos;
-  return ipv6 ? absl::StrCat("[", options.xds_host, "]:", options.xds_port)
-              : absl::StrCat(options.xds_host, ":", options.xds_port);
+  if (options.other_replicas.empty()) return HostPort(Replicas(options)[0]);
+  std::vector<std::string> addresses;
+  for (const BootstrapOptions::Replica& replica : Replicas(options)) {
+    addresses.push_back(HostPort(replica));
+  }
+  return absl::StrCat(IsIpv6(options.xds_host) ? "ipv6:" : "ipv4:", absl::StrJoin(addresses, ","));
 }
 
 }  // namespace
+
+absl::Status CheckGrpcTarget(const BootstrapOptions& options) {
+  if (options.format != BootstrapOptions::Format::kGrpc || options.other_replicas.empty()) {
+    return absl::OkStatus();
+  }
+  const bool ipv6 = IsIpv6(options.xds_host);
+  for (const BootstrapOptions::Replica& replica : Replicas(options)) {
+    if (!IsIpAddress(replica.host) || IsIpv6(replica.host) != ipv6) {
+      return absl::InvalidArgumentError(
+          "--xds-address with several replicas: a gRPC client dials one target, and a list "
+          "target (ipv4:A,B or ipv6:A,B) holds IP addresses of one family only. Give the IP "
+          "addresses of every replica, or one DNS name that resolves to all of them "
+          "(--xds-address NAME:PORT); see docs/high-availability.md");
+    }
+  }
+  return absl::OkStatus();
+}
 
 bool IsIpAddress(absl::string_view host) {
   const std::string text(host);
@@ -144,7 +183,20 @@ nlohmann::ordered_json GrpcChannelCreds(const BootstrapOptions& options) {
 }  // namespace
 
 std::string EnvoyBootstrapYaml(const BootstrapOptions& options) {
-  const bool ip = IsIpAddress(options.xds_host);
+  bool ip = true;
+  std::string endpoints;
+  for (const BootstrapOptions::Replica& replica : Replicas(options)) {
+    ip = ip && IsIpAddress(replica.host);
+    absl::StrAppend(&endpoints, absl::StrFormat(R"(              - endpoint:
+                  address:
+                    socket_address: { address: %s, port_value: %d }
+)",
+                                                Quoted(replica.host), replica.port));
+  }
+  const bool several = !options.other_replicas.empty();
+  const char* type = ip ? (several ? "STATIC  # IP addresses" : "STATIC  # an IP address")
+                        : (several ? "STRICT_DNS  # host names, resolved by Envoy"
+                                   : "STRICT_DNS  # a host name, resolved by Envoy");
   // Written by hand rather than emitted, so that it reads like the bootstraps in Envoy's
   // documentation and carries comments. Every value that comes from the command line is quoted.
   return absl::StrFormat(
@@ -182,20 +234,19 @@ static_resources:
       load_assignment:
         cluster_name: xds_cluster
         endpoints:
-          - lb_endpoints:
-              - endpoint:
-                  address:
-                    socket_address: { address: %s, port_value: %d }
-      # xDS is gRPC, so the connection to xdsd must be HTTP/2.
+%s          - lb_endpoints:
+%s      # xDS is gRPC, so the connection to xdsd must be HTTP/2.
       typed_extension_protocol_options:
         envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
           "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
           explicit_http_config:
             http2_protocol_options: {}
 %s)",
-      Quoted(options.node_id), Quoted(options.node_cluster),
-      ip ? "STATIC  # an IP address" : "STRICT_DNS  # a host name, resolved by Envoy",
-      Quoted(options.xds_host), options.xds_port, EnvoyTransportSocket(options));
+      Quoted(options.node_id), Quoted(options.node_cluster), type,
+      several ? "          # Every replica of xdsd: the ADS stream goes to one of them, "
+                "and to another when it breaks.\n"
+              : "",
+      endpoints, EnvoyTransportSocket(options));
 }
 
 std::string GrpcBootstrapJson(const BootstrapOptions& options) {

@@ -370,7 +370,8 @@ constexpr Flag<BootstrapFlags> kBootstrapFlags[] = {
       .value_name = "HOST:PORT",
       .help = "Where the client reaches xdsd's xDS port: HOST:PORT, [IPV6]:PORT, :PORT (the "
               "default host) or HOST (port 18000). An IP address gives a STATIC xds_cluster, a "
-              "host name a STRICT_DNS one.",
+              "host name a STRICT_DNS one. Several replicas: A,B,C (Envoy: one endpoint each; "
+              "gRPC: IP addresses of one family, one ipv4:/ipv6: list target).",
       .default_note = "127.0.0.1:18000; with --docker, host.docker.internal:18000"},
      ParseInto<&BootstrapFlags::xds_address, ParseString>},
     {{.name = "format",

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/types/span.h"
 #include "cli/bootstrap.h"
 #include "cli/command_flags.h"
@@ -161,10 +162,24 @@ absl::StatusOr<BootstrapOptions> ResolveBootstrapFlags(const BootstrapFlags& fla
   }
   const XdsAddress defaults = {
       flags.docker ? std::string(kDockerHost) : std::string(kDefaultXdsHost), kDefaultXdsPort};
-  absl::StatusOr<XdsAddress> address = ParseXdsAddress(flags.xds_address, defaults);
-  if (!address.ok()) return address.status();
-  options.xds_host = address->host;
-  options.xds_port = address->port;
+  // Several replicas: A,B,C, each with the same defaults.
+  const std::vector<std::string> addresses = absl::StrSplit(flags.xds_address, ',');
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    if (addresses.size() > 1 && addresses[i].empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid value \"", flags.xds_address,
+                       "\" for --xds-address: an empty address in the list"));
+    }
+    absl::StatusOr<XdsAddress> address = ParseXdsAddress(addresses[i], defaults);
+    if (!address.ok()) return address.status();
+    if (i == 0) {
+      options.xds_host = address->host;
+      options.xds_port = address->port;
+    } else {
+      options.other_replicas.push_back({address->host, address->port});
+    }
+  }
+  if (absl::Status target = CheckGrpcTarget(options); !target.ok()) return target;
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
   }

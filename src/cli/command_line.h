@@ -128,6 +128,13 @@ struct BootstrapOptions {
   std::string node_cluster = "xdsd";
   std::string xds_host = "127.0.0.1";  // a host name, an IPv4 or an IPv6 address (no brackets)
   int xds_port = 18000;                // 1 to 65535
+  // The other replicas of `--xds-address A,B,C` (B and C; A is xds_host:xds_port), in order.
+  struct Replica {
+    std::string host;  // as xds_host
+    int port = 0;
+    bool operator==(const Replica&) const = default;
+  };
+  std::vector<Replica> other_replicas;
   Format format = Format::kEnvoy;
   // TLS to xdsd (all empty: plaintext). The CA that signed xdsd's certificate, and the client's
   // own certificate and key for mutual TLS; paths as the client will read them.

@@ -2,8 +2,10 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "api/envoy_api.h"
 #include "config/config_loader.h"
 #include "envoy/config/bootstrap/v3/bootstrap.pb.h"
@@ -223,6 +225,54 @@ TEST(BootstrapTest, GrpcServerUriPutsIpv6InBrackets) {
   options.xds_host = std::string(kDockerHost);
   EXPECT_EQ(nlohmann::json::parse(GrpcBootstrapJson(options))["xds_servers"][0]["server_uri"],
             "host.docker.internal:5");
+}
+
+TEST(BootstrapTest, EnvoyReachesEveryReplicaThroughOneXdsCluster) {
+  BootstrapOptions options = Options("n1");
+  options.xds_host = "10.0.0.1";
+  options.other_replicas = {{"10.0.0.2", 18000}, {"::1", 18001}};
+  envoy::config::bootstrap::v3::Bootstrap bootstrap = ParseEnvoyBootstrap(options);
+  ASSERT_EQ(bootstrap.static_resources().clusters_size(), 1);
+  const envoy::config::cluster::v3::Cluster& cluster = bootstrap.static_resources().clusters(0);
+  EXPECT_EQ(cluster.name(), "xds_cluster");
+  EXPECT_EQ(cluster.type(), envoy::config::cluster::v3::Cluster::STATIC);
+  ASSERT_EQ(cluster.load_assignment().endpoints_size(), 1);
+  std::vector<std::string> endpoints;
+  for (const auto& endpoint : cluster.load_assignment().endpoints(0).lb_endpoints()) {
+    const auto& address = endpoint.endpoint().address().socket_address();
+    endpoints.push_back(absl::StrCat(address.address(), " ", address.port_value()));
+  }
+  EXPECT_THAT(endpoints, ::testing::ElementsAre("10.0.0.1 18000", "10.0.0.2 18000", "::1 18001"));
+  // One host name among them: Envoy resolves the names.
+  options.other_replicas[0].host = "xdsd-b.internal";
+  EXPECT_EQ(ParseEnvoyBootstrap(options).static_resources().clusters(0).type(),
+            envoy::config::cluster::v3::Cluster::STRICT_DNS);
+}
+
+TEST(BootstrapTest, GrpcDialsOneTargetThatListsEveryReplica) {
+  BootstrapOptions options = Options("c");
+  options.format = BootstrapOptions::Format::kGrpc;
+  options.xds_host = "127.0.0.1";
+  options.xds_port = 18000;
+  options.other_replicas = {{"127.0.0.2", 18000}, {"127.0.0.3", 18001}};
+  ASSERT_TRUE(CheckGrpcTarget(options).ok());
+  const nlohmann::json json = nlohmann::json::parse(GrpcBootstrapJson(options));
+  ASSERT_EQ(json["xds_servers"].size(), 1u);
+  EXPECT_EQ(json["xds_servers"][0]["server_uri"],
+            "ipv4:127.0.0.1:18000,127.0.0.2:18000,127.0.0.3:18001");
+  options.xds_host = "::1";
+  options.other_replicas = {{"::2", 18000}};
+  EXPECT_EQ(nlohmann::json::parse(GrpcBootstrapJson(options))["xds_servers"][0]["server_uri"],
+            "ipv6:[::1]:18000,[::2]:18000");
+
+  // No one target reaches host names or both families: refused, saying what works.
+  for (const std::string other : {"xdsd-b.internal", "127.0.0.2"}) {
+    options.other_replicas = {{other, 18000}};
+    const absl::Status refused = CheckGrpcTarget(options);
+    EXPECT_THAT(std::string(refused.message()), HasSubstr("one DNS name")) << other;
+  }
+  options.format = BootstrapOptions::Format::kEnvoy;
+  EXPECT_TRUE(CheckGrpcTarget(options).ok());
 }
 
 TEST(BootstrapTest, RenderBootstrapPicksTheFormat) {

@@ -308,6 +308,25 @@ TEST(CommandLineTest, BadFormatIsRejected) {
       << command.status();
 }
 
+TEST(CommandLineTest, SeveralXdsAddressesAreEveryReplica) {
+  absl::StatusOr<Command> three =
+      Parse({"bootstrap", "--node-id=n1", "--xds-address=a:18000,b,10.0.0.3:18001"});
+  ASSERT_TRUE(three.ok()) << three.status();
+  EXPECT_EQ(three->bootstrap.xds_host, "a");
+  EXPECT_EQ(three->bootstrap.xds_port, 18000);
+  EXPECT_EQ(three->bootstrap.other_replicas,
+            (std::vector<BootstrapOptions::Replica>{{"b", 18000}, {"10.0.0.3", 18001}}));
+  // gRPC dials one target: names cannot be listed in it.
+  absl::StatusOr<Command> grpc = Parse(
+      {"bootstrap", "--node-id=n1", "--format=grpc", "--xds-address=a:18000,b:18000,c:18000"});
+  ASSERT_FALSE(grpc.ok());
+  EXPECT_NE(grpc.status().message().find("one DNS name"), absl::string_view::npos);
+  EXPECT_TRUE(Parse({"bootstrap", "--node-id=n1", "--format=grpc",
+                     "--xds-address=10.0.0.1:18000,10.0.0.2:18000"})
+                  .ok());
+  EXPECT_FALSE(Parse({"bootstrap", "--node-id=n1", "--xds-address=a:1,"}).ok());
+}
+
 TEST(CommandLineTest, BadXdsAddressIsRejected) {
   for (const char* address : {"host:0", "host:port", "::1:18000", "[::1", "a/b:1"}) {
     absl::StatusOr<Command> command =
