@@ -34,6 +34,7 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "integration/grpc_xds_client_support.h"
 #include "integration/xdsd_process.h"
 #include "nlohmann/json.hpp"
 #include "support/poll.h"
@@ -41,163 +42,8 @@
 namespace xdsd::testing {
 namespace {
 
-constexpr char kWhoMethod[] = "/xdsd.test.Echo/Who";
 constexpr absl::Duration kStartTimeout = absl::Seconds(20);
 constexpr absl::Duration kStopTimeout = absl::Seconds(10);
-
-std::string ToString(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) return "";
-  std::string text;
-  for (const grpc::Slice& slice : slices) {
-    text.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return text;
-}
-
-grpc::ByteBuffer ToByteBuffer(const std::string& text) {
-  grpc::Slice slice(text);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-// A gRPC server on 127.0.0.1 whose one method, /xdsd.test.Echo/Who (unary, raw bytes), answers
-// with the backend's name. A generic service: no .proto needed.
-//
-// Thread-safe.
-class EchoBackend : public grpc::CallbackGenericService {
- public:
-  explicit EchoBackend(std::string name) : name_(std::move(name)) {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
-    builder.RegisterCallbackGenericService(this);
-    server_ = builder.BuildAndStart();
-  }
-  ~EchoBackend() override {
-    if (server_ != nullptr) server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-  }
-
-  int port() const { return port_; }
-  const std::string& name() const { return name_; }
-
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* context) override {
-    return new WhoReactor(context->method() == kWhoMethod ? name_ : "");
-  }
-
- private:
-  // One call: reads the request, answers with the name (or UNIMPLEMENTED for another method).
-  class WhoReactor : public grpc::ServerGenericBidiReactor {
-   public:
-    explicit WhoReactor(std::string answer) : answer_(std::move(answer)) {
-      if (answer_.empty()) {
-        Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "only /xdsd.test.Echo/Who"));
-        return;
-      }
-      StartRead(&request_);
-    }
-    void OnReadDone(bool ok) override {
-      if (!ok) {
-        Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
-        return;
-      }
-      response_ = ToByteBuffer(answer_);
-      StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
-    }
-    void OnDone() override { delete this; }
-
-   private:
-    const std::string answer_;
-    grpc::ByteBuffer request_;
-    grpc::ByteBuffer response_;
-  };
-
-  const std::string name_;
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
-};
-
-// One unary call of Who; the backend's answer, or the call's error.
-absl::StatusOr<std::string> CallWho(grpc::GenericStub& stub, absl::Duration timeout) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  const grpc::ByteBuffer request = ToByteBuffer("who?");
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  absl::Notification done;
-  stub.UnaryCall(&context, kWhoMethod, grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status result) {
-                   status = std::move(result);
-                   done.Notify();
-                 });
-  // The deadline ends the call; the extra margin only guards against a lost callback.
-  if (!done.WaitForNotificationWithTimeout(timeout + absl::Seconds(5))) {
-    context.TryCancel();
-    done.WaitForNotification();
-    return absl::DeadlineExceededError("the call did not complete");
-  }
-  if (!status.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("grpc error ", status.error_code(), ": ", status.error_message()));
-  }
-  return ToString(response);
-}
-
-// The xdsd configuration for a gRPC proxyless client of xds:///echo.test: an API listener
-// whose HTTP connection manager takes route echo-route over ADS, which sends everything to
-// the EDS cluster echo-cluster, whose one endpoint is the backend.
-std::string EchoConfigYaml(int backend_port) {
-  constexpr char kTemplate[] = R"yaml(
-resources:
-  listeners:
-  - name: echo.test
-    api_listener:
-      api_listener:
-        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-        stat_prefix: echo
-        rds:
-          route_config_name: echo-route
-          config_source: {ads: {}, resource_api_version: V3}
-        http_filters:
-        - name: envoy.filters.http.router
-          typed_config:
-            "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-  routes:
-  - name: echo-route
-    virtual_hosts:
-    - name: echo
-      domains: ["*"]
-      routes:
-      - match: {prefix: ""}
-        route: {cluster: echo-cluster}
-  clusters:
-  - name: echo-cluster
-    type: EDS
-    eds_cluster_config:
-      eds_config: {ads: {}, resource_api_version: V3}
-    lb_policy: ROUND_ROBIN
-  endpoints:
-  - cluster_name: echo-cluster
-    endpoints:
-    - locality: {region: test}
-      load_balancing_weight: 1
-      lb_endpoints:
-      - endpoint:
-          address:
-            socket_address: {address: 127.0.0.1, port_value: BACKEND_PORT}
-)yaml";
-  return absl::StrReplaceAll(kTemplate, {{"BACKEND_PORT", absl::StrCat(backend_port)}});
-}
-
-std::string BootstrapJson(int xds_port, const std::string& node_id) {
-  return nlohmann::json{
-      {"xds_servers",
-       {{{"server_uri", absl::StrCat("127.0.0.1:", xds_port)},
-         {"channel_creds", {{{"type", "insecure"}}}},
-         {"server_features", {"xds_v3"}}}}},
-      {"node", {{"id", node_id}, {"cluster", "test"}, {"locality", nlohmann::json::object()}}},
-  }
-      .dump(2);
-}
 
 // The state xdsd's /v1/nodes gives for `node_id` and `type_url`, "" when it has none.
 std::string SyncState(const std::string& nodes_json, const std::string& node_id,
@@ -233,31 +79,6 @@ absl::StatusOr<envoy::service::discovery::v3::DiscoveryResponse> FirstAdsRespons
                                                status.error_code(), ": ", status.error_message()));
   }
   return response;
-}
-
-// gRPC C++'s XdsClient is process-wide and reads GRPC_XDS_BOOTSTRAP when it is created, so a
-// test case with a bootstrap of its own must be the first in its process to open an xds:
-// channel. ctest runs each case in a process of its own (gtest_discover_tests); when the whole
-// binary runs in one process, the cases after the first run again in a child process of the
-// same binary. True when the calling case is the first and can go on in this process.
-bool FirstXdsClientUserOfThisProcess() {
-  static bool used = false;
-  return !std::exchange(used, true);
-}
-
-// Runs the current test case alone in a child process of this binary and fails the current
-// case when the child does (its output in the failure message).
-void RunThisCaseInAChildProcess() {
-  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  TempDir scratch;
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  absl::StatusOr<CommandResult> child = RunCommand(
-      {self, absl::StrCat("--gtest_filter=", test->test_suite_name(), ".", test->name())},
-      scratch.path(), absl::Seconds(240));
-  ASSERT_TRUE(child.ok()) << child.status();
-  EXPECT_TRUE(WIFEXITED(child->wait_status) && WEXITSTATUS(child->wait_status) == 0)
-      << "the case failed in its own process:\n"
-      << child->stdout_text << child->stderr_text;
 }
 
 // The xdsd configuration of the switch-over scenario: the API listener echo.test whose route
@@ -328,127 +149,12 @@ int LineContaining(const std::string& text, const std::string& needle) {
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
 }
 
-// The xDS types gRPC C++'s client subscribes to, in ADS order.
-const std::vector<std::string>& GrpcClientTypes() {
-  static const std::vector<std::string> kTypes = {
-      "type.googleapis.com/envoy.config.listener.v3.Listener",
-      "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
-      "type.googleapis.com/envoy.config.cluster.v3.Cluster",
-      "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
-  };
-  return kTypes;
-}
-
-// What /v1/nodes says of `node_id`: its types by type_url (empty when the node is not there).
-std::map<std::string, nlohmann::json> NodeTypes(const std::string& nodes_json,
-                                                const std::string& node_id) {
-  std::map<std::string, nlohmann::json> types;
-  const nlohmann::json nodes =
-      nlohmann::json::parse(nodes_json, nullptr, /*allow_exceptions=*/false);
-  if (!nodes.is_array()) return types;
-  for (const nlohmann::json& node : nodes) {
-    if (node.value("id", "") != node_id || !node.contains("types")) continue;
-    for (const nlohmann::json& type : node["types"]) types[type.value("type_url", "")] = type;
-  }
-  return types;
-}
-
-// True when /v1/nodes shows every type of GrpcClientTypes() SYNCED for `node_id`.
-bool AllTypesSynced(const std::map<std::string, nlohmann::json>& types) {
-  for (const std::string& type_url : GrpcClientTypes()) {
-    auto it = types.find(type_url);
-    if (it == types.end() || it->second.value("state", "") != "SYNCED") return false;
-  }
-  return true;
-}
-
 // xdsd's GET /v1/config, parsed; a null JSON when it did not answer.
 nlohmann::json ConfigStatus(const XdsdProcess& xdsd) {
   absl::StatusOr<std::string> body = xdsd.HttpGet("/v1/config");
   if (!body.ok()) return nullptr;
   nlohmann::json status = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
   return status.is_discarded() ? nlohmann::json() : status;
-}
-
-// Calls Who back to back (a short pause between calls) on a thread of its own, from
-// construction to Stop(), and tallies the outcomes: traffic that is under way whatever the test
-// changes meanwhile, so that a failure at any moment of a switch-over is seen.
-//
-// Thread-safe.
-class ContinuousCaller {
- public:
-  struct Tally {
-    int calls = 0;
-    int failures = 0;
-    std::map<std::string, int> answers;  // calls answered, by the answering backend's name
-    std::vector<std::string> errors;     // the first few failures, each with its time
-  };
-
-  explicit ContinuousCaller(const std::shared_ptr<grpc::Channel>& channel)
-      : stub_(channel), thread_([this] { Loop(); }) {}
-  ~ContinuousCaller() { Stop(); }
-  ContinuousCaller(const ContinuousCaller&) = delete;
-  ContinuousCaller& operator=(const ContinuousCaller&) = delete;
-
-  // Ends the calls: returns once the last one completed.
-  void Stop() {
-    {
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
-    }
-    if (thread_.joinable()) thread_.join();
-  }
-
-  Tally tally() const {
-    absl::MutexLock lock(&mu_);
-    return tally_;
-  }
-
- private:
-  static constexpr int kErrorsKept = 10;
-
-  void Loop() {
-    while (true) {
-      {
-        absl::MutexLock lock(&mu_);
-        if (stopping_) return;
-      }
-      absl::StatusOr<std::string> answer = CallWho(stub_, absl::Seconds(2));
-      {
-        absl::MutexLock lock(&mu_);
-        ++tally_.calls;
-        if (answer.ok()) {
-          ++tally_.answers[*answer];
-        } else {
-          ++tally_.failures;
-          if (tally_.errors.size() < kErrorsKept) {
-            tally_.errors.push_back(
-                absl::StrCat(absl::FormatTime("%H:%M:%E3S", absl::Now(), absl::LocalTimeZone()),
-                             " ", answer.status().ToString()));
-          }
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(5));  // pacing only: about 150 calls a second
-    }
-  }
-
-  grpc::GenericStub stub_;  // constant after construction; its calls are thread-safe
-  mutable absl::Mutex mu_;
-  Tally tally_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;  // last: starts once the members it uses exist
-};
-
-std::string Describe(const ContinuousCaller::Tally& tally) {
-  std::string text = absl::StrCat(tally.calls, " calls, ", tally.failures, " failed; answers:");
-  for (const auto& [name, count] : tally.answers) absl::StrAppend(&text, " ", name, "=", count);
-  for (const std::string& error : tally.errors) absl::StrAppend(&text, "\n  ", error);
-  return text;
-}
-
-// Elapsed time in milliseconds, for the timings the scenario prints.
-int64_t MillisecondsSince(absl::Time start) {
-  return absl::ToInt64Milliseconds(absl::Now() - start);
 }
 
 TEST(GrpcCppXdsClientTest, ProxylessChannelReachesBackendThroughXdsd) {
@@ -458,11 +164,7 @@ TEST(GrpcCppXdsClientTest, ProxylessChannelReachesBackendThroughXdsd) {
   }
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
-  // gRPC reads the file when the first xds: channel is created in this process; the file is
-  // written once xdsd's port is known. The variable is set first, before gRPC starts threads
-  // that might read the environment.
-  const std::string bootstrap_path = dir.path() + "/bootstrap.json";
-  setenv("GRPC_XDS_BOOTSTRAP", bootstrap_path.c_str(), /*overwrite=*/1);
+  const std::string bootstrap_path = UseBootstrapFileIn(dir.path());
   EchoBackend backend("backend-1");
   ASSERT_GT(backend.port(), 0);
 
@@ -472,7 +174,10 @@ TEST(GrpcCppXdsClientTest, ProxylessChannelReachesBackendThroughXdsd) {
       {"--config=" + config_path, "--log-level=debug"}, dir.path(), kStartTimeout);
   ASSERT_TRUE(xdsd.ok()) << xdsd.status();
 
-  ASSERT_TRUE(WriteFile(bootstrap_path, BootstrapJson((*xdsd)->xds_port(), "grpc-cpp-test")).ok());
+  ASSERT_TRUE(
+      WriteFile(bootstrap_path,
+                BootstrapJson(absl::StrCat("127.0.0.1:", (*xdsd)->xds_port()), "grpc-cpp-test"))
+          .ok());
 
   auto channel = grpc::CreateChannel("xds:///echo.test", grpc::InsecureChannelCredentials());
   grpc::GenericStub stub(channel);
@@ -539,8 +244,7 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
   constexpr char kNodeId[] = "grpc-cpp-scenario";
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
-  const std::string bootstrap_path = dir.path() + "/bootstrap.json";
-  setenv("GRPC_XDS_BOOTSTRAP", bootstrap_path.c_str(), /*overwrite=*/1);
+  const std::string bootstrap_path = UseBootstrapFileIn(dir.path());
   EchoBackend backend_a("backend-a");
   EchoBackend backend_b("backend-b");
   EchoBackend backend_c("backend-c");  // echo-b's endpoint moves here in step 3b
@@ -565,7 +269,9 @@ TEST(GrpcCppXdsClientTest, SwitchesSplitsSurvivesABrokenConfigAndAnXdsdRestart) 
       {"--config=" + config_path, "--log-level=debug"}, dir.path(), kStartTimeout);
   ASSERT_TRUE(started.ok()) << started.status();
   XdsdProcess& xdsd = **started;
-  ASSERT_TRUE(WriteFile(bootstrap_path, BootstrapJson(xdsd.xds_port(), kNodeId)).ok());
+  ASSERT_TRUE(
+      WriteFile(bootstrap_path, BootstrapJson(absl::StrCat("127.0.0.1:", xdsd.xds_port()), kNodeId))
+          .ok());
 
   auto channel = grpc::CreateChannel("xds:///echo.test", grpc::InsecureChannelCredentials());
   grpc::GenericStub stub(channel);
