@@ -11,12 +11,12 @@
 const assert = require('node:assert/strict');
 const childProcess = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { after, before, describe, test } = require('node:test');
 const { chromium } = require('playwright-core');
 const { AdsClient } = require('./lib/ads_client');
+const { startEtcd } = require('../support/etcd');
 const { pollUntil, withTimeout } = require('../support/poll');
 const { Xdsd } = require('./lib/xdsd');
 
@@ -80,41 +80,6 @@ function readPage() {
     injected: document.querySelectorAll('main img, main script, #nodes-body b, #nacks-body b').length,
     xss: window.__xss === undefined ? null : window.__xss,
   };
-}
-
-// A port of 127.0.0.1 nothing listens on now (the kernel's pick, released).
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// One etcd member (Debian's etcd-server) on loopback, its data in `dir`; resolves once it
-// answers. The caller kills it.
-async function startEtcd(dir) {
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const client = `http://127.0.0.1:${clientPort}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
-  const log = fs.openSync(path.join(dir, 'etcd.log'), 'w');
-  const child = childProcess.spawn('/usr/bin/etcd', [
-    '--name', 'dashboard', '--data-dir', path.join(dir, 'etcd-data'),
-    '--listen-client-urls', client, '--advertise-client-urls', client,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', `dashboard=${peer}`, '--log-level', 'error', '--logger', 'zap',
-  ], { stdio: ['ignore', log, log] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await pollUntil('etcd to answer', 20000, () => {
-    const run = childProcess.spawnSync('/usr/bin/etcdctl',
-      ['--endpoints', `127.0.0.1:${clientPort}`, '--command-timeout=1s', 'get', 'x'],
-      { timeout: 5000 });
-    return run.status === 0;
-  }, { intervalMs: 100 });
-  return { endpoint: `127.0.0.1:${clientPort}`, child, exited };
 }
 
 describe('the dashboard', () => {
