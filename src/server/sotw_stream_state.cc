@@ -127,7 +127,18 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
     outcome.version = state.sent_version;
     outcome.error = request.error_detail().message();
     outcome.running_version = request.version_info();
-    state.nacked = state.sent;
+    if (IsFullStateType(type_url)) {
+      state.nacked = state.sent;
+    } else {
+      // What the response carried that the client did not hold is what it rejected.
+      const Contents& carried = state.sent_carried != nullptr ? *state.sent_carried : *state.sent;
+      for (const auto& [name, resource] : carried) {
+        auto held = state.known->find(name);
+        if (held == state.known->end() || held->second->version() != resource->version()) {
+          state.rejected[name] = resource->version();
+        }
+      }
+    }
     state.in_flight = false;
     state.whole_next = true;  // recover with the whole subscription, whatever was rejected
   } else if (answers_latest && state.in_flight) {
@@ -160,7 +171,17 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
   return outcome;
 }
 
-void SotwStreamState::OnSnapshot(SnapshotPtr snapshot) { snapshot_ = std::move(snapshot); }
+void SotwStreamState::OnSnapshot(SnapshotPtr snapshot) {
+  snapshot_ = std::move(snapshot);
+  // A rejected resource the snapshot changed (or dropped) is a new config: it may go again.
+  for (auto& [type_url, state] : types_) {
+    std::erase_if(state.rejected, [&](const auto& entry) {
+      ResourcePtr resource =
+          snapshot_ != nullptr ? snapshot_->Find(type_url, entry.first) : nullptr;
+      return resource == nullptr || resource->version() != entry.second;
+    });
+  }
+}
 
 namespace {
 
@@ -176,7 +197,7 @@ std::string SubscriptionKey(std::string_view kind, std::string_view type_url, bo
 }  // namespace
 
 std::shared_ptr<const SotwStreamState::Contents> SotwStreamState::ChangedPart(
-    std::string_view type_url, const TypeState& state, const Contents& desired) const {
+    std::string_view type_url, const TypeState& state, const Contents& desired, bool shared) const {
   if (full_responses_ || IsFullStateType(type_url) || state.force || state.whole_next ||
       state.known->empty()) {
     return nullptr;
@@ -193,7 +214,7 @@ std::shared_ptr<const SotwStreamState::Contents> SotwStreamState::ChangedPart(
   };
   // Streams that hold the same version of the same subscription hold the same resources
   // (versions are content hashes), so they share the difference to the snapshot's.
-  if (state.known_version.empty()) return changed();
+  if (!shared || state.known_version.empty()) return changed();
   const std::string key =
       absl::StrCat(SubscriptionKey("sotw-changed", type_url, state.wildcard, state.names_digest),
                    "|", state.known_version);
@@ -222,6 +243,30 @@ std::shared_ptr<const SotwStreamState::Contents> SotwStreamState::SharedDesired(
       [&] { return std::make_shared<const Contents>(Desired(type_url, state)); }));
 }
 
+std::shared_ptr<const SotwStreamState::Contents> SotwStreamState::Serving(std::string_view type_url,
+                                                                          const TypeState& state,
+                                                                          bool* shared) const {
+  std::shared_ptr<const Contents> desired = SharedDesired(type_url, state);
+  *shared = true;
+  auto is_rejected = [&](const std::pair<const std::string, std::string>& entry) {
+    auto it = desired->find(entry.first);
+    return it != desired->end() && it->second->version() == entry.second;
+  };
+  if (std::none_of(state.rejected.begin(), state.rejected.end(), is_rejected)) return desired;
+  auto serving = std::make_shared<Contents>(*desired);
+  for (const auto& entry : state.rejected) {
+    if (!is_rejected(entry)) continue;
+    auto held = state.known->find(entry.first);
+    if (held != state.known->end()) {
+      (*serving)[entry.first] = held->second;
+    } else {
+      serving->erase(entry.first);
+    }
+  }
+  *shared = false;
+  return serving;
+}
+
 bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& state) const {
   if (!state.subscribed || snapshot_ == nullptr) return false;
   // The client holds all its subscription asks for of this very version of the type.
@@ -229,11 +274,13 @@ bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& 
       state.known_type_version == snapshot_->Version(type_url)) {
     return false;
   }
-  return NeedsResponse(type_url, state, *SharedDesired(type_url, state));
+  bool shared = true;
+  std::shared_ptr<const Contents> serving = Serving(type_url, state, &shared);
+  return NeedsResponse(type_url, state, *serving, shared);
 }
 
 bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& state,
-                                    const Contents& desired) const {
+                                    const Contents& desired, bool shared) const {
   if (!state.subscribed || snapshot_ == nullptr) return false;
   // PROTOCOL 8: the rejected content is not sent again, whatever asks for it.
   if (state.nacked != nullptr && SameContents(desired, *state.nacked)) return false;
@@ -245,7 +292,7 @@ bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& 
     // version. Names that do not exist are not answered until they appear (PROTOCOL 14, 16).
     if (desired.empty()) return false;
     if (state.force) return true;
-    std::shared_ptr<const Contents> changed = ChangedPart(type_url, state, desired);
+    std::shared_ptr<const Contents> changed = ChangedPart(type_url, state, desired, shared);
     const bool differs = changed != nullptr
                              ? !changed->empty()
                              : std::any_of(desired.begin(), desired.end(), [&](const auto& entry) {
@@ -273,7 +320,7 @@ bool SotwStreamState::LaterTypesBusy(std::string_view type_url) const {
 SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState& state,
                                            std::shared_ptr<const Contents> contents,
                                            std::string version, bool whole_subscription,
-                                           const Contents* carried) {
+                                           std::shared_ptr<const Contents> carried) {
   SotwResponse response;
   response.type_url = std::string(type_url);
   response.version = std::move(version);
@@ -281,6 +328,7 @@ SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState&
   const Contents& resources = carried != nullptr ? *carried : *contents;
   response.resources.reserve(resources.size());
   for (const auto& [name, resource] : resources) response.resources.push_back(resource);
+  state.sent_carried = std::move(carried);
   response.wrap_ttl = ttl_supported_;
   response.snapshot = snapshot_;
   state.in_flight = true;
@@ -336,9 +384,10 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
         state.known_type_version == snapshot_->Version(type_url)) {
       continue;  // the client holds this version already
     }
-    std::shared_ptr<const Contents> shared_desired = SharedDesired(type_url, state);
-    const Contents& desired = *shared_desired;
-    if (!NeedsResponse(type_url, state, desired)) continue;
+    bool shared = true;
+    std::shared_ptr<const Contents> serving = Serving(type_url, state, &shared);
+    const Contents& desired = *serving;
+    if (!NeedsResponse(type_url, state, desired, shared)) continue;
 
     if (ads() && IsFullStateType(type_url)) {
       // PROTOCOL 18: make before break. While later types still have to move off the removed
@@ -361,10 +410,13 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
       }
     }
     // PROTOCOL 32: other types carry only what the client does not hold yet.
-    std::shared_ptr<const Contents> changed = ChangedPart(type_url, state, desired);
-    return MakeResponse(type_url, state, std::move(shared_desired), snapshot_->Version(type_url),
-                        /*whole_subscription=*/true,
-                        changed != nullptr && !changed->empty() ? changed.get() : nullptr);
+    // A stream served something else than the snapshot's for a rejected resource names what
+    // it holds by its own version.
+    std::shared_ptr<const Contents> changed = ChangedPart(type_url, state, desired, shared);
+    std::string version = shared ? snapshot_->Version(type_url) : Snapshot::VersionOf(desired);
+    return MakeResponse(type_url, state, std::move(serving), std::move(version),
+                        /*whole_subscription=*/shared,
+                        changed != nullptr && !changed->empty() ? std::move(changed) : nullptr);
   }
   // Heartbeats (PROTOCOL 28): what the client holds again, under the same version, with the TTL
   // resources bodiless.

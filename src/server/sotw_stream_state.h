@@ -56,6 +56,13 @@ using SotwRequestOutcome = RequestOutcome;
 // (32); the first response of a type, a changed or repeated subscription and the first response
 // after a NACK carry the whole subscription. set_full_responses(true) makes every response whole.
 //
+// A NACK (8) of a full-state type remembers the whole content rejected: a response with that
+// content is never sent again. Of the other types it remembers each resource the rejected
+// response carried that the client did not hold (`rejected`, name → version): until the
+// snapshot changes that resource, the stream serves the client what it still runs in its place
+// (or nothing of it), so no response, whole or partial, repeats a rejected resource. Such a
+// response's version is the hash of what it holds, not the snapshot's.
+//
 // Thread-compatible: the owner serializes calls.
 class SotwStreamState : public StreamStateBase {
  public:
@@ -105,8 +112,12 @@ class SotwStreamState : public StreamStateBase {
     std::string sent_nonce;  // the latest nonce sent; "" before the first response
     std::string sent_version;
     std::shared_ptr<const Contents> sent;  // content of the latest response
-    std::string sent_type_version;         // as known_type_version, for `sent`
-    std::shared_ptr<const Contents> nacked;
+    // What the latest response carried when it was partial (the changed part of `sent`).
+    std::shared_ptr<const Contents> sent_carried;
+    std::string sent_type_version;           // as known_type_version, for `sent`
+    std::shared_ptr<const Contents> nacked;  // full-state types: the content rejected
+    // Types that are not full-state: name → version of each resource the client rejected.
+    std::map<std::string, std::string, std::less<>> rejected;
     std::string known_version;  // the version of `known`, as last sent
     uint64_t names_digest = 0;  // of the latest request's names, as sent: a repeat is no change
     absl::Time renewed_at = absl::InfinitePast();  // when `known`'s TTLs were last renewed
@@ -123,20 +134,27 @@ class SotwStreamState : public StreamStateBase {
   // The same, made once per snapshot for all the streams that subscribe alike.
   std::shared_ptr<const Contents> SharedDesired(std::string_view type_url,
                                                 const TypeState& state) const;
+  // What the stream serves for a type: SharedDesired, except that a resource the client rejected
+  // (`rejected`) is replaced by the version the client holds, or left out. `shared` says whether
+  // the result is SharedDesired's, the same for every stream that subscribes alike.
+  std::shared_ptr<const Contents> Serving(std::string_view type_url, const TypeState& state,
+                                          bool* shared) const;
   bool NeedsResponse(std::string_view type_url, const TypeState& state) const;
-  // As NeedsResponse, for `desired` already computed.
-  bool NeedsResponse(std::string_view type_url, const TypeState& state,
-                     const Contents& desired) const;
+  // As NeedsResponse, for `desired` already computed (`shared`: as Serving says).
+  bool NeedsResponse(std::string_view type_url, const TypeState& state, const Contents& desired,
+                     bool shared) const;
   bool LaterTypesBusy(std::string_view type_url) const;
   // `contents` is what the client holds once it ACKs; the response carries `carried` when given
-  // (the changed part of `contents`), else all of `contents`.
+  // (the changed part of `contents`), else all of `contents`. `whole_subscription`: `contents` is
+  // the snapshot's for the subscription (SharedDesired).
   SotwResponse MakeResponse(std::string_view type_url, TypeState& state,
                             std::shared_ptr<const Contents> contents, std::string version,
-                            bool whole_subscription, const Contents* carried = nullptr);
+                            bool whole_subscription,
+                            std::shared_ptr<const Contents> carried = nullptr);
   // The resources of `desired` the client does not hold at their version; null when the
-  // response must carry the whole subscription.
+  // response must carry the whole subscription. `shared`: as Serving says.
   std::shared_ptr<const Contents> ChangedPart(std::string_view type_url, const TypeState& state,
-                                              const Contents& desired) const;
+                                              const Contents& desired, bool shared) const;
   void UpdateSubscription(std::string_view type_url, TypeState& state,
                           const envoy::service::discovery::v3::DiscoveryRequest& request);
 

@@ -82,11 +82,8 @@ struct TypeModel {
 
 class Model {
  public:
-  // Whole sets for every type (--sotw-full-responses). Partial responses (the default) are
-  // left out for now: with them, a response that repeats NACKed content unchanged was found
-  // (test/fuzz/open/sotw-partial-resends-nacked); the model below already applies partial
-  // responses as a client does.
-  Model() { state_.set_full_responses(true); }
+  // Partial responses (the default): the model applies them as a client does.
+  Model() = default;
 
   void Snapshot(Bytes& in) {
     snapshot_ = DecodeSnapshot(in);

@@ -46,6 +46,20 @@ SotwResponse SyncedEndpoints(SotwStreamState& state, const SnapshotPtr& snapshot
   return *first;
 }
 
+// On a synced stream (`first`), c1's endpoints change to "bad": the partial response carries c1
+// alone and the client rejects it. Returns the rejected response's nonce.
+std::string RejectChangedC1(SotwStreamState& state, const SotwResponse& first) {
+  state.OnSnapshot(Fleet("bad"));
+  std::optional<SotwResponse> rejected = state.NextResponse();
+  EXPECT_TRUE(rejected.has_value());
+  if (!rejected.has_value()) return "";
+  EXPECT_THAT(Names(*rejected), ElementsAre("c1"));
+  DiscoveryRequest nack = Request(kEndpointType, kAll, rejected->nonce, first.version);
+  nack.mutable_error_detail()->set_message("c1: invalid endpoint");
+  EXPECT_FALSE(Answer(state, nack).has_value());
+  return rejected->nonce;
+}
+
 TEST(SotwPartialResponseTest, EndpointChangeCarriesOnlyTheChangedAssignment) {
   SotwStreamState state("");
   SyncedEndpoints(state, Fleet("v1"));
@@ -102,24 +116,52 @@ TEST(SotwPartialResponseTest, ARepeatedRequestGetsTheWholeSubscription) {
 TEST(SotwPartialResponseTest, NackRecoveryGetsTheWholeSubscription) {
   SotwStreamState state("");
   SotwResponse first = SyncedEndpoints(state, Fleet("v1"));
-  state.OnSnapshot(Fleet("bad"));
-  std::optional<SotwResponse> rejected = state.NextResponse();
-  ASSERT_TRUE(rejected.has_value());
-  EXPECT_THAT(Names(*rejected), ElementsAre("c1"));
-  DiscoveryRequest nack = Request(kEndpointType, kAll, rejected->nonce, first.version);
-  nack.mutable_error_detail()->set_message("c1: invalid endpoint");
-  EXPECT_FALSE(Answer(state, nack).has_value());
+  RejectChangedC1(state, first);
 
-  state.OnSnapshot(Fleet("bad", "v2"));
+  SnapshotPtr next = Fleet("bad", "v2");
+  state.OnSnapshot(next);
   std::optional<SotwResponse> recovery = state.NextResponse();
   ASSERT_TRUE(recovery.has_value());
   EXPECT_THAT(Names(*recovery), ElementsAre("c1", "c2", "c3"));
+  // PROTOCOL 8: c1 goes as the client runs it, never as it rejected it.
+  EXPECT_EQ(recovery->resources[0]->version(), first.resources[0]->version());
+  EXPECT_EQ(recovery->resources[1]->version(), next->Find(kEndpointType, "c2")->version());
+  EXPECT_NE(recovery->version, next->Version(kEndpointType));
   // Accepted: partial again from then on.
   EXPECT_FALSE(Answer(state, Request(kEndpointType, kAll, recovery->nonce, recovery->version)));
   state.OnSnapshot(Fleet("good", "v2"));
   std::optional<SotwResponse> update = state.NextResponse();
   ASSERT_TRUE(update.has_value());
   EXPECT_THAT(Names(*update), ElementsAre("c1"));
+}
+
+TEST(SotwPartialResponseTest, ANarrowedSubscriptionDoesNotResendARejectedResource) {
+  SotwStreamState state("");
+  SotwResponse first = SyncedEndpoints(state, Fleet("v1"));
+  const std::string rejected_nonce = RejectChangedC1(state, first);
+
+  // The client now asks for c1 alone (so it asks again, PROTOCOL 17): it gets c1 as it runs
+  // it, not as it rejected it.
+  std::optional<SotwResponse> narrowed =
+      Answer(state, Request(kEndpointType, {"c1"}, rejected_nonce, first.version));
+  ASSERT_TRUE(narrowed.has_value());
+  EXPECT_THAT(Names(*narrowed), ElementsAre("c1"));
+  EXPECT_EQ(narrowed->resources[0]->version(), first.resources[0]->version());
+  EXPECT_FALSE(Answer(state, Request(kEndpointType, {"c1"}, narrowed->nonce, narrowed->version)));
+  // A name added is answered, with c1 still as the client runs it.
+  std::optional<SotwResponse> grown =
+      Answer(state, Request(kEndpointType, {"c1", "c3"}, narrowed->nonce, narrowed->version));
+  ASSERT_TRUE(grown.has_value());
+  EXPECT_THAT(Names(*grown), ElementsAre("c1", "c3"));
+  EXPECT_EQ(grown->resources[0]->version(), first.resources[0]->version());
+  EXPECT_FALSE(Answer(state, Request(kEndpointType, {"c1", "c3"}, grown->nonce, grown->version)));
+
+  // Once the config changes c1, it goes out again.
+  state.OnSnapshot(Fleet("fixed"));
+  std::optional<SotwResponse> fixed = state.NextResponse();
+  ASSERT_TRUE(fixed.has_value());
+  EXPECT_THAT(Names(*fixed), ElementsAre("c1"));
+  EXPECT_NE(fixed->resources[0]->version(), first.resources[0]->version());
 }
 
 TEST(SotwPartialResponseTest, AReconnectGetsTheWholeSubscription) {
