@@ -3,12 +3,46 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "server/snapshot_memo.h"
 #include "server/stream_state_common.h"
 #include "xdsd/resource.h"
 
 namespace xdsd::server {
 
 using envoy::service::discovery::v3::DeltaDiscoveryRequest;
+
+namespace {
+
+// What changed in one type from one snapshot to another: the same for every stream.
+struct TypeDiff {
+  std::map<std::string, ResourcePtr, std::less<>> updated;  // added or at another version
+  std::vector<std::string> removed;
+};
+
+// The difference of `type_url` from `from` to `to`, made once and kept in `to`'s memo.
+std::shared_ptr<const TypeDiff> SharedDiff(const Snapshot& from, const Snapshot& to,
+                                           std::string_view type_url) {
+  const std::string key =
+      absl::StrCat("delta-diff|", absl::string_view(type_url.data(), type_url.size()), "|",
+                   from.Version(type_url));
+  return std::static_pointer_cast<const TypeDiff>(SnapshotMemo::MemoizeShared(to, key, [&] {
+    auto diff = std::make_shared<TypeDiff>();
+    const Snapshot::ResourceMap& before = from.Resources(type_url);
+    const Snapshot::ResourceMap& after = to.Resources(type_url);
+    for (const auto& [name, resource] : after) {
+      ResourcePtr old = before.Get(name);
+      if (old == nullptr || (old != resource && old->version() != resource->version())) {
+        diff->updated.emplace(name, resource);
+      }
+    }
+    for (const auto& [name, resource] : before) {
+      if (after.Get(name) == nullptr) diff->removed.push_back(name);
+    }
+    return std::static_pointer_cast<const void>(std::shared_ptr<const TypeDiff>(std::move(diff)));
+  }));
+}
+
+}  // namespace
 
 DeltaStreamState::DeltaStreamState(std::string_view stream_type_url, size_t max_names)
     : StreamStateBase(stream_type_url, max_names) {}
@@ -42,6 +76,7 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
   } else if (!nonce.empty() && state.in_flight) {
     outcome.version = state.sent_system_version;
     state.in_flight = false;
+    const bool synced = state.sent_complete_of != nullptr && !state.subscription_changed_since_sent;
     if (request.has_error_detail()) {
       // The client applied nothing of the response: keep its versions, and never send the
       // rejected versions again. Names it unsubscribed from meanwhile are not what it rejected
@@ -51,13 +86,27 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
       for (const auto& [name, resource] : state.sent.updated) {
         if (Wants(state, name)) state.nacked[name] = resource->version();
       }
+    } else if (synced) {
+      // The client holds all it asks for of that snapshot: nothing to write out.
+      outcome.kind = DeltaRequestOutcome::Kind::kAck;
+      state.held_snapshot = state.sent_complete_of;
+      state.client.clear();
     } else {
       outcome.kind = DeltaRequestOutcome::Kind::kAck;
+      Unsync(type_url, state);
       for (const auto& [name, resource] : state.sent.updated) {
         if (Wants(state, name)) state.client[name] = resource->version();
       }
       for (const std::string& name : state.sent.removed) state.client.erase(name);
     }
+    state.sent = Change{};
+    state.sent_complete_of = nullptr;
+  }
+
+  if (!request.resource_names_subscribe().empty() ||
+      !request.resource_names_unsubscribe().empty()) {
+    Unsync(type_url, state);
+    state.subscription_changed_since_sent = true;
   }
 
   // Subscription changes count even on a stale request (PROTOCOL 22).
@@ -100,10 +149,61 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
 
 void DeltaStreamState::OnSnapshot(SnapshotPtr snapshot) { snapshot_ = std::move(snapshot); }
 
+template <typename Held>
+void DeltaStreamState::ForEachHeld(std::string_view type_url, const TypeState& state,
+                                   Held held) const {
+  if (state.held_snapshot == nullptr) {
+    for (const auto& [name, version] : state.client) held(name, version);
+    return;
+  }
+  const Snapshot::ResourceMap& resources = state.held_snapshot->Resources(type_url);
+  if (state.wildcard) {
+    for (const auto& [name, resource] : resources) held(name, resource->version());
+  }
+  for (const std::string& name : state.names) {
+    if (state.wildcard && resources.Get(name) != nullptr) continue;  // held above
+    if (ResourcePtr resource = resources.Get(name)) held(name, resource->version());
+  }
+}
+
+void DeltaStreamState::Unsync(std::string_view type_url, TypeState& state) const {
+  if (state.held_snapshot == nullptr) return;
+  std::map<std::string, std::string, std::less<>> client;
+  ForEachHeld(type_url, state,
+              [&](const std::string& name, const std::string& version) { client[name] = version; });
+  state.client = std::move(client);
+  state.held_snapshot = nullptr;
+}
+
+DeltaStreamState::Change DeltaStreamState::SyncedChange(std::string_view type_url,
+                                                        const TypeState& state,
+                                                        bool* complete) const {
+  Change change;
+  if (state.held_snapshot->Version(type_url) == snapshot_->Version(type_url)) return change;
+  std::shared_ptr<const TypeDiff> diff = SharedDiff(*state.held_snapshot, *snapshot_, type_url);
+  for (const auto& [name, resource] : diff->updated) {
+    if (!Wants(state, name)) continue;
+    auto rejected = state.nacked.find(name);
+    if (rejected != state.nacked.end() && rejected->second == resource->version()) {
+      *complete = false;
+      continue;
+    }
+    change.updated.emplace(name, resource);
+  }
+  for (const std::string& name : diff->removed) {
+    if (Wants(state, name)) change.removed.insert(name);  // PROTOCOL 23
+  }
+  return change;
+}
+
 DeltaStreamState::Change DeltaStreamState::ComputeChange(std::string_view type_url,
-                                                         const TypeState& state) const {
+                                                         const TypeState& state,
+                                                         bool* complete) const {
+  bool ignored = true;
+  if (complete == nullptr) complete = &ignored;
   Change change;
   if (!state.subscribed || snapshot_ == nullptr) return change;
+  if (state.held_snapshot != nullptr) return SyncedChange(type_url, state, complete);
   const Snapshot::ResourceMap& resources = snapshot_->Resources(type_url);
   auto consider = [&](const std::string& name, const ResourcePtr& resource) {
     auto held = state.client.find(name);
@@ -112,7 +212,10 @@ DeltaStreamState::Change DeltaStreamState::ComputeChange(std::string_view type_u
       return;
     }
     auto rejected = state.nacked.find(name);
-    if (rejected != state.nacked.end() && rejected->second == resource->version()) return;
+    if (rejected != state.nacked.end() && rejected->second == resource->version()) {
+      *complete = false;
+      return;
+    }
     change.updated.emplace(name, resource);
   };
   if (state.wildcard) {
@@ -143,7 +246,10 @@ bool DeltaStreamState::LaterTypesBusy(std::string_view type_url) const {
                          });
 }
 
-void DeltaStreamState::MarkInFlight(TypeState& state, const DeltaResponse& response, Change sent) {
+void DeltaStreamState::MarkInFlight(TypeState& state, const DeltaResponse& response, Change sent,
+                                    SnapshotPtr complete_of) {
+  state.sent_complete_of = std::move(complete_of);
+  state.subscription_changed_since_sent = false;
   state.renewed_at = now_;
   state.heartbeat_due = false;
   state.in_flight = true;
@@ -156,11 +262,13 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
   for (const std::string& type_url : TypesInAdsOrder(types_)) {
     TypeState& state = types_[type_url];
     if (state.in_flight) continue;
-    Change change = ComputeChange(type_url, state);
+    bool complete = true;
+    Change change = ComputeChange(type_url, state, &complete);
     if (change.empty()) continue;
     // PROTOCOL 18: listeners and clusters are removed after the later types moved off them.
     if (ads() && IsFullStateType(type_url) && !change.removed.empty() && LaterTypesBusy(type_url)) {
       change.removed.clear();
+      complete = false;
       if (change.empty()) continue;
     }
 
@@ -174,6 +282,10 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
       state.resend.erase(name);
     }
     response.removed.assign(change.removed.begin(), change.removed.end());
+    for (const std::string& name : change.removed) {
+      // A name subscribed by name that is gone is reported once, as one that never existed.
+      if (state.names.contains(name)) state.missing.insert(name);
+    }
     for (const std::string& name : change.newly_missing) {
       // A virtual host asked for on demand that does not exist is answered with an empty
       // entry carrying its name, as Envoy's on-demand VHDS expects; others are removed.
@@ -182,7 +294,10 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     }
     std::sort(response.removed.begin(), response.removed.end());
     response.send_ttl = ttl_supported_;
-    MarkInFlight(state, response, std::move(change));
+    response.snapshot = snapshot_;
+    // Virtual hosts are asked for by alias: the snapshots' difference does not see those.
+    const bool synced = complete && type_url != kVirtualHostType;
+    MarkInFlight(state, response, std::move(change), synced ? snapshot_ : nullptr);
     return response;
   }
   // Heartbeats (PROTOCOL 28): the held TTL resources again, bodiless, at the same versions.
@@ -196,7 +311,7 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     response.resources = HeldTtlResources(type_url, state);
     response.send_ttl = true;
     response.heartbeat = true;
-    MarkInFlight(state, response, Change{});
+    MarkInFlight(state, response, Change{}, nullptr);
     for (const ResourcePtr& resource : response.resources) {
       state.sent.updated.emplace(resource->name(), resource);
     }
@@ -209,12 +324,12 @@ std::vector<ResourcePtr> DeltaStreamState::HeldTtlResources(std::string_view typ
                                                             const TypeState& state) const {
   std::vector<ResourcePtr> held;
   if (snapshot_ == nullptr) return held;
-  for (const auto& [name, version] : state.client) {
+  ForEachHeld(type_url, state, [&](const std::string& name, const std::string& version) {
     ResourcePtr resource = snapshot_->Find(type_url, name);
     if (resource != nullptr && resource->version() == version && resource->ttl().count() > 0) {
       held.push_back(std::move(resource));
     }
-  }
+  });
   return held;
 }
 

@@ -27,6 +27,8 @@ struct DeltaResponse {
   std::vector<std::string> not_found;
   bool send_ttl = false;   // the client supports TTLs: each resource carries its TTL
   bool heartbeat = false;  // renews the TTLs: the resources go without their body
+  // The snapshot the resources come from: encodings shared by every stream are kept there.
+  SnapshotPtr snapshot;
 };
 
 using DeltaRequestOutcome = RequestOutcome;
@@ -50,6 +52,15 @@ using DeltaRequestOutcome = RequestOutcome;
 // removes what the client holds that no longer exists (23). On ADS the types go in
 // make-before-break order, and removals of listeners and clusters wait until the later types
 // are answered (18).
+//
+// Synced: once the client ACKs a response that brought it everything its subscription asks of
+// a snapshot (nothing held back, nothing rejected, the subscription unchanged since), `client`
+// is that snapshot's versions and is not kept: the type remembers the snapshot instead
+// (`held_snapshot`). While synced, a type whose version did not move needs nothing, and a new
+// snapshot needs what changed between the two snapshots (computed once per pair of snapshots
+// for every stream, in the newer snapshot's memo) that the subscription wants. A subscription
+// change, or an ACK of anything less than that, writes `client` out again. Virtual hosts (asked
+// for by alias) are never synced.
 //
 // Thread-compatible: the owner serializes calls.
 class DeltaStreamState : public StreamStateBase {
@@ -75,6 +86,9 @@ class DeltaStreamState : public StreamStateBase {
     bool empty() const { return updated.empty() && removed.empty() && newly_missing.empty(); }
   };
   struct TypeState {
+    // Non-null while synced (see above): the client holds exactly what the subscription asks of
+    // it, and `client` is empty.
+    SnapshotPtr held_snapshot;
     bool subscribed = false;
     bool wildcard = false;
     std::set<std::string, std::less<>> names;
@@ -83,7 +97,10 @@ class DeltaStreamState : public StreamStateBase {
     bool in_flight = false;
     std::string sent_nonce;
     std::string sent_system_version;
-    Change sent;
+    Change sent;  // cleared once answered
+    // The snapshot `sent` was computed from, when it was all the client lacked of it; else null.
+    SnapshotPtr sent_complete_of;
+    bool subscription_changed_since_sent = false;
     std::map<std::string, std::string, std::less<>> nacked;  // name → version rejected
     absl::Time renewed_at = absl::InfinitePast();
     bool heartbeat_due = false;
@@ -97,10 +114,23 @@ class DeltaStreamState : public StreamStateBase {
   std::vector<ResourcePtr> HeldTtlResources(std::string_view type_url,
                                             const TypeState& state) const;
 
-  // Records `response` as the type's response in flight, with what it `sent`.
-  void MarkInFlight(TypeState& state, const DeltaResponse& response, Change sent);
+  // Records `response` as the type's response in flight, with what it `sent`; `complete_of`:
+  // as TypeState::sent_complete_of.
+  void MarkInFlight(TypeState& state, const DeltaResponse& response, Change sent,
+                    SnapshotPtr complete_of);
+  // Calls `held(name, version)` for each resource the client holds.
+  template <typename Held>
+  void ForEachHeld(std::string_view type_url, const TypeState& state, Held held) const;
+  // Ends the synced state of a type: writes out what the client holds into `client`.
+  void Unsync(std::string_view type_url, TypeState& state) const;
+  // While synced: what changed between the held snapshot and the current one that the
+  // subscription wants. `complete` is set false when something was held back (rejected).
+  Change SyncedChange(std::string_view type_url, const TypeState& state, bool* complete) const;
   bool Wants(const TypeState& state, std::string_view name) const;
-  Change ComputeChange(std::string_view type_url, const TypeState& state) const;
+  // What the client lacks of the snapshot; `complete` (when given) is set false when anything
+  // it lacks is held back (a rejected version).
+  Change ComputeChange(std::string_view type_url, const TypeState& state,
+                       bool* complete = nullptr) const;
   bool LaterTypesBusy(std::string_view type_url) const;
 
   std::map<std::string, TypeState, std::less<>> types_;

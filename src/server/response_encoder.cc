@@ -137,6 +137,15 @@ grpc::Slice SharedSlice(std::shared_ptr<const std::string> bytes) {
       [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); }, owner);
 }
 
+// Names the resources of a response, order aside: a memo key's part.
+uint64_t ContentHash(const std::vector<ResourcePtr>& resources) {
+  uint64_t content = 0;
+  for (const ResourcePtr& resource : resources) {
+    content += ResourceMap::EntryHash(resource->name(), resource->version());
+  }
+  return content;
+}
+
 // The `resources` fields of a plain response: each resource's tag, length and Any bytes.
 std::string EncodeResources(const std::vector<ResourcePtr>& resources) {
   size_t size = 0;
@@ -164,12 +173,8 @@ grpc::ByteBuffer EncodeSotwResponse(const SotwResponse& response) {
                                    [](const ResourcePtr& r) { return r->ttl().count() > 0; }));
   if (plain && response.snapshot != nullptr) {
     // Every stream sent these resources of this snapshot shares one encoding of them.
-    uint64_t content = 0;
-    for (const ResourcePtr& resource : response.resources) {
-      content += ResourceMap::EntryHash(resource->name(), resource->version());
-    }
-    const std::string key =
-        absl::StrCat("sotw|", response.type_url, "|", response.resources.size(), "|", content);
+    const std::string key = absl::StrCat("sotw|", response.type_url, "|", response.resources.size(),
+                                         "|", ContentHash(response.resources));
     slices.push_back(SharedSlice(SnapshotMemo::Memoize(
         *response.snapshot, key, [&response] { return EncodeResources(response.resources); })));
     return grpc::ByteBuffer(slices.data(), slices.size());
@@ -196,11 +201,29 @@ grpc::ByteBuffer EncodeDeltaResponse(const DeltaResponse& response) {
   std::vector<grpc::Slice> slices;
   slices.reserve(2 * response.resources.size() + 2);
   slices.emplace_back(Head(response.system_version, response.type_url, response.nonce));
-  // Each resource: Resource{name, version, ttl?, resource: <shared Any bytes>}; the body is the
-  // last field, so everything before it goes in one small owned slice.
-  for (const ResourcePtr& resource : response.resources) {
-    AppendWrapped(slices, resource, response.send_ttl, /*with_body=*/!response.heartbeat,
-                  /*in_any=*/false);
+  if (!response.heartbeat && response.snapshot != nullptr && !response.resources.empty()) {
+    // Every stream sent these resources of this snapshot shares one encoding of them.
+    const std::string key =
+        absl::StrCat("delta|", response.type_url, "|", response.send_ttl ? "ttl" : "", "|",
+                     response.resources.size(), "|", ContentHash(response.resources));
+    slices.push_back(SharedSlice(SnapshotMemo::Memoize(*response.snapshot, key, [&response] {
+      std::vector<grpc::Slice> parts;
+      for (const ResourcePtr& resource : response.resources) {
+        AppendWrapped(parts, resource, response.send_ttl, /*with_body=*/true, /*in_any=*/false);
+      }
+      std::string bytes;
+      for (const grpc::Slice& part : parts) {
+        bytes.append(reinterpret_cast<const char*>(part.begin()), part.size());
+      }
+      return bytes;
+    })));
+  } else {
+    // Each resource: Resource{name, version, ttl?, resource: <shared Any bytes>}; the body is
+    // the last field, so everything before it goes in one small owned slice.
+    for (const ResourcePtr& resource : response.resources) {
+      AppendWrapped(slices, resource, response.send_ttl, /*with_body=*/!response.heartbeat,
+                    /*in_any=*/false);
+    }
   }
   // A virtual host that does not exist: Resource{name, aliases: [name]} and nothing else.
   for (const std::string& name : response.not_found) {

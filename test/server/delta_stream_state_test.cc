@@ -172,6 +172,46 @@ TEST(DeltaStreamStateTest, MissingNameIsReportedOnceThenSentWhenItAppears) {
   EXPECT_THAT(Names(*appeared), ElementsAre("r2"));
 }
 
+// PROTOCOL 24: a name subscribed by name that is deleted is removed once, not reported again as
+// missing when the subscription changes later.
+TEST(DeltaStreamStateTest, ADeletedSubscribedNameIsRemovedOnce) {
+  DeltaStreamState state("");
+  state.OnSnapshot(kBase);
+  Feed(state, {kEndpointType, {"c1", "c2"}});
+  Ack(state, *state.NextResponse());
+  state.OnSnapshot(MakeSnapshot({{kEndpointType, "c1"}}));
+  auto removal = state.NextResponse();
+  ASSERT_TRUE(removal.has_value());
+  EXPECT_THAT(Names(*removal), IsEmpty());
+  EXPECT_THAT(removal->removed, ElementsAre("c2"));
+  Ack(state, *removal);
+  EXPECT_FALSE(state.NextResponse().has_value());
+  Feed(state, {kEndpointType, {"c3"}});
+  auto missing = state.NextResponse();
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_THAT(missing->removed, ElementsAre("c3"));
+}
+
+// A synced stream is sent what changed between snapshots, and only what it subscribes to.
+TEST(DeltaStreamStateTest, ChangesOutsideTheSubscriptionSendNothing) {
+  DeltaStreamState state("");
+  state.OnSnapshot(kBase);
+  Feed(state, {kEndpointType, {"c1"}});
+  Ack(state, *state.NextResponse());
+  state.OnSnapshot(MakeSnapshot({{kEndpointType, "c1"}, {kEndpointType, "c2", "v2"}}));
+  EXPECT_FALSE(state.NextResponse().has_value());
+  state.OnSnapshot(MakeSnapshot({{kEndpointType, "c1", "v2"}, {kEndpointType, "c2", "v2"}}));
+  auto changed = state.NextResponse();
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_THAT(Names(*changed), ElementsAre("c1"));
+  Ack(state, *changed);
+  // Subscribing to c2 now sends it at the version of the snapshot served.
+  Feed(state, {kEndpointType, {"c2"}});
+  auto added = state.NextResponse();
+  ASSERT_TRUE(added.has_value());
+  EXPECT_THAT(Names(*added), ElementsAre("c2"));
+}
+
 // PROTOCOL 25: subscribing again resends.
 TEST(DeltaStreamStateTest, ResubscribeResends) {
   DeltaStreamState state("");
