@@ -15,11 +15,15 @@ xdsd is also made unpinned.
 keeps the load generator's CPU seconds over W1 and over W2 (loadgen_w1_cpu_s, loadgen_w2_cpu_s).
 --w8 N adds W8: xdsd serving the workload from a JSON config file, one endpoint change written
 to the file per update, reload included, to N clients.
+--perf DIR runs each xdsd server under `perf record` (cpu-clock, 499 Hz): DIR/<kind>-<N>.data.<time>,
+one file for W1 (the connect storm) and one for what follows (W4, W2); read them with
+`perf report -i FILE --no-children --sort dso,symbol`.
 """
 import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -72,7 +76,7 @@ class Proc:
         except (BrokenPipeError, ValueError):
             pass
         try:
-            self.p.wait(10)
+            self.p.wait(30)
         except subprocess.TimeoutExpired:
             self.p.kill()
             self.p.wait()
@@ -106,9 +110,15 @@ def server_argv(args, kind, port, clusters):
 PORTS = iter(range(18100, 18999))
 
 
-def start_server(args, kind, clusters, pin):
+def start_server(args, kind, clusters, pin, clients=0):
     port = next(PORTS)
-    server = Proc(server_argv(args, kind, port, clusters), cpu=0 if pin else None, name=kind)
+    argv = server_argv(args, kind, port, clusters)
+    if args.perf and kind.startswith("xdsd"):
+        os.makedirs(args.perf, exist_ok=True)
+        # SIGUSR2 to perf starts a new file: W1 and W2 are profiled apart.
+        argv = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "499", "--switch-output=signal",
+                "-o", os.path.join(args.perf, f"{kind}-{clients}.data"), "--"] + argv
+    server = Proc(argv, cpu=0 if pin else None, name=kind)
     server.expect("ready", 120)
     return server, port
 
@@ -123,7 +133,7 @@ def start_loadgen(args, port, clients, pin, extra=()):
 
 def run_fleet(args, kind, clients, clusters, pin, updates, slow=0.0, nack=0.0):
     """W1 (connect storm), W4 (idle memory) and W2 (small change fan-out) in one run."""
-    server, port = start_server(args, kind, clusters, pin)
+    server, port = start_server(args, kind, clusters, pin, clients)
     empty = server.cmd("stats", "stats")
     extra = []
     if slow or nack:
@@ -134,6 +144,8 @@ def run_fleet(args, kind, clients, clusters, pin, updates, slow=0.0, nack=0.0):
               "procs": args.procs, "mode": args.mode}
     try:
         storm = server.cmd(f"wait-synced {counted} {args.timeout}", "synced", args.timeout + 30)
+        if args.perf and kind.startswith("xdsd"):
+            os.kill(server.p.pid, signal.SIGUSR2)
         after = server.cmd("stats", "stats")
         lg_synced = lg.cmd("stats", "loadgen clients")
         result["loadgen_w1_cpu_s"] = lg_synced["cpu_s"]
@@ -246,6 +258,7 @@ def main():
     ap.add_argument("--fleet-only", action="store_true")
     ap.add_argument("--kinds", default="floor,xdsd,peer")
     ap.add_argument("--w8", type=int, default=0)
+    ap.add_argument("--perf", default="")
     args = ap.parse_args()
     pin = (os.cpu_count() or 1) >= 2
 

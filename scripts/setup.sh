@@ -21,13 +21,15 @@ build_packages=(
 # GoogleTest; Chromium and a font for the dashboard test; python3 for the load generator's
 # smoke run and the benchmark suite; Go (below) and git for the grpc-go client test; curl;
 # clang and its runtimes (libFuzzer, the sanitizers) for scripts/fuzz.sh; etcd (server and
-# etcdctl) for the tests of replicas sharing their config (label etcd).
+# etcdctl) for the tests of replicas sharing their config (label etcd); perf for the
+# benchmark suite's profiles (bench/run_suite.py --perf).
 test_packages=(
   libgtest-dev libgmock-dev libprotoc-dev
   chromium fonts-dejavu-core
   python3 git curl
   clang libclang-rt-14-dev
   etcd-server etcd-client
+  linux-perf
 )
 
 with_tests=0 check_only=0

@@ -259,8 +259,8 @@ void DeltaStreamState::MarkInFlight(TypeState& state, const DeltaResponse& respo
 }
 
 std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
-  for (const std::string& type_url : TypesInAdsOrder(types_)) {
-    TypeState& state = types_[type_url];
+  for (std::string_view type_url : TypesInAdsOrder(types_)) {
+    TypeState& state = types_.find(type_url)->second;
     if (state.in_flight) continue;
     bool complete = true;
     Change change = ComputeChange(type_url, state, &complete);
@@ -301,8 +301,8 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     return response;
   }
   // Heartbeats (PROTOCOL 28): the held TTL resources again, bodiless, at the same versions.
-  for (const std::string& type_url : TypesInAdsOrder(types_)) {
-    TypeState& state = types_[type_url];
+  for (std::string_view type_url : TypesInAdsOrder(types_)) {
+    TypeState& state = types_.find(type_url)->second;
     if (state.in_flight || !state.heartbeat_due) continue;
     DeltaResponse response;
     response.type_url = type_url;

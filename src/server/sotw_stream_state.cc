@@ -174,7 +174,8 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
 void SotwStreamState::OnSnapshot(SnapshotPtr snapshot) {
   snapshot_ = std::move(snapshot);
   // A rejected resource the snapshot changed (or dropped) is a new config: it may go again.
-  for (auto& [type_url, state] : types_) {
+  for (auto& [type, state] : types_) {
+    const std::string& type_url = type;  // (a structured binding is not captured by clang 14)
     std::erase_if(state.rejected, [&](const auto& entry) {
       ResourcePtr resource =
           snapshot_ != nullptr ? snapshot_->Find(type_url, entry.first) : nullptr;
@@ -377,8 +378,8 @@ void SotwStreamState::OnTick(absl::Time now) {
 }
 
 std::optional<SotwResponse> SotwStreamState::NextResponse() {
-  for (const std::string& type_url : TypesInAdsOrder(types_)) {
-    TypeState& state = types_[type_url];
+  for (std::string_view type_url : TypesInAdsOrder(types_)) {
+    TypeState& state = types_.find(type_url)->second;
     if (state.in_flight || !state.subscribed || snapshot_ == nullptr) continue;
     if (!state.force && !state.known_type_version.empty() &&
         state.known_type_version == snapshot_->Version(type_url)) {
@@ -420,8 +421,8 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
   }
   // Heartbeats (PROTOCOL 28): what the client holds again, under the same version, with the TTL
   // resources bodiless.
-  for (const std::string& type_url : TypesInAdsOrder(types_)) {
-    TypeState& state = types_[type_url];
+  for (std::string_view type_url : TypesInAdsOrder(types_)) {
+    TypeState& state = types_.find(type_url)->second;
     if (state.in_flight || !state.heartbeat_due) continue;
     const std::string type_version = state.known_type_version;
     SotwResponse response = MakeResponse(type_url, state, state.known, state.known_version,

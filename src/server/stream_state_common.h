@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -69,12 +70,14 @@ inline absl::StatusOr<std::string> RequestTypeUrl(std::string_view requested,
 }
 
 // The type URLs of `types` (a map keyed by type URL) in the order an ADS stream answers them:
-// make before break (kAdsOrder), then any type xdsd does not know, by name.
+// make before break (kAdsOrder), then any type xdsd does not know, by name. The views point
+// into `types`' keys (or kAdsOrder): valid while no type is added or removed. Made on every
+// response of every stream, so nothing is allocated for the usual handful of types.
 template <typename TypeMap>
-std::vector<std::string> TypesInAdsOrder(const TypeMap& types) {
-  std::vector<std::string> order;
+absl::InlinedVector<std::string_view, 8> TypesInAdsOrder(const TypeMap& types) {
+  absl::InlinedVector<std::string_view, 8> order;
   for (std::string_view type_url : kAdsOrder) {
-    if (types.contains(type_url)) order.emplace_back(type_url);
+    if (types.contains(type_url)) order.push_back(type_url);
   }
   for (const auto& [type_url, state] : types) {
     if (!IsKnownType(type_url)) order.push_back(type_url);
@@ -86,7 +89,7 @@ std::vector<std::string> TypesInAdsOrder(const TypeMap& types) {
 // a removal of `type_url`'s resources waits for them (make before break).
 template <typename TypeMap, typename Busy>
 bool LaterTypeIsBusy(const TypeMap& types, std::string_view type_url, Busy busy) {
-  const std::vector<std::string> order = TypesInAdsOrder(types);
+  const absl::InlinedVector<std::string_view, 8> order = TypesInAdsOrder(types);
   auto it = std::find(order.begin(), order.end(), type_url);
   if (it == order.end()) return false;
   for (++it; it != order.end(); ++it) {

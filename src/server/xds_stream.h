@@ -200,7 +200,10 @@ class XdsStream : public RawBidiReactor {
       Fail(size);
       return;
     }
-    Request request;
+    // A request is parsed into a message this thread reuses: parsed again, a cleared message
+    // keeps its strings, so a request repeating a thousand names allocates none of them.
+    ReusedRequest reused;
+    Request& request = reused.get();
     if (!ParseMessage(read_buffer_, &request)) {
       Fail(absl::InvalidArgumentError(absl::StrCat("malformed ", request.GetDescriptor()->name())));
       return;
@@ -221,6 +224,25 @@ class XdsStream : public RawBidiReactor {
     MaybeWrite();
     StartRead(&read_buffer_);
   }
+
+  // The calling thread's request message while it is not in use (a reaction that runs inside
+  // another on the same thread gets a message of its own).
+  class ReusedRequest {
+   public:
+    ReusedRequest() : request_(busy_ ? &own_ : &reused_) { busy_ = true; }
+    ~ReusedRequest() {
+      if (request_ == &reused_) busy_ = false;
+    }
+    ReusedRequest(const ReusedRequest&) = delete;
+    ReusedRequest& operator=(const ReusedRequest&) = delete;
+    Request& get() { return *request_; }
+
+   private:
+    static thread_local inline Request reused_;
+    static thread_local inline bool busy_ = false;
+    Request own_;
+    Request* request_;
+  };
 
   void OnWriteDone(bool ok) override {
     {
