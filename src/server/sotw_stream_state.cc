@@ -130,8 +130,10 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
     if (IsFullStateType(type_url)) {
       state.nacked = state.sent;
     } else {
-      // What the response carried that the client did not hold is what it rejected.
-      const Contents& carried = state.sent_carried != nullptr ? *state.sent_carried : *state.sent;
+      // What the response carried that the client did not hold is what it rejected; and a
+      // response carrying the same again is not sent either, even one of resources it held.
+      state.nacked = state.sent_carried != nullptr ? state.sent_carried : state.sent;
+      const Contents& carried = *state.nacked;
       for (const auto& [name, resource] : carried) {
         auto held = state.known->find(name);
         if (held == state.known->end() || held->second->version() != resource->version()) {
@@ -294,6 +296,9 @@ bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& 
     if (desired.empty()) return false;
     if (state.force) return true;
     std::shared_ptr<const Contents> changed = ChangedPart(type_url, state, desired, shared);
+    if (changed != nullptr && state.nacked != nullptr && SameContents(*changed, *state.nacked)) {
+      return false;
+    }
     const bool differs = changed != nullptr
                              ? !changed->empty()
                              : std::any_of(desired.begin(), desired.end(), [&](const auto& entry) {

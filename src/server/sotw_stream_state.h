@@ -56,12 +56,12 @@ using SotwRequestOutcome = RequestOutcome;
 // (32); the first response of a type, a changed or repeated subscription and the first response
 // after a NACK carry the whole subscription. set_full_responses(true) makes every response whole.
 //
-// A NACK (8) of a full-state type remembers the whole content rejected: a response with that
-// content is never sent again. Of the other types it remembers each resource the rejected
-// response carried that the client did not hold (`rejected`, name → version): until the
-// snapshot changes that resource, the stream serves the client what it still runs in its place
-// (or nothing of it), so no response, whole or partial, repeats a rejected resource. Such a
-// response's version is the hash of what it holds, not the snapshot's.
+// A NACK (8) remembers the content of the response rejected: a response with that content is
+// never sent again. Of the types that are not full-state it also remembers each resource the
+// rejected response carried that the client did not hold (`rejected`, name → version): until
+// the snapshot changes that resource, the stream serves the client what it still runs in its
+// place (or nothing of it), so no response, whole or partial, repeats a rejected resource. Such
+// a response's version is the hash of what it holds, not the snapshot's.
 //
 // Thread-compatible: the owner serializes calls.
 class SotwStreamState : public StreamStateBase {
@@ -114,8 +114,9 @@ class SotwStreamState : public StreamStateBase {
     std::shared_ptr<const Contents> sent;  // content of the latest response
     // What the latest response carried when it was partial (the changed part of `sent`).
     std::shared_ptr<const Contents> sent_carried;
-    std::string sent_type_version;           // as known_type_version, for `sent`
-    std::shared_ptr<const Contents> nacked;  // full-state types: the content rejected
+    std::string sent_type_version;  // as known_type_version, for `sent`
+    // The content of the response rejected (for other types, what it carried): never again.
+    std::shared_ptr<const Contents> nacked;
     // Types that are not full-state: name → version of each resource the client rejected.
     std::map<std::string, std::string, std::less<>> rejected;
     std::string known_version;  // the version of `known`, as last sent

@@ -103,12 +103,15 @@ TEST(SotwPartialResponseTest, ANewNameGetsTheWholeSubscription) {
   EXPECT_THAT(Names(*grown), ElementsAre("c1", "c2", "c3"));
 }
 
+// On a synced stream (`first`), Envoy asks again for what it holds, as it does while it warms a
+// changed cluster (PROTOCOL 17). Returns the answer.
+std::optional<SotwResponse> AskAgain(SotwStreamState& state, const SotwResponse& first) {
+  return Answer(state, Request(kEndpointType, kAll, first.nonce, first.version));
+}
+
 TEST(SotwPartialResponseTest, ARepeatedRequestGetsTheWholeSubscription) {
   SotwStreamState state("");
-  SotwResponse first = SyncedEndpoints(state, Fleet("v1"));
-  // Envoy asks again for what it holds while it warms a changed cluster (PROTOCOL 17).
-  std::optional<SotwResponse> again =
-      Answer(state, Request(kEndpointType, kAll, first.nonce, first.version));
+  std::optional<SotwResponse> again = AskAgain(state, SyncedEndpoints(state, Fleet("v1")));
   ASSERT_TRUE(again.has_value());
   EXPECT_THAT(Names(*again), ElementsAre("c1", "c2", "c3"));
 }
@@ -162,6 +165,24 @@ TEST(SotwPartialResponseTest, ANarrowedSubscriptionDoesNotResendARejectedResourc
   ASSERT_TRUE(fixed.has_value());
   EXPECT_THAT(Names(*fixed), ElementsAre("c1"));
   EXPECT_NE(fixed->resources[0]->version(), first.resources[0]->version());
+}
+
+TEST(SotwPartialResponseTest, ARejectedResponseOfHeldResourcesIsNotRepeated) {
+  SotwStreamState state("");
+  SotwResponse first = SyncedEndpoints(state, Fleet("v1"));
+  // The client rejects the answer to a repeated request, though it holds what it carries.
+  std::optional<SotwResponse> again = AskAgain(state, first);
+  ASSERT_TRUE(again.has_value());
+  DiscoveryRequest nack = Request(kEndpointType, kAll, again->nonce, first.version);
+  nack.mutable_error_detail()->set_message("rejected");
+  EXPECT_FALSE(Answer(state, nack).has_value());
+  // Asking for every name (the same three) would send the same content again: it is not sent.
+  EXPECT_FALSE(Answer(state, Request(kEndpointType, {"*"}, again->nonce, first.version)));
+  // A change is.
+  state.OnSnapshot(Fleet("v2"));
+  std::optional<SotwResponse> changed = state.NextResponse();
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_THAT(Names(*changed), ElementsAre("c1", "c2", "c3"));
 }
 
 TEST(SotwPartialResponseTest, AReconnectGetsTheWholeSubscription) {
