@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Plots W2 (small change fan-out: publish -> ACK p50 and p99) against the number of clients for
-the floor, xdsd and the go-control-plane peer, from the JSON that run_suite.py --json writes.
+the floor, xdsd (and xdsd-before, when run) and the go-control-plane peer, from the JSON that
+run_suite.py --json writes; several files (runs at different N) are merged.
 
-  python3 bench/plot_w2.py results.json docs/benchmarks-w2.png   (needs matplotlib from PyPI)
+  python3 bench/plot_w2.py results.json [more.json ...] docs/benchmarks-w2.png
+  (needs matplotlib from PyPI)
 """
 import json
 import sys
@@ -13,14 +15,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def main(path, out):
-    with open(path) as f:
-        results = json.load(f)
-    ns = results["ns"]
-    fleet = results["fleet"]
+def main(paths, out):
+    ns, fleet = set(), {}
+    for path in paths:
+        with open(path) as f:
+            results = json.load(f)
+        ns.update(results["ns"])
+        fleet.update(results["fleet"])
+    ns = sorted(ns)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    styles = {"floor": ("raw floor", "tab:gray"), "xdsd": ("xdsd", "tab:blue"),
-              "peer": ("go-control-plane", "tab:orange")}
+    styles = {"floor": ("raw floor", "tab:gray"), "xdsd-before": ("xdsd before", "tab:cyan"),
+              "xdsd": ("xdsd", "tab:blue"), "peer": ("go-control-plane", "tab:orange")}
     for kind, (label, color) in styles.items():
         points = [(n, fleet.get(f"{kind}/{n}")) for n in ns]
         points = [(n, r) for n, r in points if r is not None]
@@ -41,4 +46,4 @@ def main(path, out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1:-1], sys.argv[-1])

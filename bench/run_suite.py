@@ -15,6 +15,8 @@ xdsd is also made unpinned.
 keeps the load generator's CPU seconds over W1 and over W2 (loadgen_w1_cpu_s, loadgen_w2_cpu_s).
 --w8 N adds W8: xdsd serving the workload from a JSON config file, one endpoint change written
 to the file per update, reload included, to N clients.
+--kinds may name xdsd-before: the xdsd bench server of --before-build-dir (a build of an earlier
+commit), for a before/after comparison in one run.
 --perf DIR runs each xdsd server under `perf record` (cpu-clock, 499 Hz): DIR/<kind>-<N>.data.<time>,
 one file for W1 (the connect storm) and one for what follows (W4, W2); read them with
 `perf report -i FILE --no-children --sort dso,symbol`.
@@ -98,10 +100,12 @@ def server_argv(args, kind, port, clusters):
     flags = ["--port", str(port), "--clusters", str(clusters), "--endpoints", "10"]
     if kind == "xdsd":
         return [os.path.join(args.build_dir, "bench", "xdsd_bench_server")] + flags
-    if kind == "xdsd-file":  # W8: through the config file
+    if kind == "xdsd-before":  # the same bench server built from an earlier commit
+        return [os.path.join(args.before_build_dir, "bench", "xdsd_bench_server")] + flags
+    if kind in ("xdsd-file", "xdsd-before-file"):  # W8: through the config file
         path = os.path.join("/tmp", f"xdsd_bench_w8_{os.getpid()}_{port}.json")
-        return [os.path.join(args.build_dir, "bench", "xdsd_bench_server"), "--config-file",
-                path] + flags
+        build = args.before_build_dir if kind == "xdsd-before-file" else args.build_dir
+        return [os.path.join(build, "bench", "xdsd_bench_server"), "--config-file", path] + flags
     if kind == "floor":
         return [os.path.join(args.build_dir, "bench", "floor_server")] + flags
     return [args.peer_binary] + ["-port", str(port), "-clusters", str(clusters), "-endpoints", "10"]
@@ -259,6 +263,7 @@ def main():
     ap.add_argument("--kinds", default="floor,xdsd,peer")
     ap.add_argument("--w8", type=int, default=0)
     ap.add_argument("--perf", default="")
+    ap.add_argument("--before-build-dir", default="")
     args = ap.parse_args()
     pin = (os.cpu_count() or 1) >= 2
 
@@ -279,9 +284,10 @@ def main():
             print(f"[{time.time() - t0:6.1f}s] W1/W2/W4 {kind} N={n}", file=sys.stderr)
             results["fleet"][f"{kind}/{n}"] = run_fleet(args, kind, n, args.clusters, pin, args.updates)
     if args.w8:
-        print(f"[{time.time() - t0:6.1f}s] W8 N={args.w8}", file=sys.stderr)
-        results["fleet"]["xdsd-file/w8"] = run_fleet(args, "xdsd-file", args.w8, args.clusters,
-                                                     pin, args.updates)
+        for kind in ["xdsd-before-file"] * ("xdsd-before" in kinds) + ["xdsd-file"]:
+            print(f"[{time.time() - t0:6.1f}s] W8 {kind} N={args.w8}", file=sys.stderr)
+            results["fleet"][f"{kind}/w8"] = run_fleet(args, kind, args.w8, args.clusters, pin,
+                                                       args.updates)
     if args.fleet_only:
         print(json.dumps(results, indent=1, default=str))
         if args.json:
