@@ -48,7 +48,7 @@ DeltaStreamState::DeltaStreamState(std::string_view stream_type_url, size_t max_
     : StreamStateBase(stream_type_url, max_names) {}
 
 bool DeltaStreamState::Wants(const TypeState& state, std::string_view name) const {
-  return state.wildcard || state.names.contains(name);
+  return state.wildcard || state.names->contains(name);
 }
 
 absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
@@ -61,7 +61,7 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
   // subscribes, and the versions a reconnecting client declares), before anything is stored.
   size_t names = static_cast<size_t>(request.resource_names_subscribe_size()) +
                  static_cast<size_t>(request.initial_resource_versions_size());
-  for (const auto& [held_type, held] : types_) names += held.names.size();
+  for (const auto& [held_type, held] : types_) names += held.names->size();
   if (names > max_names_) return TooManyNamesError(names, max_names_);
 
   TypeState& state = types_[type_url];
@@ -119,12 +119,19 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
       state.wildcard = true;  // PROTOCOL 26: the legacy wildcard
     }
   }
+  NameSet subscribed;  // a copy of state.names, made when a name is added or dropped
+  bool names_changed = false;
+  auto edit_names = [&]() -> NameSet& {
+    if (!names_changed) subscribed = *state.names;
+    names_changed = true;
+    return subscribed;
+  };
   for (const std::string& name : request.resource_names_subscribe()) {
     if (name == "*") {
       state.wildcard = true;
       continue;
     }
-    state.names.insert(name);
+    if (!state.names->contains(name)) edit_names().insert(name);
     state.missing.erase(name);
     // PROTOCOL 25: subscribing again resends; a reconnect's declared versions stand.
     if (!first || !request.initial_resource_versions().contains(name)) state.resend.insert(name);
@@ -133,9 +140,13 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
     if (name == "*") {
       state.wildcard = false;
     } else {
-      state.names.erase(name);
+      if ((names_changed ? subscribed : *state.names).contains(name)) edit_names().erase(name);
       state.missing.erase(name);
     }
+  }
+  if (names_changed) {
+    const uint64_t digest = NameSetDigest(subscribed);
+    state.names = InternNameSet(digest, std::move(subscribed));
   }
   std::erase_if(state.client, [&](const auto& entry) { return !Wants(state, entry.first); });
   std::erase_if(state.resend, [&](const std::string& name) { return !Wants(state, name); });
@@ -160,7 +171,7 @@ void DeltaStreamState::ForEachHeld(std::string_view type_url, const TypeState& s
   if (state.wildcard) {
     for (const auto& [name, resource] : resources) held(name, resource->version());
   }
-  for (const std::string& name : state.names) {
+  for (const std::string& name : *state.names) {
     if (state.wildcard && resources.Get(name) != nullptr) continue;  // held above
     if (ResourcePtr resource = resources.Get(name)) held(name, resource->version());
   }
@@ -223,7 +234,7 @@ DeltaStreamState::Change DeltaStreamState::ComputeChange(std::string_view type_u
   }
   // A subscribed name matches a resource's name or one of its aliases (PROTOCOL 27); the
   // client knows it by the name it subscribed.
-  for (const std::string& name : state.names) {
+  for (const std::string& name : *state.names) {
     if (state.wildcard && resources.contains(name)) continue;  // considered above
     if (ResourcePtr resource = snapshot_->FindByNameOrAlias(type_url, name)) {
       consider(name, resource);
@@ -284,7 +295,7 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     response.removed.assign(change.removed.begin(), change.removed.end());
     for (const std::string& name : change.removed) {
       // A name subscribed by name that is gone is reported once, as one that never existed.
-      if (state.names.contains(name)) state.missing.insert(name);
+      if (state.names->contains(name)) state.missing.insert(name);
     }
     for (const std::string& name : change.newly_missing) {
       // A virtual host asked for on demand that does not exist is answered with an empty

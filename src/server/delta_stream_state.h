@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "envoy/service/discovery/v3/discovery.pb.h"
+#include "server/name_set.h"
 #include "server/stream_state_common.h"
 #include "xdsd/snapshot.h"
 
@@ -91,7 +92,7 @@ class DeltaStreamState : public StreamStateBase {
     SnapshotPtr held_snapshot;
     bool subscribed = false;
     bool wildcard = false;
-    std::set<std::string, std::less<>> names;
+    SharedNameSet names = EmptyNameSet();  // shared with the streams that ask alike
     std::map<std::string, std::string, std::less<>> client;  // name → version held
     std::set<std::string, std::less<>> missing;
     bool in_flight = false;

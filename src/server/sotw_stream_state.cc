@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "server/snapshot_memo.h"
 #include "server/stream_state_common.h"
 #include "xdsd/resource.h"
@@ -19,31 +18,6 @@ bool SameContents(const std::map<std::string, ResourcePtr, std::less<>>& a,
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
     return x.first == y.first && x.second->version() == y.second->version();
   });
-}
-
-std::shared_ptr<const std::set<std::string, std::less<>>> SotwStreamState::EmptyNames() {
-  static const auto* const kEmpty = new std::shared_ptr<const std::set<std::string, std::less<>>>(
-      std::make_shared<const std::set<std::string, std::less<>>>());
-  return *kEmpty;
-}
-
-std::shared_ptr<const std::set<std::string, std::less<>>> SotwStreamState::InternNames(
-    uint64_t digest, std::set<std::string, std::less<>> names) {
-  // Weakly held: a set lives as long as a stream asks for it.
-  static absl::Mutex mu(absl::kConstInit);
-  static auto* const pool =
-      new std::map<uint64_t, std::weak_ptr<const std::set<std::string, std::less<>>>>();
-  absl::MutexLock lock(&mu);
-  auto it = pool->find(digest);
-  if (it != pool->end()) {
-    if (auto shared = it->second.lock(); shared != nullptr && *shared == names) return shared;
-  }
-  auto made = std::make_shared<const std::set<std::string, std::less<>>>(std::move(names));
-  (*pool)[digest] = made;
-  if (pool->size() > 4096) {  // drop what no stream holds any more
-    std::erase_if(*pool, [](const auto& entry) { return entry.second.expired(); });
-  }
-  return made;
 }
 
 SotwStreamState::SotwStreamState(std::string_view stream_type_url, size_t max_names)
@@ -93,7 +67,7 @@ void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& s
   }
   if (changed) state.known_type_version.clear();
   state.wildcard = wildcard;
-  state.names = InternNames(digest, std::move(names));
+  state.names = InternNameSet(digest, std::move(names));
 }
 
 absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryRequest& request) {

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "envoy/service/discovery/v3/discovery.pb.h"
+#include "server/name_set.h"
 #include "server/stream_state_common.h"
 #include "xdsd/snapshot.h"
 
@@ -100,7 +101,7 @@ class SotwStreamState : public StreamStateBase {
     bool wildcard = false;
     bool legacy_wildcard = false;  // wildcard by an empty first request
     // Shared between the streams that ask for the same names (a fleet of Envoys asks alike).
-    std::shared_ptr<const std::set<std::string, std::less<>>> names = EmptyNames();
+    SharedNameSet names = EmptyNameSet();
     bool force = false;       // answer the next time even if the content is unchanged
     bool whole_next = false;  // the next response carries the whole subscription (after a NACK)
     // What the client holds. Shared with `sent` once ACKed: a stream keeps one copy.
@@ -124,11 +125,6 @@ class SotwStreamState : public StreamStateBase {
     absl::Time renewed_at = absl::InfinitePast();  // when `known`'s TTLs were last renewed
     bool heartbeat_due = false;
   };
-
-  static std::shared_ptr<const std::set<std::string, std::less<>>> EmptyNames();
-  // The set of `names`, shared with every stream that asked for the same names (by digest).
-  static std::shared_ptr<const std::set<std::string, std::less<>>> InternNames(
-      uint64_t digest, std::set<std::string, std::less<>> names);
 
   // What the snapshot holds for a type's subscription.
   Contents Desired(std::string_view type_url, const TypeState& state) const;
