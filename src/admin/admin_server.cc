@@ -277,6 +277,25 @@ void AdminServer::AddHistoryRoutes() {
                   change_log_(who, absl::StrCat("rollback: ", request.body));
                 }
               });
+  http_->Get("/v1/rollout", [this, history](const HttpRequest&, HttpResponse& response) {
+    if (history(response)) Send(history_api_->Rollout(), response);
+  });
+  // Promote and abort: the admin token, and a line in the change log once done.
+  auto steer = [this, history](std::string_view what, auto act) {
+    return [this, history, what, act](const HttpRequest& request, HttpResponse& response) {
+      if (auto refused = auth_.Check(request, AdminAuth::Access::kChange)) {
+        response = *std::move(refused);
+        return;
+      }
+      if (!history(response)) return;
+      Send(act(*history_api_), response);
+      if (response.status == 200 && change_log_) change_log_(auth_.Who(request), std::string(what));
+    };
+  };
+  http_->Post("/v1/rollout/promote",
+              steer("rollout promote", [](const rest::HistoryApi& api) { return api.Promote(); }));
+  http_->Post("/v1/rollout/abort",
+              steer("rollout abort", [](const rest::HistoryApi& api) { return api.Abort(); }));
 }
 
 absl::StatusOr<int> AdminServer::Start(const std::string& host, int port) {

@@ -46,6 +46,9 @@ namespace xdsd::admin {
 //   GET /v1/config/diff?from=A&to=B   what changed between two revisions, field by field
 //                         (secrets redacted); needs the token when there is one
 //   POST /v1/config/rollback      {"revision": N}: serve N again; needs the token, logged
+//   GET /v1/rollout               each group's progressive rollout (RolloutToJson)
+//   POST /v1/rollout/promote, /v1/rollout/abort   the next wave now; every node back to the
+//                         previous revision; need the token, logged
 //
 // Requests are served by HttpServer (event-driven, bounded: see HttpServerOptions); each reads
 // the cache's thread-safe status.

@@ -44,6 +44,13 @@ constexpr AdminEndpoint kAdminEndpoints[] = {
     {"POST", "/v1/config/rollback",
      "body {\"revision\": N}: serves revision N again, as a new revision, until the source "
      "changes (needs the token)"},
+    {"GET", "/v1/rollout",
+     "each group's progressive rollout (the config's rollout:): revision and previous one, wave, "
+     "state (rolling, baking, halted, aborted, done), nodes per revision, the halt's node and "
+     "NACK"},
+    {"POST", "/v1/rollout/promote", "starts the next wave now (needs the token)"},
+    {"POST", "/v1/rollout/abort",
+     "sends every node of the rollout back to the previous revision (needs the token)"},
     {"GET", "/v1/config_dump?node={id}", "the resources that node is served, as Envoy JSON"},
     {"POST", "/v3/discovery:{type}",
      "the xDS REST gateway: a JSON DiscoveryRequest in, the DiscoveryResponse out ({type}: "

@@ -442,7 +442,13 @@ absl::Status Run(const ServeOptions& options) {
   SnapshotCache cache(
       [&publisher](const envoy::config::core::v3::Node& node) { return publisher.KeyOf(node); },
       push);
-  publisher.PublishTo(&cache);
+  // Which revision each node gets (rollout policies); detached before it and the cache go.
+  config::RolloutPlanner::Options rollout_options;
+  rollout_options.settle = absl::Seconds(1) + options.push_quiet;
+  rollout_options.redact = [](std::string_view text) { return api::RedactSecretText(text); };
+  config::RolloutPlanner planner(&cache, rollout_options);
+  publisher.PublishTo(&cache, &planner);
+  absl::Cleanup detach_publisher = [&publisher] { publisher.PublishTo(nullptr); };
   admin::XdsMetrics metrics;
   // After every reload, whether the file watcher or SIGHUP started it.
   auto report_reload = [&publisher, &metrics, &authorizer, mutual_tls](const absl::Status& status) {
@@ -490,7 +496,7 @@ absl::Status Run(const ServeOptions& options) {
   NodeSweeper sweeper(&cache.node_status(), options.forget_nodes_after);
   // The authorizer first: a refused node reaches neither the logs of served nodes nor the
   // metrics of streams it never had.
-  CallbacksChain callbacks({&authorizer, &logging, &metrics, &sent_resources});
+  CallbacksChain callbacks({&authorizer, &planner, &logging, &metrics, &sent_resources});
   StreamLimits limits;
   limits.first_request_timeout = options.first_request_timeout;
   limits.send_timeout = options.send_timeout;
@@ -573,7 +579,7 @@ absl::Status Run(const ServeOptions& options) {
   }
   rest::FleetApi fleet_api(&publisher, std::move(fleet_writer));
   admin.SetFleetApi(&fleet_api);
-  rest::HistoryApi history_api(&publisher);
+  rest::HistoryApi history_api(&publisher, &planner);
   admin.SetHistoryApi(&history_api);
   admin.SetMetrics(&metrics);
   absl::StatusOr<int> http_port = admin.Start(options.http_address, options.http_port);

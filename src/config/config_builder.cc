@@ -36,7 +36,7 @@ const ResourceType* FindKind(absl::string_view key) {
 }
 
 constexpr char kFileKeys[] =
-    "resources, groups, authorization, csds_identities, allow_mass_removal";
+    "resources, groups, authorization, csds_identities, allow_mass_removal, rollout";
 
 std::string KindKeys() {
   std::vector<absl::string_view> keys;
@@ -97,6 +97,8 @@ void ConfigBuilder::AddFile(absl::string_view text, absl::string_view file_name)
         continue;
       }
       allow_mass_removal_ = allow_mass_removal_ || allow;
+    } else if (key == "rollout") {
+      AddRollout(entry.second, file_name, key, &rollout_);
     } else {
       AddError(file_name, entry.first.Mark(), key,
                absl::StrCat("unknown key (the file's keys are ", kFileKeys, ")"));
@@ -266,13 +268,15 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
 void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
                              absl::string_view path) {
   if (!node.IsMap()) {
-    AddError(file, node.Mark(), path, "a group must be a map with the keys name, match, resources");
+    AddError(file, node.Mark(), path,
+             "a group must be a map with the keys name, match, resources, rollout");
     return;
   }
   GroupSpec group;
   group.file = std::string(file);
   group.line = LineOf(node.Mark());
   YAML::Node resources;
+  std::optional<YAML::Node> rollout;
   for (const auto& entry : node) {
     std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
     if (key == "name") {
@@ -309,9 +313,11 @@ void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
       }
     } else if (key == "resources") {
       resources = entry.second;
+    } else if (key == "rollout") {
+      rollout = entry.second;
     } else {
       AddError(file, entry.first.Mark(), absl::StrCat(path, ".", key),
-               "unknown key (a group has the keys name, match, resources)");
+               "unknown key (a group has the keys name, match, resources, rollout)");
       return;
     }
   }
@@ -342,6 +348,22 @@ void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
   if (resources.IsDefined()) {
     AddResources(resources, file, absl::StrCat(path, "."), &target->set);
   }
+  if (rollout.has_value()) {
+    AddRollout(*rollout, file, absl::StrCat(path, ".rollout"), &target->rollout);
+  }
+}
+
+void ConfigBuilder::AddRollout(const YAML::Node& node, absl::string_view file,
+                               absl::string_view path, std::optional<RolloutPolicy>* target) {
+  std::optional<RolloutPolicy> policy = ReadRolloutPolicy(node, file, path, &errors_);
+  if (!policy.has_value()) return;
+  if (target->has_value()) {
+    AddError(file, node.Mark(), path,
+             absl::StrCat("a second rollout for the same resources (the first is at ",
+                          (*target)->where, ")"));
+    return;
+  }
+  *target = std::move(policy);
 }
 
 bool ConfigBuilder::ReadGlobList(const YAML::Node& node, absl::string_view file,
@@ -441,11 +463,13 @@ absl::StatusOr<Config> ConfigBuilder::Build() {
     group.cluster_glob = spec.cluster_glob;
     group.id_glob = spec.id_glob;
     group.snapshot = BuildSet(spec.set);
+    group.rollout = spec.rollout;
     config.groups.push_back(std::move(group));
   }
   config.authorization = authorization_;
   config.csds_identities = csds_identities_;
   config.allow_mass_removal = allow_mass_removal_;
+  config.rollout = rollout_;
   if (!errors_.empty()) return errors_.ToStatus();
   return config;
 }

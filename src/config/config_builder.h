@@ -44,6 +44,7 @@ class ConfigBuilder {
     std::string file;
     int line = 0;
     ResourceSet set;
+    std::optional<RolloutPolicy> rollout;
   };
 
   void AddError(absl::string_view file, int line, absl::string_view path,
@@ -59,6 +60,9 @@ class ConfigBuilder {
                    std::string path, ResourceSet* set);
   void AddGroup(const YAML::Node& node, absl::string_view file, absl::string_view path);
   void AddAuthorization(const YAML::Node& node, absl::string_view file);
+  // Reads a `rollout:` section into `target`; a second section for the same set is an error.
+  void AddRollout(const YAML::Node& node, absl::string_view file, absl::string_view path,
+                  std::optional<RolloutPolicy>* target);
   // A list of glob strings at `path`; false (and an error) when it is not one.
   bool ReadGlobList(const YAML::Node& node, absl::string_view file, absl::string_view path,
                     std::vector<std::string>* globs);
@@ -76,6 +80,7 @@ class ConfigBuilder {
   std::optional<std::vector<AuthorizationRule>> authorization_;
   std::optional<std::vector<std::string>> csds_identities_;
   bool allow_mass_removal_ = false;
+  std::optional<RolloutPolicy> rollout_;
 };
 
 }  // namespace xdsd::config

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "config/rollout_policy.h"
 #include "envoy/config/core/v3/base.pb.h"
 #include "xdsd/snapshot.h"
 
@@ -35,6 +36,8 @@ namespace xdsd::config {
 //   csds_identities: ["spiffe://example.org/ops/*"] # optional: who may read CSDS under mTLS
 //   allow_mass_removal: true   # optional: this config may remove most of what is served
 //                              # (config/mass_removal.h); false by default
+//   rollout: { waves: [...], bake: 30s }  # optional: a change reaches the default resources'
+//                              # nodes in waves (config/rollout_policy.h); a group has its own
 //
 // Each resource is written exactly as in Envoy's own v3 YAML or JSON, "@type" inside Any
 // included; any type of the Envoy API may appear inside an Any. A group's resources replace
@@ -70,6 +73,8 @@ struct NodeGroup {
   std::string cluster_glob = "*";
   std::string id_glob = "*";
   SnapshotPtr snapshot;
+  // The group's own `rollout:`; without one a change reaches its nodes at once.
+  std::optional<RolloutPolicy> rollout;
 };
 
 // Which nodes the clients holding one identity may claim (`authorization:`).
@@ -96,6 +101,8 @@ struct Config {
   // The fleet overlay (fleet_overlay.h), when the source keeps it beside the config (an etcd
   // prefix: key_layout.h): the publisher serves this one instead of its own. nullopt for files.
   std::optional<std::map<std::string, ResourceMap, std::less<>>> fleet_overlay;
+  // The top-level `rollout:`, for the default resources. Not part of a revision's content.
+  std::optional<RolloutPolicy> rollout;
 };
 
 // Loads a file, or a directory whose *.yaml, *.yml and *.json files (not recursive) are

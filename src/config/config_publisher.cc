@@ -55,19 +55,35 @@ absl::StatusOr<Config> ConfigPublisher::LoadFromSource() {
 absl::Status ConfigPublisher::Load() { return Reload(); }
 
 std::string ConfigPublisher::KeyOf(const envoy::config::core::v3::Node& node) const {
-  absl::MutexLock lock(&mu_);
-  return served_ == nullptr ? "" : GroupOf(*served_, node);
+  RolloutPlanner* planner = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (planner_ == nullptr) return served_ == nullptr ? "" : GroupOf(*served_, node);
+    planner = planner_;
+  }
+  // Outside mu_: the planner is set before and detached after every stream of its cache.
+  return planner->KeyOf(node);
 }
 
-void ConfigPublisher::PublishTo(SnapshotCache* cache) {
+void ConfigPublisher::PublishTo(SnapshotCache* cache, RolloutPlanner* planner) {
   absl::MutexLock publishing(&publish_mu_);
   cache_ = cache;
   std::shared_ptr<const Config> served;
+  std::shared_ptr<const Config> source;
   {
     absl::MutexLock lock(&mu_);
+    planner_ = cache == nullptr ? nullptr : planner;
     served = served_;
+    source = config_;
   }
-  if (served != nullptr) Publish(*served, cache_);
+  if (served == nullptr || cache_ == nullptr) return;
+  if (planner != nullptr) {
+    if (source != nullptr) planner->SetPolicies(*source);
+    planner->Serve(history_->Latest() == nullptr ? 0 : history_->Latest()->number, served,
+                   /*at_once=*/true);
+    return;
+  }
+  Publish(*served, cache_);
 }
 
 void ConfigPublisher::Publish(const Config& config, SnapshotCache* cache) {
@@ -154,9 +170,17 @@ absl::Status ConfigPublisher::ServeSource(Config overlaid, std::string source,
                                           const std::string& who) {
   const std::string source_version = ConfigVersion(overlaid);
   RevisionPtr latest = history_->Latest();
+  {
+    absl::MutexLock lock(&mu_);
+    // How a change travels is the source's, never a revision's.
+    if (planner_ != nullptr) planner_->SetPolicies(overlaid);
+  }
   if (latest == nullptr || latest->source_version != source_version) {
-    // A revision is what is served; who may connect is the source's, never rolled back.
+    // A revision is what is served; who may connect is the source's, never rolled back, and
+    // so is the rollout policy.
     overlaid.authorization.reset();
+    overlaid.rollout.reset();
+    for (NodeGroup& group : overlaid.groups) group.rollout.reset();
     overlaid.csds_identities.reset();
     absl::StatusOr<RevisionPtr> added =
         history_->Add(std::make_shared<const Config>(std::move(overlaid)), std::move(source), who,
@@ -171,7 +195,7 @@ absl::Status ConfigPublisher::ServeSource(Config overlaid, std::string source,
     absl::MutexLock lock(&mu_);
     status_.source_version = source_version;
   }
-  ServeRevision(latest);
+  ServeRevision(latest, /*at_once=*/false);
   return absl::OkStatus();
 }
 
@@ -192,15 +216,21 @@ void ConfigPublisher::SetServedVersionsLocked(const Config& overlaid) {
   }
 }
 
-void ConfigPublisher::ServeRevision(const RevisionPtr& revision) {
+void ConfigPublisher::ServeRevision(const RevisionPtr& revision, bool at_once) {
+  RolloutPlanner* planner = nullptr;
   {
     absl::MutexLock lock(&mu_);
+    planner = planner_;
     served_ = revision->content;
     status_.version = revision->version;
     status_.revision = revision->number;
     SetServedVersionsLocked(*revision->content);
   }
-  Publish(*revision->content, cache_);
+  if (planner != nullptr) {
+    planner->Serve(revision->number, revision->content, at_once);
+  } else {
+    Publish(*revision->content, cache_);
+  }
 }
 
 absl::Status ConfigPublisher::KeepHistory(size_t max_revisions, const std::string& dir) {
@@ -227,7 +257,7 @@ absl::StatusOr<RevisionPtr> ConfigPublisher::Rollback(int64_t number, const std:
       history_->Add(target->content, absl::StrCat("rollback to r", number), who,
                     latest->source_version, absl::Now());
   if (!added.ok()) return added.status();
-  ServeRevision(*added);
+  ServeRevision(*added, /*at_once=*/true);
   return added;
 }
 

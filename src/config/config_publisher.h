@@ -16,6 +16,7 @@
 #include "config/config_watcher.h"
 #include "config/fleet_overlay.h"
 #include "config/mass_removal.h"
+#include "config/rollout_planner.h"
 #include "xdsd/snapshot_cache.h"
 
 namespace xdsd::config {
@@ -113,8 +114,11 @@ class ConfigPublisher {
   // for the cache).
   std::string KeyOf(const envoy::config::core::v3::Node& node) const;
 
-  // Publishes the loaded config to `cache`, and every later reload too.
-  void PublishTo(SnapshotCache* cache);
+  // Publishes the loaded config to `cache`, and every later reload too. With a `planner` (which
+  // must use the same cache), each revision goes through it: the `rollout:` policies of the
+  // source then apply, and KeyOf is the planner's. Without one, every revision reaches every node
+  // at once. PublishTo(nullptr) detaches both (before either is destroyed).
+  void PublishTo(SnapshotCache* cache, RolloutPlanner* planner = nullptr);
 
   // Loads the config again. On success publishes it; on failure keeps the last good config
   // and records the error. Returns the load's status: FailedPrecondition for a mass removal
@@ -145,8 +149,10 @@ class ConfigPublisher {
   // stays served). Fails only when the history cannot keep the revision.
   absl::Status ServeSource(Config overlaid, std::string source, const std::string& who)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
-  // Serves `revision`'s content and records it in the status.
-  void ServeRevision(const RevisionPtr& revision) ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
+  // Serves `revision`'s content and records it in the status; to every node at once when
+  // `at_once` (a rollback), else as the rollout policies say.
+  void ServeRevision(const RevisionPtr& revision, bool at_once)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
 
   const std::string path_;
   const size_t max_config_bytes_;
@@ -164,6 +170,8 @@ class ConfigPublisher {
   std::string overlay_file_ ABSL_GUARDED_BY(publish_mu_);      // empty: in memory only
   ConfigStatus status_ ABSL_GUARDED_BY(mu_);
   SnapshotCache* cache_ ABSL_GUARDED_BY(publish_mu_) = nullptr;
+  // Set with cache_; read by KeyOf under mu_.
+  RolloutPlanner* planner_ ABSL_GUARDED_BY(mu_) = nullptr;
   // What the latest loads parsed: a reload parses only the files and resources that changed.
   ConfigLoadCache load_cache_ ABSL_GUARDED_BY(publish_mu_);
 

@@ -83,7 +83,8 @@ absl::Status AddFileKeys(const ConfigFile& file, ConfigKeys* keys,
     if (value.is_null()) continue;
     if (IsSectionKey(section)) {
       Json& kept = (*sections)[section];
-      if (!value.is_array()) {  // a flag (allow_mass_removal): one file's true holds, as loaded
+      if (!value.is_array()) {  // a flag (allow_mass_removal): one file's true holds, as loaded;
+                                // a map (rollout): kept as written
         if (kept != Json(true)) kept = value;
         continue;
       }
@@ -267,7 +268,7 @@ absl::StatusOr<Config> ConfigFromKeys(const ConfigKeys& keys, std::string_view w
     if (type == nullptr) {
       errors.Add(file, 0, "",
                  "not a key of the config layout (<type>/<name>, groups, authorization, "
-                 "csds_identities, allow_mass_removal, applied, registrations/..., "
+                 "csds_identities, allow_mass_removal, rollout, applied, registrations/..., "
                  "fleet/...)");
       continue;
     }

@@ -22,6 +22,7 @@ namespace xdsd::config {
 //   authorization      the `authorization:` list as JSON
 //   csds_identities    the `csds_identities:` list as JSON
 //   allow_mass_removal `allow_mass_removal: true` when the config says so
+//   rollout            the top-level `rollout:` policy as JSON (a group's is in `groups`)
 //   applied            written by every writer (`xdsd apply`, the fleet API): what it read and
 //                      changed; not config
 //   registrations/...  endpoint registrations (below); not config
@@ -38,7 +39,7 @@ inline constexpr char kRegistrationsDir[] = "registrations/";
 inline constexpr char kFleetDir[] = "fleet/";
 // The single keys that hold a whole top-level section of the file format.
 inline constexpr const char* kSectionKeys[] = {"groups", "authorization", "csds_identities",
-                                               "allow_mass_removal"};
+                                               "allow_mass_removal", "rollout"};
 
 // True for the keys that hold config (not `applied`, not registrations, not the fleet overlay).
 bool IsConfigKey(std::string_view key);

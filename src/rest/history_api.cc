@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "api/input_limits.h"
 #include "rest/json_reply.h"
 #include "xdsd/status_codes.h"
@@ -26,7 +27,65 @@ absl::StatusOr<config::RevisionPtr> FindRevision(const config::ConfigHistory& hi
   return revision;
 }
 
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
+}
+
 }  // namespace
+
+nlohmann::json RolloutToJson(const config::RolloutReport& report) {
+  nlohmann::json nodes = nlohmann::json::object();
+  for (const auto& [revision, count] : report.nodes_per_revision) {
+    nodes[absl::StrCat("r", revision)] = count;
+  }
+  nlohmann::json waves = nlohmann::json::array();
+  for (size_t i = 0; i < report.wave_nodes.size(); ++i) {
+    waves.push_back({{"wave", i + 1},
+                     {"nodes", report.wave_node_counts[i]},
+                     {"node_ids", report.wave_nodes[i]}});
+  }
+  nlohmann::json json = {{"group", report.group},
+                         {"revision", report.revision},
+                         {"previous_revision", report.previous_revision},
+                         {"state", report.state},
+                         {"wave", report.wave},
+                         {"waves", report.waves},
+                         {"bake", absl::FormatDuration(report.bake)},
+                         {"started_at", Rfc3339(report.started_at)},
+                         {"rolled_back", report.rolled_back},
+                         {"nodes", std::move(nodes)},
+                         {"wave_nodes", std::move(waves)}};
+  if (report.state == "baking") json["bake_until"] = Rfc3339(report.bake_until);
+  if (report.halt.has_value()) {
+    json["halt"] = {{"node", report.halt->node_id},
+                    {"type", std::string(TypeShortName(report.halt->type_url))},
+                    {"error", report.halt->error},
+                    {"at", Rfc3339(report.halt->at)}};
+  }
+  return json;
+}
+
+HttpReply HistoryApi::Rollout() const {
+  nlohmann::json rollouts = nlohmann::json::array();
+  if (planner_ != nullptr) {
+    for (const config::RolloutReport& report : planner_->Report()) {
+      rollouts.push_back(RolloutToJson(report));
+    }
+  }
+  return JsonReply(200, {{"served", publisher_->status().revision}, {"rollouts", rollouts}});
+}
+
+HttpReply HistoryApi::Promote() const {
+  if (planner_ == nullptr) return ErrorReply(404, "no rollout planner");
+  if (absl::Status promoted = planner_->Promote(); !promoted.ok()) return ErrorReply(promoted);
+  return Rollout();
+}
+
+HttpReply HistoryApi::Abort() const {
+  if (planner_ == nullptr) return ErrorReply(404, "no rollout planner");
+  if (absl::Status aborted = planner_->Abort(); !aborted.ok()) return ErrorReply(aborted);
+  return Rollout();
+}
 
 HttpReply HistoryApi::History() const {
   nlohmann::json revisions = nlohmann::json::array();

@@ -16,18 +16,34 @@ namespace xdsd::rest {
 //                                        no longer kept
 //   POST /v1/config/rollback             body {"revision": N}: serves N's content again as a
 //                                        new revision; answers {"revision": NEW, "version": V}
+//   GET  /v1/rollout                     {"rollouts": [...]}: each group's rollout (RolloutToJson)
+//   POST /v1/rollout/promote             the next wave now; 400 when no rollout is under way
+//   POST /v1/rollout/abort               every node back to the previous revision; 400 likewise
 //
-// Thread-safe. The publisher must outlive it.
+// Thread-safe. The publisher and the planner must outlive it.
 class HistoryApi {
  public:
-  explicit HistoryApi(config::ConfigPublisher* publisher) : publisher_(publisher) {}
+  explicit HistoryApi(config::ConfigPublisher* publisher, config::RolloutPlanner* planner = nullptr)
+      : publisher_(publisher), planner_(planner) {}
 
   HttpReply History() const;
   HttpReply Diff(std::string_view from, std::string_view to) const;
   HttpReply Rollback(std::string_view body, std::string_view who) const;
+  HttpReply Rollout() const;
+  HttpReply Promote() const;
+  HttpReply Abort() const;
+  // The planner, for metrics; null when there is none.
+  const config::RolloutPlanner* planner() const { return planner_; }
 
  private:
   config::ConfigPublisher* const publisher_;
+  config::RolloutPlanner* const planner_;  // null: no rollouts
 };
+
+// A group's rollout as GET /v1/rollout shows it: {"group", "revision", "previous_revision",
+// "state", "wave", "waves", "bake", "bake_until" (while baking), "started_at", "rolled_back",
+// "nodes": {"rN": COUNT, ...} (connected nodes by revision served), "wave_nodes": [{"wave": 1,
+// "nodes": COUNT, "node_ids": [at most 20]}, ...], "halt": {"node", "type", "error", "at"}}.
+nlohmann::json RolloutToJson(const config::RolloutReport& report);
 
 }  // namespace xdsd::rest
