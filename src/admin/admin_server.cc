@@ -104,6 +104,9 @@ void AdminServer::AddRoutes() {
     PrometheusText text;
     if (metrics_ != nullptr) metrics_->WriteTo(text);
     if (source_metrics_) source_metrics_(text);
+    if (history_api_ != nullptr && history_api_->planner() != nullptr) {
+      WriteRolloutMetrics(*history_api_->planner(), text);
+    }
     WriteSnapshotMetrics(*cache_, text);
     response.set_content(text.Take(), PrometheusText::kContentType);
   });

@@ -191,4 +191,28 @@ void WriteSnapshotMetrics(const SnapshotCache& cache, PrometheusText& out) {
   }
 }
 
+void WriteRolloutMetrics(const config::RolloutPlanner& planner, PrometheusText& out) {
+  const std::vector<config::RolloutReport> reports = planner.Report();
+  out.Family("xdsd_rollout_wave", "gauge",
+             "The wave of the rollout under way or halted (1-based), per group; 0 when none");
+  for (const config::RolloutReport& report : reports) {
+    const bool open =
+        report.state == "rolling" || report.state == "baking" || report.state == "halted";
+    out.Sample("xdsd_rollout_wave", {{"group", report.group}},
+               static_cast<int64_t>(open ? report.wave : 0));
+  }
+  out.Family("xdsd_rollout_nodes", "gauge",
+             "Connected nodes of a group with a rollout, by the revision they are served");
+  for (const config::RolloutReport& report : reports) {
+    for (const auto& [revision, count] : report.nodes_per_revision) {
+      const std::string name = absl::StrCat("r", revision);
+      out.Sample("xdsd_rollout_nodes", {{"group", report.group}, {"revision", name}},
+                 static_cast<uint64_t>(count));
+    }
+  }
+  out.Family("xdsd_rollout_halts_total", "counter",
+             "Rollouts halted by a NACK of the revision rolling out");
+  out.Sample("xdsd_rollout_halts_total", {}, static_cast<uint64_t>(planner.halts()));
+}
+
 }  // namespace xdsd::admin

@@ -12,12 +12,18 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "admin/prometheus_text.h"
+#include "config/rollout_planner.h"
 #include "xdsd/callbacks.h"
 #include "xdsd/resource.h"
 #include "xdsd/resource_types.h"
 #include "xdsd/snapshot_cache.h"
 
 namespace xdsd::admin {
+
+// The rollouts' metrics: xdsd_rollout_wave{group} (the wave under way or halted, 1-based; 0
+// when none), xdsd_rollout_nodes{group,revision} (connected nodes per revision) and
+// xdsd_rollout_halts_total.
+void WriteRolloutMetrics(const config::RolloutPlanner& planner, PrometheusText& out);
 
 // Prometheus metrics of the xDS streams, collected as Callbacks (chain it beside the others
 // with a CallbacksChain), plus the config reloads the daemon reports:

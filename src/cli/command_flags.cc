@@ -606,6 +606,7 @@ std::vector<FlagInfo> FlagInfos(Command::Kind kind) {
       return InfosOf(RegisterFlagTable());
     case Command::Kind::kHistory:
     case Command::Kind::kRollback:
+    case Command::Kind::kRollout:
       return InfosOf(AdminCallFlagTable());
     case Command::Kind::kHelp:
     case Command::Kind::kVersion:
@@ -636,6 +637,8 @@ absl::string_view CommandName(Command::Kind kind) {
       return "history";
     case Command::Kind::kRollback:
       return "rollback";
+    case Command::Kind::kRollout:
+      return "rollout";
     case Command::Kind::kHelp:
       return "help";
     case Command::Kind::kVersion:

@@ -68,7 +68,8 @@ struct Arguments {
 bool TakesPositional(Command::Kind kind) {
   return kind == Command::Kind::kValidate || kind == Command::Kind::kServe ||
          kind == Command::Kind::kApply || kind == Command::Kind::kDiff ||
-         kind == Command::Kind::kHistory || kind == Command::Kind::kRollback;
+         kind == Command::Kind::kHistory || kind == Command::Kind::kRollback ||
+         kind == Command::Kind::kRollout;
 }
 
 // Reads `args` (the arguments after the command name) into `options` through the flags of
@@ -195,7 +196,7 @@ std::optional<Command::Kind> CommandNamed(absl::string_view name) {
        {Command::Kind::kServe, Command::Kind::kValidate, Command::Kind::kBootstrap,
         Command::Kind::kStatus, Command::Kind::kReload, Command::Kind::kApply, Command::Kind::kDiff,
         Command::Kind::kRegister, Command::Kind::kHistory, Command::Kind::kRollback,
-        Command::Kind::kHelp, Command::Kind::kVersion}) {
+        Command::Kind::kRollout, Command::Kind::kHelp, Command::Kind::kVersion}) {
     if (CommandName(kind) == name) return kind;
   }
   return std::nullopt;
@@ -259,6 +260,7 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
       break;
     case Command::Kind::kHistory:
     case Command::Kind::kRollback:
+    case Command::Kind::kRollout:
       arguments = ParseArguments(rest, command.kind, AdminCallFlagTable(), &command.admin);
       break;
   }
@@ -323,6 +325,14 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
     }
     command.admin.args = std::move(args);
   }
+  if (command.kind == Command::Kind::kRollout) {
+    std::vector<std::string>& args = arguments->positional;
+    if (args.size() > 1 || (args.size() == 1 && args[0] != "promote" && args[0] != "abort")) {
+      return absl::InvalidArgumentError(
+          "xdsd rollout takes nothing (show the rollout), promote or abort");
+    }
+    command.admin.args = std::move(args);
+  }
   return command;
 }
 
@@ -363,6 +373,9 @@ constexpr CommandUsage kUsages[] = {
      "two revisions, what changed from A to B, resource by resource and field by field"},
     {Command::Kind::kRollback, "rollback", "N",
      "serve revision N again, as a new revision, until the config source changes"},
+    {Command::Kind::kRollout, "rollout", "[promote|abort]",
+     "show the progressive rollout under way (wave, nodes per revision, a halt and its NACK); "
+     "promote: start the next wave now; abort: every node back to the previous revision"},
     {Command::Kind::kHelp, "help", "", "print this help (also -h, --help)"},
     {Command::Kind::kVersion, "version", "",
      "print xdsd's version and the gRPC and protobuf versions it was built with (also "

@@ -187,6 +187,7 @@ struct Command {
     kRegister,   // `xdsd register --to etcd://... --cluster NAME --address HOST:PORT`
     kHistory,    // `xdsd history [A B] [flags]`
     kRollback,   // `xdsd rollback N [flags]`
+    kRollout,    // `xdsd rollout [promote|abort] [flags]`
     kHelp,       // `xdsd help`, or -h / --help anywhere
     kVersion,    // `xdsd --version`, `xdsd version`
   };
@@ -198,7 +199,7 @@ struct Command {
   ReloadOptions reload;        // set when kind is kReload
   ApplyOptions apply;          // set when kind is kApply or kDiff
   RegisterOptions register_;   // set when kind is kRegister
-  AdminCallOptions admin;      // set when kind is kHistory or kRollback
+  AdminCallOptions admin;      // set when kind is kHistory, kRollback or kRollout
 };
 
 // Parses the --http value of `xdsd status`: [http://]HOST[:PORT][/], HOST an IPv6 address in

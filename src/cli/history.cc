@@ -190,4 +190,98 @@ int RunRollback(const AdminCallOptions& options, std::FILE* out, std::FILE* err)
   return Print(text, "rollback", out, err);
 }
 
+namespace {
+
+// "r2 (group edge)" or "r2".
+std::string RolloutName(const nlohmann::json& rollout) {
+  const std::string group = rollout.at("group").get<std::string>();
+  return absl::StrCat("r", rollout.at("revision").get<int64_t>(),
+                      group.empty() ? "" : absl::StrCat(" (group ", group, ")"));
+}
+
+// "canary-1 NACKed clusters: TEXT".
+std::string HaltText(const nlohmann::json& halt) {
+  return absl::StrCat(halt.at("node").get<std::string>(), " NACKed ",
+                      halt.at("type").get<std::string>(), ": ",
+                      halt.at("error").get<std::string>());
+}
+
+}  // namespace
+
+std::string RolloutStatusLine(const nlohmann::json& rollout) {
+  try {
+    const std::string state = rollout.at("state").get<std::string>();
+    if (state != "rolling" && state != "baking" && state != "halted") return "";
+    size_t total = 0;
+    for (const auto& [revision, count] : rollout.at("nodes").items()) total += count.get<size_t>();
+    const std::string revision = absl::StrCat("r", rollout.at("revision").get<int64_t>());
+    const size_t on_new = rollout.at("nodes").value(revision, size_t{0});
+    std::string line = absl::StrCat(
+        "rollout ", RolloutName(rollout), ": wave ", rollout.at("wave").get<size_t>(), "/",
+        rollout.at("waves").get<size_t>(), ", ", on_new, "/", total, " nodes, ", state);
+    if (state == "halted" && rollout.contains("halt")) {
+      absl::StrAppend(&line, ": ", HaltText(rollout.at("halt")));
+    }
+    return line;
+  } catch (const nlohmann::json::exception&) {
+    return "";
+  }
+}
+
+absl::StatusOr<std::string> RenderRollouts(const nlohmann::json& rollouts) {
+  try {
+    std::string text;
+    for (const nlohmann::json& rollout : rollouts.at("rollouts")) {
+      const std::string group = rollout.at("group").get<std::string>();
+      const std::string state = rollout.at("state").get<std::string>();
+      absl::StrAppend(&text, group.empty() ? "default resources" : absl::StrCat("group ", group),
+                      ": r", rollout.at("revision").get<int64_t>(), " over r",
+                      rollout.at("previous_revision").get<int64_t>(), ", ", state, ", wave ",
+                      rollout.at("wave").get<size_t>(), "/", rollout.at("waves").get<size_t>(),
+                      " (bake ", rollout.at("bake").get<std::string>());
+      if (rollout.contains("bake_until")) {
+        absl::StrAppend(&text, " until ", rollout.at("bake_until").get<std::string>());
+      }
+      absl::StrAppend(&text, ")\n");
+      std::vector<std::string> counts;
+      for (const auto& [revision, count] : rollout.at("nodes").items()) {
+        counts.push_back(absl::StrCat(revision, ": ", count.get<size_t>()));
+      }
+      absl::StrAppend(&text, "  connected nodes by revision: ",
+                      counts.empty() ? "none" : absl::StrJoin(counts, ", "), "\n");
+      for (const nlohmann::json& wave : rollout.at("wave_nodes")) {
+        const size_t nodes = wave.at("nodes").get<size_t>();
+        const auto ids = wave.at("node_ids").get<std::vector<std::string>>();
+        absl::StrAppend(&text, "  wave ", wave.at("wave").get<size_t>(), ": ", nodes,
+                        nodes == 1 ? " node" : " nodes", ids.empty() ? "" : ": ",
+                        absl::StrJoin(ids, ", "), !ids.empty() && ids.size() < nodes ? ", ..." : "",
+                        "\n");
+      }
+      if (rollout.contains("halt")) {
+        absl::StrAppend(&text, "  halted: ", HaltText(rollout.at("halt")),
+                        rollout.value("rolled_back", false)
+                            ? absl::StrCat(" (finished waves back on r",
+                                           rollout.at("previous_revision").get<int64_t>(), ")")
+                            : "",
+                        "\n");
+      }
+    }
+    if (text.empty()) text = "no rollout (the config has no rollout: policy, or nothing changed)\n";
+    return text;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+}
+
+int RunRollout(const AdminCallOptions& options, std::FILE* out, std::FILE* err) {
+  int code = kAdminDone;
+  const bool steer = !options.args.empty();
+  std::optional<nlohmann::json> reply =
+      steer ? Call(options, "rollout", "POST", absl::StrCat("/v1/rollout/", options.args[0]), "",
+                   err, &code)
+            : Call(options, "rollout", "GET", "/v1/rollout", "", err, &code);
+  if (!reply.has_value()) return code;
+  return Print(RenderRollouts(*reply), "rollout", out, err);
+}
+
 }  // namespace xdsd::cli

@@ -1,8 +1,8 @@
 #pragma once
 
-// `xdsd history`, `xdsd history A B A B` and `xdsd rollback N`: the revisions of the config a
-// running xdsd serves, over its admin HTTP server (GET /v1/config/history, GET /v1/config/diff,
-// POST /v1/config/rollback).
+// `xdsd history`, `xdsd history A B`, `xdsd rollback N` and `xdsd rollout`: the revisions of
+// the config a running xdsd serves and how they roll out, over its admin HTTP server
+// (GET /v1/config/history, GET /v1/config/diff, POST /v1/config/rollback, /v1/rollout).
 
 #include <cstdio>
 #include <string>
@@ -31,5 +31,14 @@ absl::StatusOr<std::string> RenderDiff(const nlohmann::json& diff);
 int RunHistory(const AdminCallOptions& options, std::FILE* out, std::FILE* err);
 int RunDiff(const AdminCallOptions& options, std::FILE* out, std::FILE* err);
 int RunRollback(const AdminCallOptions& options, std::FILE* out, std::FILE* err);
+// `xdsd rollout` (GET /v1/rollout), `xdsd rollout promote|abort` (POST /v1/rollout/...).
+int RunRollout(const AdminCallOptions& options, std::FILE* out, std::FILE* err);
+
+// What `xdsd rollout` prints from GET /v1/rollout: each group's rollout, its waves and halt.
+absl::StatusOr<std::string> RenderRollouts(const nlohmann::json& rollouts);
+// The line `xdsd status` shows for one rollout of GET /v1/rollout while it is under way or
+// halted ("rollout r12: wave 2/3, 120/400 nodes, baking"; "..., halted: NODE NACKed TYPE:
+// TEXT"); empty when it is done or aborted.
+std::string RolloutStatusLine(const nlohmann::json& rollout);
 
 }  // namespace xdsd::cli

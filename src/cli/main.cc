@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
                                          : xdsd::cli::RunDiff(command->admin, stdout, stderr);
     case xdsd::cli::Command::Kind::kRollback:
       return xdsd::cli::RunRollback(command->admin, stdout, stderr);
+    case xdsd::cli::Command::Kind::kRollout:
+      return xdsd::cli::RunRollout(command->admin, stdout, stderr);
     case xdsd::cli::Command::Kind::kServe:
       break;
   }

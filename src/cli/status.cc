@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/admin_client.h"
+#include "cli/history.h"
 #include "config/glob.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -182,6 +183,18 @@ absl::StatusOr<FleetStatus> FetchFleetStatus(const StatusOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat(options.http_url, " does not answer as xdsd: ", status.status().message()));
   }
+  // The rollouts under way; an xdsd without them (older, or no config source) has none.
+  if (absl::StatusOr<AdminAnswer> rollout = get("/v1/rollout");
+      rollout.ok() && rollout->status == 200) {
+    const nlohmann::json json = nlohmann::json::parse(rollout->body, nullptr, false);
+    if (json.is_object() && json.contains("rollouts") && json["rollouts"].is_array()) {
+      for (const nlohmann::json& one : json["rollouts"]) {
+        if (std::string line = RolloutStatusLine(one); !line.empty()) {
+          status->rollouts.push_back(std::move(line));
+        }
+      }
+    }
+  }
   return status;
 }
 
@@ -287,6 +300,7 @@ std::string RenderFleetStatus(const FleetStatus& status, const RenderOptions& op
                       "), which is served again when it changes (xdsd history)\n");
     }
     if (config.etcd.has_value()) AppendEtcdLine(*config.etcd, &text);
+    for (const std::string& rollout : status.rollouts) absl::StrAppend(&text, rollout, "\n");
     if (config.last_error.has_value()) {
       const std::string first_line = config.last_error->substr(0, config.last_error->find('\n'));
       absl::StrAppend(&text, "last reload FAILED: ", first_line, "\n");

@@ -68,6 +68,8 @@ struct FleetStatus {
   std::map<std::string, std::vector<std::string>> identities;
   // node id -> the group it is served ("" for the default resources).
   std::map<std::string, std::string> groups;
+  // One line per rollout under way or halted (RolloutStatusLine), from GET /v1/rollout.
+  std::vector<std::string> rollouts;
 };
 
 // Builds the status from the bodies of GET /v1/nodes?connected=true and GET /v1/config
