@@ -79,6 +79,10 @@ function readPage() {
     nacks,
     injected: document.querySelectorAll('main img, main script, #nodes-body b, #nacks-body b').length,
     xss: window.__xss === undefined ? null : window.__xss,
+    rollouts: visible('rollout-panel') ? [...document.querySelectorAll('#rollout-body .rollout')].map((r) => ({
+      group: r.dataset.group, state: r.dataset.state, head: text(r, '.rollout-head'),
+      nodes: text(r, '.rollout-nodes'), halt: text(r, '.rollout-halt'),
+    })) : null,
   };
 }
 
@@ -389,5 +393,36 @@ describe('the dashboard', () => {
       if (replica) await replica.kill();
       etcd.child.kill('SIGKILL');
     }
+  });
+
+  test('shows a rollout: the wave, the nodes per revision, and the halt with the NACK', async () => {
+    assert.equal((await page.evaluate(readPage)).rollouts, null, 'no panel without a rollout');
+    const canary = startClient({
+      node: { id: 'canary-1', cluster: 'shop' },
+      subscriptions: { clusters: [] },
+      // ACKs what it has now, rejects the change.
+      answer: (type) => (type === 'clusters' && canary.responses.clusters > 1
+        ? { nack: 'cluster payments: lb policy RANDOM is not supported' } : 'ack'),
+    });
+    const other = startClient({ node: { id: 'web-1', cluster: 'shop' }, subscriptions: { clusters: [] } });
+    await canary.waitForResponses();
+    await other.waitForResponses();
+    const changed = CONFIG.replace('lb_policy: ROUND_ROBIN', 'lb_policy: RANDOM') +
+        'rollout: {waves: [{nodes: ["canary-*"]}, {percent: 100}], bake: 1h}\n';
+    assert.ok(changed.includes('lb_policy: RANDOM'));
+    fs.writeFileSync(configPath, changed);
+
+    const state = await waitForPage('the halted rollout', (s) => {
+      assert.ok(s.rollouts && s.rollouts.length === 1, JSON.stringify(s.rollouts));
+      assert.equal(s.rollouts[0].state, 'halted');
+    });
+    const [rollout] = state.rollouts;
+    assert.match(rollout.head, /^default resources: r\d+ over r\d+ · wave 1\/2 · halted$/);
+    assert.match(rollout.nodes, /^connected nodes by revision: r\d+: \d+ · r\d+: \d+$/);
+    assert.equal(rollout.halt,
+                 'halted: canary-1 NACKed clusters: cluster payments: lb policy RANDOM is not supported');
+    assert.equal(other.responses.clusters, 1, 'the other node was not sent the change');
+    await screenshot('dashboard-rollout-halted.png');
+    assert.deepEqual(pageErrors, []);
   });
 });
