@@ -96,6 +96,28 @@ TEST_F(KeyLayoutTest, AllowMassRemovalIsKeptAsAFlag) {
   EXPECT_TRUE(from_keys->allow_mass_removal);
 }
 
+TEST_F(KeyLayoutTest, TheRolloutPolicyIsAKeyOfItsOwn) {
+  const std::string path =
+      Write("a.yaml", absl::StrCat("rollout: {waves: [{nodes: [\"canary-*\"]}, {percent: 100}], "
+                                   "bake: 30s}\n",
+                                   kConfig));
+  absl::StatusOr<ConfigKeys> keys = ConfigKeysFromFile(path);
+  ASSERT_TRUE(keys.ok()) << Message(keys.status());
+  EXPECT_EQ(keys->at("rollout"),
+            R"({"waves":[{"nodes":["canary-*"]},{"percent":100}],"bake":"30s"})");
+  absl::StatusOr<Config> from_keys = ConfigFromKeys(*keys, "etcd:xdsd/");
+  ASSERT_TRUE(from_keys.ok()) << Message(from_keys.status());
+  ASSERT_TRUE(from_keys->rollout.has_value());
+  EXPECT_EQ(from_keys->rollout->waves.size(), 2u);
+  EXPECT_EQ(from_keys->rollout->bake, absl::Seconds(30));
+  // A mistake in it names the key and the field, as a file's would.
+  (*keys)["rollout"] = R"({"waves": []})";
+  absl::StatusOr<Config> bad = ConfigFromKeys(*keys, "etcd:xdsd/");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              ::testing::HasSubstr("etcd:xdsd/rollout:1: rollout.waves: must be a non-empty list"));
+}
+
 TEST_F(KeyLayoutTest, AnInvalidFileGivesTheLoadersErrors) {
   const std::string path = Write("bad.yaml", R"(
 resources:
