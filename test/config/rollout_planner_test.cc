@@ -171,6 +171,23 @@ TEST_F(RolloutPlannerTest, ANackHaltsAndAutoRollbackReturnsTheCanary) {
   EXPECT_EQ(planner_.KeyOf(MakeNode("web-2")), "");
 }
 
+TEST_F(RolloutPlannerTest, WithoutHaltOnNackANackCountsAsTheNodesAnswer) {
+  const std::string policy =
+      "{waves: [{nodes: [\"canary-*\"]}, {percent: 100}], bake: 0s, halt_on_nack: false}";
+  Serve(1, MakeConfig(1, policy));
+  Connect(canary_);
+  Connect(web_);
+  Serve(2, MakeConfig(2, policy));
+  Answer(canary_, /*ack=*/false, "bad");
+  EXPECT_EQ(OnlyReport().state, "rolling");
+  EXPECT_FALSE(OnlyReport().halt.has_value());
+  planner_.Tick(absl::Now());
+  planner_.Tick(absl::Now());
+  EXPECT_EQ(OnlyReport().wave, 2u);
+  EXPECT_EQ(planner_.KeyOf(web_), "@r2");
+  EXPECT_EQ(planner_.halts(), 0u);
+}
+
 TEST_F(RolloutPlannerTest, AHaltWithoutAutoRollbackKeepsTheCanaryWhereItIs) {
   Serve(1, MakeConfig(1, kCanaryPolicy));
   Connect(canary_);

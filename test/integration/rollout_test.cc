@@ -388,6 +388,26 @@ TEST_F(RolloutTest, PercentWavesTakeTheSameNodesOnEveryReconnect) {
   EXPECT_EQ(ids(Rollout()), first_wave);
 }
 
+TEST_F(RolloutTest, AFleetApiChangeRollsOutAsAnyRevision) {
+  Start(ConfigText(1, "{waves: [{nodes: [canary]}, {percent: 100}], bake: 1h}"));
+  auto canary = Connect("canary", /*delta=*/true);
+  auto web = Connect("web-1", /*delta=*/false);
+  ASSERT_TRUE(canary->Reaches(1));
+  ASSERT_TRUE(web->Reaches(1));
+  httplib::Client client("127.0.0.1", xdsd_->http_port());
+  client.set_read_timeout(std::chrono::seconds(5));
+  client.set_bearer_token_auth(kToken);
+  httplib::Result put = client.Put("/v1/fleet/clusters/web",
+                                   R"({"name": "web", "connect_timeout": "4s", "type": "STATIC"})",
+                                   "application/json");
+  ASSERT_TRUE(put && put->status == 200) << (put ? put->body : "no answer");
+  ASSERT_TRUE(canary->Reaches(4)) << xdsd_->Log();
+  ASSERT_TRUE(ReachesState("baking"));
+  EXPECT_EQ(Rollout()["revision"], 2);
+  EXPECT_EQ(web->Timeout(), 1);
+  EXPECT_EQ(web->Versions().size(), 1u);
+}
+
 TEST_F(RolloutTest, ANewerRevisionSupersedesTheRolloutUnderWay) {
   Start(ConfigText(1, "{waves: [{nodes: [canary]}, {percent: 100}], bake: 1h}"));
   auto canary = Connect("canary", /*delta=*/false);
