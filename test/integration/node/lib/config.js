@@ -52,8 +52,9 @@ function routeLines(route) {
   return lines;
 }
 
-// `typo`, when set, is a misspelt field name written instead of lb_policy in that cluster.
-function clusterLines(names, typo) {
+// `typo`, when set, is a misspelt field name written instead of lb_policy in that cluster;
+// `lbPolicies` maps cluster names to an lb_policy other than ROUND_ROBIN.
+function clusterLines(names, typo, lbPolicies = {}) {
   const lines = ['  clusters:'];
   for (const name of names) {
     lines.push(
@@ -63,7 +64,7 @@ function clusterLines(names, typo) {
       '        eds_config:',
       '          ads: {}',
       '          resource_api_version: V3',
-      `      ${typo && typo.cluster === name ? typo.field : 'lb_policy'}: ROUND_ROBIN`,
+      `      ${typo && typo.cluster === name ? typo.field : 'lb_policy'}: ${lbPolicies[name] ?? 'ROUND_ROBIN'}`,
     );
   }
   return lines;
@@ -91,14 +92,16 @@ function endpointLines(backends) {
 
 // A whole config file. `backends` maps cluster names to the ports of their one endpoint;
 // every cluster is always defined, only the route changes (and, for the broken configs, a
-// typo or a route to a cluster that does not exist).
-function renderConfig({ label, backends, route, typo }) {
+// typo or a route to a cluster that does not exist). `head`: more top-level lines, before the
+// resources (a rollout policy).
+function renderConfig({ label, backends, route, typo, lbPolicies, head = [] }) {
   const lines = [
-    `# xdsd configuration written by the grpc-js-xds integration test: ${label}`,
+    `# xdsd configuration written by an integration test: ${label}`,
+    ...head,
     'resources:',
     ...listenerLines(),
     ...routeLines(route),
-    ...clusterLines([...backends.keys()], typo),
+    ...clusterLines([...backends.keys()], typo, lbPolicies),
     ...endpointLines(backends),
   ];
   return `${lines.join('\n')}\n`;

@@ -35,8 +35,9 @@ function tailOf(path, lines = 40) {
 }
 
 class XdsdProcess {
-  constructor({ binary, configPath, xdsPort, httpPort, logPath }) {
-    Object.assign(this, { binary, configPath, xdsPort, httpPort, logPath });
+  // `extraArgs`: more flags for `xdsd serve`.
+  constructor({ binary, configPath, xdsPort, httpPort, logPath, extraArgs = [] }) {
+    Object.assign(this, { binary, configPath, xdsPort, httpPort, logPath, extraArgs });
     this.child = null;
     this.exit = null;  // {code, signal} once the current child has exited
     this.exited = null;  // a promise of `exit`
@@ -63,6 +64,7 @@ class XdsdProcess {
         '--xds-port', String(this.xdsPort),
         '--http-port', String(this.httpPort),
         '--log-level', 'info',
+        ...this.extraArgs,
       ], { stdio: ['ignore', log, log] });
     } finally {
       fs.closeSync(log);
