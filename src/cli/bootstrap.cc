@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "cli/port_check.h"
 #include "nlohmann/json.hpp"
 
 namespace xdsd::cli {
@@ -52,8 +53,7 @@ bool IsIpv6(absl::string_view host) { return host.find(':') != absl::string_view
 
 // HOST:PORT as gRPC dials it: an IPv6 address in brackets.
 std::string HostPort(const BootstrapOptions::Replica& replica) {
-  return IsIpv6(replica.host) ? absl::StrCat("[", replica.host, "]:", replica.port)
-                              : absl::StrCat(replica.host, ":", replica.port);
+  return JoinHostPort(replica.host, replica.port);
 }
 
 // The one target a gRPC client dials: HOST:PORT for one replica; for several, gRPC's ipv4: or

@@ -142,10 +142,18 @@ constexpr Flag<ServeOptions> kServeFlags[] = {
     {kEtcdTimeout, ParseInto<&ServeOptions::etcd_timeout, ParseDuration>},
     {{.name = "xds-port",
       .value_name = "PORT",
-      .help = "Port of the gRPC xDS services (ADS and per-type, on 0.0.0.0). 0 picks a free "
-              "port.",
+      .help = "Port of the gRPC xDS services (ADS and per-type, on --xds-address). 0 picks a "
+              "free port.",
       .default_value = "18000"},
      ParseInto<&ServeOptions::xds_port, ParsePort>},
+    {{.name = "xds-address",
+      .value_name = "ADDRESS",
+      .help = "Address the gRPC xDS services listen on: an IPv4 or IPv6 address (::1, no "
+              "brackets) or a host name. The default is every IPv4 interface; :: is every "
+              "interface. Two replicas on one machine can share --xds-port on two addresses "
+              "(127.0.0.1 and ::1) that one DNS name resolves to.",
+      .default_value = "0.0.0.0"},
+     ParseInto<&ServeOptions::xds_address, ParseString>},
     {{.name = "http-port",
       .value_name = "PORT",
       .help = "Port of the admin HTTP server (on --http-address), which serves the endpoints "

@@ -15,6 +15,7 @@ namespace xdsd::cli {
 // What `xdsd serve` needs to know, parsed from its flags.
 struct ServeOptions {
   int xds_port = 18000;                    // gRPC xDS services; 0 picks a free port
+  std::string xds_address = "0.0.0.0";     // where the gRPC xDS services listen
   int http_port = 19001;                   // admin HTTP; 0 picks a free port
   std::string http_address = "127.0.0.1";  // where the admin HTTP server listens
   std::string http_tls_cert;               // PEM files; both set serve the admin port as HTTPS

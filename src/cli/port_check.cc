@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace xdsd::cli {
@@ -43,6 +44,11 @@ absl::Status CheckPortFree(const std::string& host, int port, absl::string_view 
   return absl::FailedPreconditionError(absl::StrCat("cannot listen on the ", what, " port ", host,
                                                     ":", port, " (", flag,
                                                     "): ", std::strerror(error)));
+}
+
+std::string JoinHostPort(absl::string_view host, int port) {
+  const bool bracket = absl::StrContains(host, ':') && !absl::StartsWith(host, "[");
+  return absl::StrCat(bracket ? "[" : "", host, bracket ? "]" : "", ":", port);
 }
 
 }  // namespace xdsd::cli

@@ -14,4 +14,8 @@ namespace xdsd::cli {
 absl::Status CheckPortFree(const std::string& host, int port, absl::string_view what,
                            absl::string_view flag);
 
+// "HOST:PORT" as gRPC dials or listens on it and as URLs write it: an IPv6 address (one with a
+// colon) in brackets, unless it has them already.
+std::string JoinHostPort(absl::string_view host, int port);
+
 }  // namespace xdsd::cli

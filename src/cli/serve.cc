@@ -231,6 +231,7 @@ absl::StatusOr<ServedConfig> MakeServedConfig(const ServeOptions& options) {
 }
 
 // One line per push: how many nodes it reached and how long until they answered.
+
 void LogPush(const PushReport& report) {
   std::vector<std::string> keys;
   for (const std::string& key : report.keys) keys.push_back(key.empty() ? "default" : key);
@@ -515,13 +516,13 @@ absl::Status Run(const ServeOptions& options) {
   status::EnableServerReflection();
   // One line for a port in use, before gRPC or libmicrohttpd get to log theirs.
   for (absl::Status free :
-       {CheckPortFree("0.0.0.0", options.xds_port, "xDS", "--xds-port"),
+       {CheckPortFree(options.xds_address, options.xds_port, "xDS", "--xds-port"),
         CheckPortFree(options.http_address, options.http_port, "HTTP", "--http-port")}) {
     if (!free.ok()) return free;
   }
   int xds_port = 0;
   absl::StatusOr<std::unique_ptr<grpc::Server>> grpc_server = StartGrpcServer(
-      xds, absl::StrCat("0.0.0.0:", options.xds_port), xds_credentials, &xds_port,
+      xds, JoinHostPort(options.xds_address, options.xds_port), xds_credentials, &xds_port,
       [&csds, &options](grpc::ServerBuilder& builder) {
         status::AddStatusServices(builder, &csds);  // CSDS, health
         if (options.max_connection_age > absl::ZeroDuration()) {
@@ -592,8 +593,10 @@ absl::Status Run(const ServeOptions& options) {
   spdlog::info("xDS port security: {}", options.xds_tls_cert.empty() ? "plaintext"
                                         : mutual_tls ? "mutual TLS (clients need a certificate)"
                                                      : "TLS");
-  spdlog::info("serving xDS (gRPC) on 0.0.0.0:{}, admin HTTP on {}://{}:{}", xds_port,
-               options.http_tls_cert.empty() ? "http" : "https", options.http_address, *http_port);
+  spdlog::info("serving xDS (gRPC) on {}, admin HTTP on {}://{}",
+               JoinHostPort(options.xds_address, xds_port),
+               options.http_tls_cert.empty() ? "http" : "https",
+               JoinHostPort(options.http_address, *http_port));
 
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
