@@ -34,6 +34,7 @@
 #include "etcd/config_writes.h"
 #include "etcd/etcd_client.h"
 #include "etcd/etcd_config_source.h"
+#include "etcd/etcd_history.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -193,6 +194,7 @@ struct ServedConfig {
   std::unique_ptr<etcd::EtcdClient> etcd_client;
   std::unique_ptr<etcd::EtcdConfigSource> etcd_source;
   std::unique_ptr<etcd::EtcdFleetWriter> fleet_writer;  // the fleet API's, with etcd
+  std::unique_ptr<etcd::EtcdHistory> history;           // the shared history, with etcd
   std::unique_ptr<config::ConfigPublisher> publisher;
 };
 
@@ -225,6 +227,8 @@ absl::StatusOr<ServedConfig> MakeServedConfig(const ServeOptions& options) {
   etcd::EtcdConfigSource* source = served.etcd_source.get();
   served.fleet_writer = std::make_unique<etcd::EtcdFleetWriter>(served.etcd_client.get(), *url,
                                                                 source, options.etcd_timeout);
+  served.history = std::make_unique<etcd::EtcdHistory>(served.etcd_client.get(), *url, source,
+                                                       options.history_size, options.etcd_timeout);
   served.publisher = std::make_unique<config::ConfigPublisher>(
       etcd::FormatEtcdUrl(*url), [source] { return source->BuildConfig(); });
   return served;
@@ -580,7 +584,7 @@ absl::Status Run(const ServeOptions& options) {
   }
   rest::FleetApi fleet_api(&publisher, std::move(fleet_writer));
   admin.SetFleetApi(&fleet_api);
-  rest::HistoryApi history_api(&publisher, &planner);
+  rest::HistoryApi history_api(&publisher, &planner, served->history.get());
   admin.SetHistoryApi(&history_api);
   admin.SetMetrics(&metrics);
   absl::StatusOr<int> http_port = admin.Start(options.http_address, options.http_port);

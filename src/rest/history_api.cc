@@ -11,7 +11,7 @@ namespace xdsd::rest {
 namespace {
 
 // The revision a query parameter names ("12" or "r12").
-absl::StatusOr<config::RevisionPtr> FindRevision(const config::ConfigHistory& history,
+absl::StatusOr<config::RevisionPtr> FindRevision(const std::vector<config::RevisionPtr>& revisions,
                                                  std::string_view name, std::string_view text) {
   std::string_view digits = text;
   if (!digits.empty() && digits.front() == 'r') digits.remove_prefix(1);
@@ -20,11 +20,10 @@ absl::StatusOr<config::RevisionPtr> FindRevision(const config::ConfigHistory& hi
     return absl::InvalidArgumentError(
         absl::StrCat("give ", std::string(name), "=N, a revision number (GET /v1/config/history)"));
   }
-  config::RevisionPtr revision = history.Get(number);
-  if (revision == nullptr) {
-    return absl::NotFoundError(absl::StrCat("the history has no revision ", number));
+  for (const config::RevisionPtr& revision : revisions) {
+    if (revision->number == number) return revision;
   }
-  return revision;
+  return absl::NotFoundError(absl::StrCat("the history has no revision ", number));
 }
 
 std::string Rfc3339(absl::Time time) {
@@ -87,21 +86,33 @@ HttpReply HistoryApi::Abort() const {
   return Rollout();
 }
 
+absl::StatusOr<std::vector<config::RevisionPtr>> HistoryApi::Revisions() const {
+  if (shared_ != nullptr) return shared_->Revisions();
+  return publisher_->history().All();
+}
+
 HttpReply HistoryApi::History() const {
-  nlohmann::json revisions = nlohmann::json::array();
-  for (const config::RevisionPtr& revision : publisher_->history().All()) {
-    revisions.push_back(config::RevisionToJson(*revision));
-  }
+  absl::StatusOr<std::vector<config::RevisionPtr>> kept = Revisions();
+  if (!kept.ok()) return ErrorReply(kept.status());
   const config::ConfigStatus status = publisher_->status();
-  return JsonReply(200, {{"served", status.revision},
+  int64_t served = shared_ == nullptr ? status.revision : 0;
+  nlohmann::json revisions = nlohmann::json::array();
+  for (const config::RevisionPtr& revision : *kept) {
+    revisions.push_back(config::RevisionToJson(*revision));
+    // Shared: the newest revision with the content served.
+    if (shared_ != nullptr && revision->version == status.version) served = revision->number;
+  }
+  return JsonReply(200, {{"served", served},
                          {"source_version", status.source_version},
                          {"revisions", std::move(revisions)}});
 }
 
 HttpReply HistoryApi::Diff(std::string_view from, std::string_view to) const {
-  absl::StatusOr<config::RevisionPtr> a = FindRevision(publisher_->history(), "from", from);
+  absl::StatusOr<std::vector<config::RevisionPtr>> kept = Revisions();
+  if (!kept.ok()) return ErrorReply(kept.status());
+  absl::StatusOr<config::RevisionPtr> a = FindRevision(*kept, "from", from);
   if (!a.ok()) return ErrorReply(a.status());
-  absl::StatusOr<config::RevisionPtr> b = FindRevision(publisher_->history(), "to", to);
+  absl::StatusOr<config::RevisionPtr> b = FindRevision(*kept, "to", to);
   if (!b.ok()) return ErrorReply(b.status());
   return JsonReply(200, {{"from", (*a)->number},
                          {"to", (*b)->number},
@@ -118,12 +129,14 @@ HttpReply HistoryApi::Rollback(std::string_view body, std::string_view who) cons
     return ErrorReply(400, "the body must be {\"revision\": N}");
   }
   const int64_t number = request["revision"].get<int64_t>();
-  const int64_t served_before = publisher_->status().revision;
-  absl::StatusOr<config::RevisionPtr> revision = publisher_->Rollback(number, std::string(who));
+  const std::string version_before = publisher_->status().version;
+  absl::StatusOr<config::RevisionPtr> revision =
+      shared_ != nullptr ? shared_->Rollback(number, std::string(who))
+                         : publisher_->Rollback(number, std::string(who));
   if (!revision.ok()) return ErrorReply(revision.status());
   return JsonReply(200, {{"revision", (*revision)->number},
                          {"version", (*revision)->version},
-                         {"changed", (*revision)->number != served_before}});
+                         {"changed", (*revision)->version != version_before}});
 }
 
 }  // namespace xdsd::rest

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "config/config_publisher.h"
+#include "config/shared_history.h"
 #include "rest/rest_gateway.h"
 
 namespace xdsd::rest {
@@ -20,11 +21,16 @@ namespace xdsd::rest {
 //   POST /v1/rollout/promote             the next wave now; 400 when no rollout is under way
 //   POST /v1/rollout/abort               every node back to the previous revision; 400 likewise
 //
-// Thread-safe. The publisher and the planner must outlive it.
+// With a SharedHistory (the config in etcd), the revisions are that history's, the same on every
+// replica, and a rollback is written to the source, so that every replica serves it.
+//
+// Thread-safe. The publisher, the planner and the shared history must outlive it.
 class HistoryApi {
  public:
-  explicit HistoryApi(config::ConfigPublisher* publisher, config::RolloutPlanner* planner = nullptr)
-      : publisher_(publisher), planner_(planner) {}
+  // `shared` (may be null): the history the replicas share; without it, the publisher's own.
+  explicit HistoryApi(config::ConfigPublisher* publisher, config::RolloutPlanner* planner = nullptr,
+                      config::SharedHistory* shared = nullptr)
+      : publisher_(publisher), planner_(planner), shared_(shared) {}
 
   HttpReply History() const;
   HttpReply Diff(std::string_view from, std::string_view to) const;
@@ -36,8 +42,11 @@ class HistoryApi {
   const config::RolloutPlanner* planner() const { return planner_; }
 
  private:
+  absl::StatusOr<std::vector<config::RevisionPtr>> Revisions() const;
+
   config::ConfigPublisher* const publisher_;
   config::RolloutPlanner* const planner_;  // null: no rollouts
+  config::SharedHistory* const shared_;
 };
 
 // A group's rollout as GET /v1/rollout shows it: {"group", "revision", "previous_revision",

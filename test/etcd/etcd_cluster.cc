@@ -139,4 +139,23 @@ absl::StatusOr<std::string> EtcdCluster::Etcdctl(const std::vector<std::string>&
   return result->stdout_text;
 }
 
+std::string ConfigWithPort(int port) {
+  return absl::StrCat(R"(resources:
+  clusters:
+  - name: backend
+    connect_timeout: 1s
+    type: STATIC
+    load_assignment:
+      cluster_name: backend
+      endpoints:
+      - lb_endpoints:
+        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: )",
+                      port, R"(}}}
+  routes:
+  - name: local
+    virtual_hosts:
+    - {name: all, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: backend}}]}
+)");
+}
+
 }  // namespace xdsd::testing

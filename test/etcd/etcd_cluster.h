@@ -58,4 +58,8 @@ class EtcdCluster {
   std::vector<Member> members_;
 };
 
+// A valid config (a cluster and a route to it) whose cluster's endpoint port is `port`: each
+// port is another config, for `xdsd apply`.
+std::string ConfigWithPort(int port);
+
 }  // namespace xdsd::testing

@@ -31,26 +31,6 @@ namespace {
 constexpr char kPrefix[] = "xdsd";
 constexpr char kToken[] = "etcd-replicas-test-token-0123456789";
 
-// A valid config whose one cluster's endpoint port is `port`: each port is another config.
-std::string ConfigWithPort(int port) {
-  return absl::StrCat(R"(resources:
-  clusters:
-  - name: backend
-    connect_timeout: 1s
-    type: STATIC
-    load_assignment:
-      cluster_name: backend
-      endpoints:
-      - lb_endpoints:
-        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: )",
-                      port, R"(}}}
-  routes:
-  - name: local
-    virtual_hosts:
-    - {name: all, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: backend}}]}
-)");
-}
-
 int ExitCode(const CommandResult& result) {
   return WIFEXITED(result.wait_status) ? WEXITSTATUS(result.wait_status) : -1;
 }
