@@ -10,6 +10,7 @@
 #include "admin/dashboard/dashboard.h"
 #include "admin/node_status_json.h"
 #include "admin/prometheus_text.h"
+#include "config/rollout_planner.h"
 #include "nlohmann/json.hpp"
 #include "xdsd/status_codes.h"
 
@@ -151,9 +152,11 @@ void AdminServer::AddRoutes() {
     if (!page.next_after.empty()) response.set_header("X-Next-After", page.next_after);
     nlohmann::json nodes = NodeStatusesToJson(page.nodes, query.with_metadata);
     // The group each node is served, so that `xdsd status --version` can tell which versions
-    // it is to ACK.
+    // it is to ACK, and the revision a rollout serves it when it is on a rollout's key.
     for (size_t i = 0; i < page.nodes.size(); ++i) {
-      nodes[i]["group"] = cache_->KeyOf(page.nodes[i].node);
+      const config::RolloutKey key = config::SplitRolloutKey(cache_->KeyOf(page.nodes[i].node));
+      nodes[i]["group"] = key.group;
+      if (key.revision != 0) nodes[i]["rollout_revision"] = key.revision;
     }
     response.set_content(nodes.dump(2) + "\n", kJson);
   });

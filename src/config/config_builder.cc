@@ -325,6 +325,11 @@ void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
     AddError(file, node.Mark(), path, "a group needs a name");
     return;
   }
+  if (group.name.find('@') != std::string::npos) {
+    AddError(file, node.Mark(), absl::StrCat(path, ".name"),
+             "a group name cannot contain '@' (it marks the key of a rollout: GROUP@rN)");
+    return;
+  }
   // Groups of the same name (from several files of a directory) form one group.
   GroupSpec* target = nullptr;
   for (GroupSpec& existing : groups_) {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "xdsd/resource_types.h"
 
@@ -30,6 +30,21 @@ std::set<std::string> ChangedTypes(const SnapshotPtr& from, const SnapshotPtr& t
 }
 
 }  // namespace
+
+std::string RolloutKeyName(std::string_view group, int64_t revision) {
+  return absl::StrCat(absl::string_view(group.data(), group.size()), "@r", revision);
+}
+
+RolloutKey SplitRolloutKey(std::string_view key) {
+  const size_t at = key.rfind("@r");
+  int64_t revision = 0;
+  if (at == std::string_view::npos ||
+      !absl::SimpleAtoi(absl::string_view(key.data() + at + 2, key.size() - at - 2), &revision) ||
+      revision <= 0) {
+    return RolloutKey{std::string(key), 0};
+  }
+  return RolloutKey{std::string(key.substr(0, at)), revision};
+}
 
 RolloutPlanner::RolloutPlanner(SnapshotCache* cache, Options options)
     : cache_(cache), options_(std::move(options)) {
@@ -100,7 +115,7 @@ void RolloutPlanner::Serve(int64_t revision, std::shared_ptr<const Config> conte
       next.policy = *policy;
       next.revision = revision;
       next.previous = base_revision_[group];
-      next.key = absl::StrCat(group, "@r", revision);
+      next.key = RolloutKeyName(group, revision);
       next.snapshot = snapshot;
       next.changed_types = ChangedTypes(base->second, snapshot);
       next.started_at = now;
@@ -144,7 +159,7 @@ std::string RolloutPlanner::KeyOf(const envoy::config::core::v3::Node& node) con
   if (auto entry = nodes_.find(node.id()); entry != nodes_.end()) {
     const std::string& key = entry->second.key;
     auto rollout = rollouts_.find(group);
-    if (absl::StartsWith(key, absl::StrCat(group, "@r")) &&
+    if (SplitRolloutKey(key).group == group && SplitRolloutKey(key).revision != 0 &&
         (stale_keys_.contains(key) || (rollout != rollouts_.end() && rollout->second.key == key))) {
       return key;
     }

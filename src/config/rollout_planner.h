@@ -21,6 +21,16 @@
 
 namespace xdsd::config {
 
+// A cache key of the planner: a group's own key ("" or its name), or "GROUP@rN", the key of
+// revision N while it rolls out to the group. Group names cannot hold '@' (the config refuses
+// them), so the split is unambiguous.
+struct RolloutKey {
+  std::string group;
+  int64_t revision = 0;  // 0 for a group's own key
+};
+std::string RolloutKeyName(std::string_view group, int64_t revision);
+RolloutKey SplitRolloutKey(std::string_view key);
+
 // Where one group's rollout stands (GET /v1/rollout). Group "" is the default resources.
 struct RolloutReport {
   struct Halt {

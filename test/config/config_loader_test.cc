@@ -662,6 +662,18 @@ TEST(ConfigGroupsTest, GroupErrorsNameTheGroupPath) {
                   "cluster: no cluster named \"x\""));
 }
 
+TEST(ConfigGroupsTest, AGroupNameCannotHoldTheRolloutKeyMark) {
+  absl::StatusOr<Config> config = ParseConfig(R"yaml(groups:
+  - name: edge@r2
+    match: { cluster: "edge-*" }
+)yaml",
+                                              "groups.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(ErrorLines(config.status()),
+              ElementsAre(HasSubstr("groups.yaml:2: groups[0].name: a group name cannot contain "
+                                    "'@'")));
+}
+
 }  // namespace
 }  // namespace xdsd::config
 

@@ -243,6 +243,17 @@ TEST_F(RolloutTest, TheCanaryFirstThenTheRestOnlyAfterItsAckAndTheBake) {
   EXPECT_EQ(rollout["wave_nodes"][0]["node_ids"], nlohmann::json::array({"canary-1"}));
   EXPECT_EQ(sotw->Timeout(), 1);
   EXPECT_EQ(delta->Timeout(), 1);
+  // /v1/nodes: every node in the default group; the canary on the rollout's revision.
+  absl::StatusOr<std::string> nodes = xdsd_->HttpGet("/v1/nodes");
+  ASSERT_TRUE(nodes.ok()) << nodes.status();
+  for (const nlohmann::json& node : nlohmann::json::parse(*nodes)) {
+    EXPECT_EQ(node["group"], "") << node["id"];
+    if (node["id"] == "canary-1") {
+      EXPECT_EQ(node["rollout_revision"], 2);
+    } else {
+      EXPECT_FALSE(node.contains("rollout_revision")) << node["id"];
+    }
+  }
 
   // The rest after the bake, over SotW and delta alike.
   ASSERT_TRUE(sotw->Reaches(2)) << xdsd_->Log();
