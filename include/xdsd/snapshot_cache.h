@@ -7,9 +7,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -77,7 +79,13 @@ class SnapshotCache : public Cache {
   // snapshots to nodes of one group (a progressive rollout: one key per group and revision)
   // moves them between keys with this. When `key` has no snapshot yet, the watches wait for
   // one. Returns how many watches moved.
+  // Costs O(the node's watches), not O(every watch).
   size_t MoveNode(const std::string& node_id, const std::string& key);
+  // MoveNode for many nodes as one change (a rollout wave, an abort): each target key's
+  // generation is bumped once and the push is triggered once. `moves` is (node id, key) pairs;
+  // a node named twice ends on its last key. Returns how many watches moved.
+  size_t MoveNodes(const std::vector<std::pair<std::string, std::string>>& moves);
+  size_t MoveNodes(const std::vector<std::string>& node_ids, const std::string& key);
   // The key the open watches of `node_id` are on, or nullopt when it has none.
   std::optional<std::string> KeyOfNode(const std::string& node_id) const;
 
@@ -111,13 +119,28 @@ class SnapshotCache : public Cache {
     SnapshotPtr own;          // as set by SetSnapshot
     SnapshotPtr snapshot;     // what is served: `own` with the fleet-wide types in place
     uint64_t generation = 0;  // from last_generation_
+    // In no particular order: a watcher is removed by swapping the last one into its place.
     std::vector<std::shared_ptr<SnapshotWatcher>> watchers;
   };
   // Where an open watch is: MoveNode changes it, Unwatch finds it here.
   struct WatchPlace {
     std::string key;
     std::string node_id;
+    size_t index = 0;  // in keys_[key].watchers
   };
+  // Adds `watcher` to `key`'s watchers and records where it is in `place`.
+  void AttachLocked(const std::string& key, std::shared_ptr<SnapshotWatcher> watcher,
+                    WatchPlace& place) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes the watcher of `place` out of its key's watchers (O(1)) and returns it; forgets the
+  // key when it has neither watchers nor a snapshot left.
+  std::shared_ptr<SnapshotWatcher> DetachLocked(const WatchPlace& place)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves every watch of `node_id` to `key`; adds `key` to `targets` when one moved.
+  size_t MoveNodeLocked(const std::string& node_id, const std::string& key,
+                        std::set<std::string>& targets) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Bumps the generation of each key in `targets` that has a snapshot and marks it to push.
+  // Returns whether any was.
+  bool RepushLocked(const std::set<std::string>& targets) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sets what `key` serves from `own` and the fleet-wide types, and marks it to push.
   void PublishLocked(const std::string& key, SnapshotPtr own) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RepublishAllLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -128,7 +151,10 @@ class SnapshotCache : public Cache {
   std::map<std::string, KeyState, std::less<>> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ResourceMap, std::less<>> fleet_types_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> dirty_keys_ ABSL_GUARDED_BY(mu_);  // changed since the last push
-  std::map<const SnapshotWatcher*, WatchPlace> watches_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<const SnapshotWatcher*, WatchPlace> watches_ ABSL_GUARDED_BY(mu_);
+  // The open watches of each node (by node.id): what MoveNode and KeyOfNode look at.
+  absl::flat_hash_map<std::string, std::vector<const SnapshotWatcher*>> node_watches_
+      ABSL_GUARDED_BY(mu_);
   // Generations are counted over every key, so that a watch moved to another key never takes
   // that key's snapshot for a delivery older than the one it has.
   uint64_t last_generation_ ABSL_GUARDED_BY(mu_) = 0;

@@ -142,76 +142,121 @@ std::vector<std::string> SnapshotCache::Keys() const {
   return keys;
 }
 
+void SnapshotCache::AttachLocked(const std::string& key, std::shared_ptr<SnapshotWatcher> watcher,
+                                 WatchPlace& place) {
+  auto& watchers = keys_[key].watchers;
+  place.key = key;
+  place.index = watchers.size();
+  watchers.push_back(std::move(watcher));
+}
+
+std::shared_ptr<SnapshotWatcher> SnapshotCache::DetachLocked(const WatchPlace& place) {
+  auto it = keys_.find(place.key);
+  if (it == keys_.end()) return nullptr;
+  auto& watchers = it->second.watchers;
+  std::shared_ptr<SnapshotWatcher> watcher = std::move(watchers[place.index]);
+  if (place.index + 1 != watchers.size()) {
+    watchers[place.index] = std::move(watchers.back());
+    watches_.find(watchers[place.index].get())->second.index = place.index;
+  }
+  watchers.pop_back();
+  if (watchers.empty() && it->second.snapshot == nullptr) keys_.erase(it);
+  return watcher;
+}
+
 WatchStart SnapshotCache::Watch(const envoy::config::core::v3::Node& node,
                                 std::shared_ptr<SnapshotWatcher> watcher) {
   WatchStart start;
   start.key = node_hash_(node);  // outside mu_: the hash may take locks of its own
   absl::MutexLock lock(&mu_);
-  KeyState& state = keys_[start.key];
-  watches_[watcher.get()] = WatchPlace{start.key, node.id()};
-  state.watchers.push_back(std::move(watcher));
+  const SnapshotWatcher* id = watcher.get();
+  auto [place, added] = watches_.try_emplace(id);
+  if (!added) DetachLocked(place->second);  // watched again: it is where it was asked last
+  place->second.node_id = node.id();
+  AttachLocked(start.key, std::move(watcher), place->second);
+  if (added) node_watches_[node.id()].push_back(id);
+  const KeyState& state = keys_[start.key];
   start.snapshot = state.snapshot;
   start.generation = state.generation;
   node_status_.WatchOpened(node.id());
   return start;
 }
 
-void SnapshotCache::Unwatch(const std::string& key, const std::string& node_id,
+void SnapshotCache::Unwatch(const std::string& /*key*/, const std::string& node_id,
                             const SnapshotWatcher* watcher) {
   absl::MutexLock lock(&mu_);
-  // The watch may have moved (MoveNode) since it started on `key`.
+  // The watch may have moved (MoveNode) since it started on the key it was given.
   auto place = watches_.find(watcher);
-  const std::string current = place == watches_.end() ? key : place->second.key;
-  if (place != watches_.end()) watches_.erase(place);
-  auto it = keys_.find(current);
-  if (it == keys_.end()) return;
-  auto& watchers = it->second.watchers;
-  const auto removed = std::remove_if(watchers.begin(), watchers.end(),
-                                      [&](const auto& w) { return w.get() == watcher; });
-  if (removed == watchers.end()) return;
-  watchers.erase(removed, watchers.end());
+  if (place == watches_.end()) return;
+  const WatchPlace where = std::move(place->second);
+  watches_.erase(place);
+  DetachLocked(where);
+  auto node = node_watches_.find(where.node_id);
+  if (node != node_watches_.end()) {
+    std::erase(node->second, watcher);
+    if (node->second.empty()) node_watches_.erase(node);
+  }
   node_status_.WatchClosed(node_id);
-  if (watchers.empty() && it->second.snapshot == nullptr) keys_.erase(it);
+}
+
+size_t SnapshotCache::MoveNodeLocked(const std::string& node_id, const std::string& key,
+                                     std::set<std::string>& targets) {
+  auto node = node_watches_.find(node_id);
+  if (node == node_watches_.end()) return 0;
+  size_t moved = 0;
+  for (const SnapshotWatcher* id : node->second) {
+    WatchPlace& place = watches_.find(id)->second;
+    if (place.key == key) continue;
+    AttachLocked(key, DetachLocked(place), place);
+    ++moved;
+  }
+  if (moved > 0) targets.insert(key);
+  return moved;
+}
+
+bool SnapshotCache::RepushLocked(const std::set<std::string>& targets) {
+  bool any = false;
+  for (const std::string& key : targets) {
+    auto it = keys_.find(key);
+    if (it == keys_.end() || it->second.snapshot == nullptr) continue;
+    // Every watcher of `key` gets its snapshot again, under a generation newer than any the
+    // moved ones have; for those that were there already nothing differs, so nothing is sent.
+    it->second.generation = ++last_generation_;
+    dirty_keys_.insert(key);
+    any = true;
+  }
+  return any;
 }
 
 size_t SnapshotCache::MoveNode(const std::string& node_id, const std::string& key) {
+  return MoveNodes({{node_id, key}});
+}
+
+size_t SnapshotCache::MoveNodes(const std::vector<std::string>& node_ids, const std::string& key) {
+  std::vector<std::pair<std::string, std::string>> moves;
+  moves.reserve(node_ids.size());
+  for (const std::string& node_id : node_ids) moves.emplace_back(node_id, key);
+  return MoveNodes(moves);
+}
+
+size_t SnapshotCache::MoveNodes(const std::vector<std::pair<std::string, std::string>>& moves) {
   size_t moved = 0;
+  bool repush = false;
   {
     absl::MutexLock lock(&mu_);
-    KeyState& target = keys_[key];
-    for (auto& [watcher, place] : watches_) {
-      if (place.node_id != node_id || place.key == key) continue;
-      auto from = keys_.find(place.key);
-      if (from != keys_.end()) {
-        auto& watchers = from->second.watchers;
-        const auto* moving = watcher;  // a structured binding cannot be captured (clang 14)
-        auto it = std::find_if(watchers.begin(), watchers.end(),
-                               [moving](const auto& w) { return w.get() == moving; });
-        if (it != watchers.end()) {
-          target.watchers.push_back(std::move(*it));
-          watchers.erase(it);
-        }
-        if (watchers.empty() && from->second.snapshot == nullptr) keys_.erase(from);
-      }
-      place.key = key;
-      ++moved;
-    }
-    if (moved == 0 || target.snapshot == nullptr) return moved;
-    // Every watcher of `key` gets its snapshot again, under a generation newer than any the
-    // moved ones have; for those that were there already nothing differs, so nothing is sent.
-    target.generation = ++last_generation_;
-    dirty_keys_.insert(key);
+    std::set<std::string> targets;
+    for (const auto& [node_id, key] : moves) moved += MoveNodeLocked(node_id, key, targets);
+    repush = RepushLocked(targets);
   }
-  batcher_->Changed();
+  if (repush) batcher_->Changed();
   return moved;
 }
 
 std::optional<std::string> SnapshotCache::KeyOfNode(const std::string& node_id) const {
   absl::MutexLock lock(&mu_);
-  for (const auto& [watcher, place] : watches_) {
-    if (place.node_id == node_id) return place.key;
-  }
-  return std::nullopt;
+  auto node = node_watches_.find(node_id);
+  if (node == node_watches_.end()) return std::nullopt;
+  return watches_.find(node->second.front())->second.key;
 }
 
 }  // namespace xdsd

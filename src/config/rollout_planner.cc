@@ -316,19 +316,27 @@ absl::Status RolloutPlanner::Abort() {
 }
 
 void RolloutPlanner::Run(const Steps& steps) {
+  // Consecutive moves (a wave, an abort, a rollback) go to the cache as one change: one
+  // generation per target key and one push, however many nodes.
+  std::vector<std::pair<std::string, std::string>> moves;
+  auto flush_moves = [&] {
+    if (moves.empty()) return;
+    cache_->MoveNodes(moves);
+    moves.clear();
+  };
   for (const Step& step : steps) {
-    switch (step.kind) {
-      case Step::kSet:
-        cache_->SetSnapshot(step.key, step.snapshot);
-        break;
-      case Step::kMove:
-        cache_->MoveNode(step.node_id, step.key);
-        break;
-      case Step::kClear:
-        cache_->ClearSnapshot(step.key);
-        break;
+    if (step.kind == Step::kMove) {
+      moves.emplace_back(step.node_id, step.key);
+      continue;
+    }
+    flush_moves();
+    if (step.kind == Step::kSet) {
+      cache_->SetSnapshot(step.key, step.snapshot);
+    } else {
+      cache_->ClearSnapshot(step.key);
     }
   }
+  flush_moves();
 }
 
 absl::Status RolloutPlanner::OnStreamNode(const StreamInfo&,

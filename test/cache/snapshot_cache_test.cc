@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cache/recording_watcher.h"
 #include "support/poll.h"
 
 namespace xdsd {
@@ -22,25 +23,8 @@ Node MakeNode(const std::string& id, const std::string& cluster = "") {
   return node;
 }
 
-SnapshotPtr OneCluster(const std::string& body) {
-  return *Snapshot::Create({Resource::FromBytes(kClusterType, "c", body)});
-}
-
-class RecordingWatcher : public SnapshotWatcher {
- public:
-  void OnSnapshot(SnapshotPtr snapshot, uint64_t generation) override {
-    absl::MutexLock lock(&mu_);
-    seen.emplace_back(std::move(snapshot), generation);
-  }
-  std::vector<std::pair<SnapshotPtr, uint64_t>> Seen() {
-    absl::MutexLock lock(&mu_);
-    return seen;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::pair<SnapshotPtr, uint64_t>> seen ABSL_GUARDED_BY(mu_);
-};
+using xdsd::testing::OneCluster;
+using xdsd::testing::RecordingWatcher;
 
 // Tells the cache's stream observer what a stream of `node` does, as the server's streams do.
 class FakeStream {
