@@ -145,7 +145,7 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
     }
   }
   if (names_changed) {
-    const uint64_t digest = NameSetDigest(subscribed);
+    const uint64_t digest = NamesDigest(subscribed);
     state.names = InternNameSet(digest, std::move(subscribed));
   }
   std::erase_if(state.client, [&](const auto& entry) { return !Wants(state, entry.first); });

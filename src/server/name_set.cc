@@ -30,12 +30,21 @@ SharedNameSet InternNameSet(uint64_t digest, NameSet names) {
   return made;
 }
 
-uint64_t NameSetDigest(const NameSet& names) {
-  uint64_t digest = names.size();
-  for (const std::string& name : names) {
-    digest = XXH3_64bits_withSeed(name.data(), name.size(), digest);
-  }
-  return digest;
+namespace {
+
+std::string& DigestBuffer() {
+  static thread_local std::string buffer;
+  return buffer;
 }
+
+}  // namespace
+
+char* NamesDigestBuffer(size_t size) {
+  std::string& buffer = DigestBuffer();
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
+
+uint64_t HashNamesDigestBuffer(size_t size) { return XXH3_64bits(DigestBuffer().data(), size); }
 
 }  // namespace xdsd::server

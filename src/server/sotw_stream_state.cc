@@ -1,7 +1,5 @@
 #include "server/sotw_stream_state.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -29,10 +27,7 @@ void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& s
   state.subscribed = true;
   // Clients repeat their names in every ACK (thousands, for endpoints): the same names in the
   // same order are no change, and need no set rebuilt.
-  uint64_t digest = request.resource_names_size();
-  for (const std::string& name : request.resource_names()) {
-    digest = XXH3_64bits_withSeed(name.data(), name.size(), digest);
-  }
+  const uint64_t digest = NamesDigest(request.resource_names());
   if (!first && digest == state.names_digest) return;
   state.names_digest = digest;
   std::set<std::string, std::less<>> names(request.resource_names().begin(),

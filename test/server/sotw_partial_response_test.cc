@@ -79,6 +79,22 @@ TEST(SotwPartialResponseTest, EndpointChangeCarriesOnlyTheChangedAssignment) {
   EXPECT_THAT(Names(*update), ElementsAre("c2"));
 }
 
+// An ACK that repeats its names is recognised by a digest of them; names that join into the same
+// text but split differently are another subscription, and get their resources.
+TEST(SotwPartialResponseTest, AnAckNamingOtherResourcesOfTheSameTextIsAChange) {
+  SotwStreamState state("");
+  state.OnSnapshot(MakeSnapshot(
+      {{kEndpointType, "a"}, {kEndpointType, "ab"}, {kEndpointType, "bc"}, {kEndpointType, "c"}}));
+  std::optional<SotwResponse> first = Answer(state, Request(kEndpointType, {"ab", "c"}));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_THAT(Names(*first), ElementsAre("ab", "c"));
+  EXPECT_FALSE(Answer(state, Request(kEndpointType, {"ab", "c"}, first->nonce, first->version)));
+  std::optional<SotwResponse> other =
+      Answer(state, Request(kEndpointType, {"a", "bc"}, first->nonce, first->version));
+  ASSERT_TRUE(other.has_value());
+  EXPECT_THAT(Names(*other), ElementsAre("a", "bc"));
+}
+
 TEST(SotwPartialResponseTest, ClustersStillGoOutWhole) {
   SotwStreamState state("");
   state.OnSnapshot(Fleet("v1"));
