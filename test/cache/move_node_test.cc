@@ -143,11 +143,15 @@ TEST(MoveNodeTest, WatchesClosedAfterAMoveLeaveTheOthersServed) {
   }
   SnapshotPtr r2b = OneCluster("r2b");
   cache.SetSnapshot("@r2", r2b);
+  // (Whether the move itself reached a watch before it closed depends on the push batcher's
+  // timing; what a closed watch never gets is what came after it closed.)
   for (size_t i = 0; i < fleet.watches.size(); ++i) {
     const auto seen = fleet.watches[i].watcher->Seen();
-    ASSERT_EQ(seen.size(), i % 2 == 0 ? 1u : 2u) << i;
+    ASSERT_FALSE(seen.empty()) << i;
     if (i % 2 == 1) {
-      EXPECT_EQ(seen.back().first, r2b);
+      EXPECT_EQ(seen.back().first, r2b) << i;
+    } else {
+      for (const auto& [snapshot, generation] : seen) EXPECT_NE(snapshot, r2b) << i;
     }
   }
 
