@@ -9,6 +9,8 @@ memory (VmRSS) once it settled, and its peak (VmHWM) so far. No client is connec
 cost of loading, validating and publishing a config, and what is kept of it afterwards.
 
   bench/big_config.py --build-dir build [--clusters 221000] [--timeout-s 300]
+  bench/big_config.py --write big.json [--clusters 221000]   # only write the config (.json:
+                                                              # the same clusters as JSON)
 Exit status 1 when a reload was not seen in time or xdsd died.
 """
 import argparse
@@ -43,6 +45,20 @@ def big_config(clusters):
                 "      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: "
                 f"{{address: {address}, port_value: 8080}}}}}}}}]}}]"]
     return "\n".join(out) + "\n"
+
+
+def big_config_json(clusters):
+    """The clusters of big_config, as one JSON file (one cluster a line)."""
+    lines = []
+    for c in range(clusters):
+        name = f"svc-{c:06d}.internal"
+        address = f"10.{c >> 16 & 255}.{c >> 8 & 255}.{c & 255}"
+        cluster = {"name": name, "connect_timeout": "1s", "type": "STATIC",
+                   "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [
+                       {"endpoint": {"address": {"socket_address": {
+                           "address": address, "port_value": 8080}}}}]}]}}
+        lines.append(json.dumps(cluster, separators=(",", ":")))
+    return '{"resources": {"clusters": [\n' + ",\n".join(lines) + "\n]}}\n"
 
 
 def free_port():
@@ -88,7 +104,13 @@ def main():
     parser.add_argument("--build-dir", default="build")
     parser.add_argument("--clusters", type=int, default=221000)
     parser.add_argument("--timeout-s", type=float, default=300)
+    parser.add_argument("--write", help="only write the config to this file (.json: as JSON)")
     args = parser.parse_args()
+    if args.write:
+        as_json = args.write.endswith(".json")
+        with open(args.write, "w") as f:
+            f.write(big_config_json(args.clusters) if as_json else big_config(args.clusters))
+        return 0
     xdsd_bin = os.path.join(args.build_dir, "src", "cli", "xdsd")
 
     with tempfile.TemporaryDirectory(prefix="xdsd-big-") as work:
