@@ -11,9 +11,7 @@
 #include "absl/strings/strip.h"
 
 namespace xdsd::api {
-namespace {
 
-// "foo_bar_baz" -> "fooBarBaz": the JSON name protobuf also accepts for a field.
 std::string LowerCamel(absl::string_view name) {
   std::string out;
   bool upper = false;
@@ -27,6 +25,8 @@ std::string LowerCamel(absl::string_view name) {
   }
   return out;
 }
+
+namespace {
 
 // One entry of a map, found by its key.
 struct MapEntry {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include "absl/strings/string_view.h"
 #include "yaml-cpp/yaml.h"
 
@@ -11,6 +13,9 @@ namespace xdsd::api {
 // protobuf's JSON parser accepts both. Lines are 1-based; 0 means unknown.
 //
 // Pure functions over a document nobody modifies: thread-compatible.
+
+// "foo_bar_baz" -> "fooBarBaz": the JSON name protobuf also accepts for a field.
+std::string LowerCamel(absl::string_view name);
 
 // The 1-based line of a yaml-cpp mark (0-based, -1 when unknown); 0 when unknown.
 int LineOf(const YAML::Mark& mark);

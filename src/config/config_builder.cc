@@ -26,19 +26,16 @@
 namespace xdsd::config {
 namespace {
 
-using api::LineOf;
 using envoy::config::route::v3::RouteConfiguration;
 
-// The type written under `key` in `resources:`, or null.
-const ResourceType* FindKind(absl::string_view key) {
+}  // namespace
+
+const ResourceType* ConfigBuilder::FindKind(absl::string_view key) {
   const ResourceType* type = FindResourceTypeByName(std::string_view(key.data(), key.size()));
   return type != nullptr && type->in_config ? type : nullptr;
 }
 
-constexpr char kFileKeys[] =
-    "resources, groups, authorization, csds_identities, allow_mass_removal, rollout";
-
-std::string KindKeys() {
+std::string ConfigBuilder::KindKeys() {
   std::vector<absl::string_view> keys;
   for (const ResourceType& type : kResourceTypes) {
     if (type.in_config) keys.push_back(AbslView(type.name));
@@ -46,14 +43,22 @@ std::string KindKeys() {
   return absl::StrJoin(keys, ", ");
 }
 
-}  // namespace
-
 void ConfigBuilder::AddError(absl::string_view file, const YAML::Mark& mark, absl::string_view path,
                              absl::string_view message) {
-  errors_.Add(file, LineOf(mark), path, message);
+  errors_.Add(file, Line(mark), path, message);
 }
 
-void ConfigBuilder::AddFile(absl::string_view text, absl::string_view file_name) {
+void ConfigBuilder::AddFile(std::shared_ptr<const std::string> text, absl::string_view file_name) {
+  const size_t first = text->find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && (*text)[first] == '{' &&
+      api::CheckPlainJson(*text, api::kMaxNestingDepth).ok()) {
+    AddJsonFile(text, file_name);
+    return;
+  }
+  AddYamlFile(*text, file_name);
+}
+
+void ConfigBuilder::AddYamlFile(absl::string_view text, absl::string_view file_name) {
   yaml_values_left_ = api::MaxYamlValues(text.size());
   int error_line = 0;
   absl::StatusOr<YAML::Node> loaded =
@@ -82,28 +87,35 @@ void ConfigBuilder::AddFile(absl::string_view text, absl::string_view file_name)
       for (size_t i = 0; i < entry.second.size(); ++i) {
         AddGroup(entry.second[i], file_name, absl::StrCat("groups[", i, "]"));
       }
-    } else if (key == "authorization") {
-      AddAuthorization(entry.second, file_name);
-    } else if (key == "csds_identities") {
-      std::vector<std::string> globs;
-      if (ReadGlobList(entry.second, file_name, key, &globs)) {
-        if (!csds_identities_.has_value()) csds_identities_.emplace();
-        csds_identities_->insert(csds_identities_->end(), globs.begin(), globs.end());
-      }
-    } else if (key == "allow_mass_removal") {
-      bool allow = false;
-      if (!entry.second.IsScalar() || !YAML::convert<bool>::decode(entry.second, allow)) {
-        AddError(file_name, entry.second.Mark(), key, "must be true or false");
-        continue;
-      }
-      allow_mass_removal_ = allow_mass_removal_ || allow;
-    } else if (key == "rollout") {
-      AddRollout(entry.second, file_name, key, &rollout_);
-    } else {
+    } else if (!AddSettingKey(key, entry.second, file_name)) {
       AddError(file_name, entry.first.Mark(), key,
                absl::StrCat("unknown key (the file's keys are ", kFileKeys, ")"));
     }
   }
+}
+
+bool ConfigBuilder::AddSettingKey(const std::string& key, const YAML::Node& value,
+                                  absl::string_view file) {
+  if (!IsSettingKey(key)) return false;
+  if (key == "authorization") {
+    AddAuthorization(value, file);
+  } else if (key == "csds_identities") {
+    std::vector<std::string> globs;
+    if (ReadGlobList(value, file, key, &globs)) {
+      if (!csds_identities_.has_value()) csds_identities_.emplace();
+      csds_identities_->insert(csds_identities_->end(), globs.begin(), globs.end());
+    }
+  } else if (key == "rollout") {
+    AddRollout(value, file, key, &rollout_);
+  } else {  // allow_mass_removal
+    bool allow = false;
+    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, allow)) {
+      AddError(file, value.Mark(), key, "must be true or false");
+    } else {
+      allow_mass_removal_ = allow_mass_removal_ || allow;
+    }
+  }
+  return true;
 }
 
 void ConfigBuilder::AddResources(const YAML::Node& node, absl::string_view file,
@@ -177,8 +189,18 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
   }
   // Removed from the JSON, not from a copy of the YAML: copying would expand its aliases.
   if (ttl.count() > 0) json->erase("ttl");
-  ParsedResource parsed{&kind, nullptr, std::string(file), std::move(path), node, nullptr};
-  const std::string text = json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  ParsedResource parsed{&kind,  nullptr, std::string(file), std::move(path), ResourceSource(node),
+                        nullptr};
+  loaded = AddResourceJson(json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                           ttl, std::move(parsed), set);
+}
+
+bool ConfigBuilder::AddResourceJson(const std::string& text, std::chrono::milliseconds ttl,
+                                    ParsedResource parsed, ResourceSet* set) {
+  const ResourceType& kind = *parsed.kind;
+  const absl::string_view file = parsed.file;
+  const google::protobuf::Descriptor* type =
+      api::EnvoyApi::Get().FindType(api::FullTypeName(kind.type_url));
   // The same text of the same type with the same TTL parses to the same resource. Route
   // configurations are always parsed: one with VHDS is split into more resources.
   const bool cacheable = cache_ != nullptr && kind.type_url != kRouteType;
@@ -195,7 +217,7 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
         parsed.message = std::move(checked);
         parsed.resource = std::move(cached);
         set->resources.push_back(std::move(parsed));
-        return;
+        return true;
       }
     }
   }
@@ -205,30 +227,32 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
     // The mistake at its own field and line when the walk finds it (protobuf loses the place
     // inside an Any); else protobuf's message, at the line it names. A message that names no
     // field (an unnamed resource) points at the resource itself.
+    const YAML::Node node = parsed.source.Yaml();
     const std::optional<api::LocatedError> located =
         type != nullptr ? api::LocateParseError(node, *type) : std::nullopt;
     if (located.has_value()) {
-      AddError(file, located->line, absl::StrCat(parsed.path, ".", located->path),
-               located->message);
+      AddError(file, parsed.source.FileLine(located->line),
+               absl::StrCat(parsed.path, ".", located->path), located->message);
     } else {
       absl::string_view message = decoded.status().message();
-      AddError(file, api::LineOfProtobufError(node, message), parsed.path, message);
+      AddError(file, parsed.source.FileLine(api::LineOfProtobufError(node, message)), parsed.path,
+               message);
     }
-    return;
+    return false;
   }
   // The API's own rules, each broken one on the line of its field, as Envoy would NACK them.
   if (!violations.empty()) {
     for (const validate::Violation& violation : violations) {
       errors_.AddAt(parsed, violation.path, violation.message);
     }
-    return;
+    return false;
   }
   // Stored canonically: the JSON parser writes fields (and the values of Anys) in the order
   // they were written, and a reordered file must not change a version.
   absl::StatusOr<ResourcePtr> resource = Resource::FromMessage(*decoded->message, ttl);
   if (!resource.ok()) {
-    AddError(file, node.Mark(), parsed.path, resource.status().message());
-    return;
+    AddError(file, parsed.source.line(), parsed.path, resource.status().message());
+    return false;
   }
   // The checks read the generated type, decoded here once from the canonical bytes (the
   // dynamic message is of the Envoy API's own pool, which generated code cannot read).
@@ -236,8 +260,9 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
   const std::string_view bytes = (*resource)->bytes();
   if (checked != nullptr &&
       !checked->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    AddError(file, node.Mark(), parsed.path, "internal error: the parsed resource does not decode");
-    return;
+    AddError(file, parsed.source.line(), parsed.path,
+             "internal error: the parsed resource does not decode");
+    return false;
   }
   std::vector<ParsedResource> virtual_hosts;
   if (auto* route_config =
@@ -251,31 +276,39 @@ void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
                                         message.GetDescriptor()->FindFieldByName("virtual_hosts"));
     resource = Resource::FromMessage(message, ttl);
     if (!resource.ok()) {
-      AddError(file, node.Mark(), parsed.path, resource.status().message());
-      return;
+      AddError(file, parsed.source.line(), parsed.path, resource.status().message());
+      return false;
     }
   }
   parsed.resource = *std::move(resource);
   parsed.message = std::move(checked);
   if (cacheable) cache_->Add(key, parsed.resource);
   set->resources.push_back(std::move(parsed));
-  loaded = true;
   for (ParsedResource& virtual_host : virtual_hosts) {
     set->resources.push_back(std::move(virtual_host));
   }
+  return true;
 }
 
 void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
                              absl::string_view path) {
+  YAML::Node resources;
+  ResourceSet* set = AddGroupSpec(node, file, path, &resources);
+  if (set != nullptr && resources.IsDefined()) {
+    AddResources(resources, file, absl::StrCat(path, "."), set);
+  }
+}
+
+ResourceSet* ConfigBuilder::AddGroupSpec(const YAML::Node& node, absl::string_view file,
+                                         absl::string_view path, YAML::Node* resources) {
   if (!node.IsMap()) {
     AddError(file, node.Mark(), path,
              "a group must be a map with the keys name, match, resources, rollout");
-    return;
+    return nullptr;
   }
   GroupSpec group;
   group.file = std::string(file);
-  group.line = LineOf(node.Mark());
-  YAML::Node resources;
+  group.line = Line(node.Mark());
   std::optional<YAML::Node> rollout;
   for (const auto& entry : node) {
     std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
@@ -283,7 +316,7 @@ void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
       if (!entry.second.IsScalar() || entry.second.Scalar().empty()) {
         AddError(file, entry.second.Mark(), absl::StrCat(path, ".name"),
                  "must be a non-empty string");
-        return;
+        return nullptr;
       }
       group.name = entry.second.Scalar();
     } else if (key == "match") {
@@ -292,7 +325,7 @@ void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
       if (!entry.second.IsMap()) {
         AddError(file, entry.second.Mark(), absl::StrCat(path, ".match"),
                  "must be a map with the keys cluster, id");
-        return;
+        return nullptr;
       }
       for (const auto& glob : entry.second) {
         std::string glob_key = glob.first.IsScalar() ? glob.first.Scalar() : "";
@@ -302,33 +335,33 @@ void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
         if (target == nullptr) {
           AddError(file, glob.first.Mark(), absl::StrCat(path, ".match.", glob_key),
                    "unknown key (a match has the keys cluster, id)");
-          return;
+          return nullptr;
         }
         if (!glob.second.IsScalar()) {
           AddError(file, glob.second.Mark(), absl::StrCat(path, ".match.", glob_key),
                    "must be a glob string");
-          return;
+          return nullptr;
         }
         *target = glob.second.Scalar();
       }
     } else if (key == "resources") {
-      resources = entry.second;
+      resources->reset(entry.second);
     } else if (key == "rollout") {
       rollout = entry.second;
     } else {
       AddError(file, entry.first.Mark(), absl::StrCat(path, ".", key),
                "unknown key (a group has the keys name, match, resources, rollout)");
-      return;
+      return nullptr;
     }
   }
   if (group.name.empty()) {
     AddError(file, node.Mark(), path, "a group needs a name");
-    return;
+    return nullptr;
   }
   if (group.name.find('@') != std::string::npos) {
     AddError(file, node.Mark(), absl::StrCat(path, ".name"),
              "a group name cannot contain '@' (it marks the key of a rollout: GROUP@rN)");
-    return;
+    return nullptr;
   }
   // Groups of the same name (from several files of a directory) form one group.
   GroupSpec* target = nullptr;
@@ -344,18 +377,16 @@ void ConfigBuilder::AddGroup(const YAML::Node& node, absl::string_view file,
       AddError(file, group.line, absl::StrCat(path, ".match"),
                absl::StrCat("group \"", group.name, "\" is also defined at ", target->file, ":",
                             target->line, " with a different match"));
-      return;
+      return nullptr;
     }
     target->cluster_glob = group.cluster_glob;
     target->id_glob = group.id_glob;
     target->has_match = true;
   }
-  if (resources.IsDefined()) {
-    AddResources(resources, file, absl::StrCat(path, "."), &target->set);
-  }
   if (rollout.has_value()) {
     AddRollout(*rollout, file, absl::StrCat(path, ".rollout"), &target->rollout);
   }
+  return &target->set;
 }
 
 void ConfigBuilder::AddRollout(const YAML::Node& node, absl::string_view file,
@@ -407,7 +438,7 @@ void ConfigBuilder::AddAuthorization(const YAML::Node& node, absl::string_view f
       continue;
     }
     AuthorizationRule rule;
-    rule.where = absl::StrCat(file, ":", LineOf(entry.Mark()));
+    rule.where = absl::StrCat(file, ":", Line(entry.Mark()));
     bool ok = true;
     bool has_nodes = false;
     for (const auto& field : entry) {

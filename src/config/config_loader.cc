@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <system_error>
 #include <utility>
 
@@ -157,7 +158,9 @@ absl::StatusOr<Config> LoadConfigFileUnredacted(const std::string& path, size_t 
   absl::StatusOr<std::vector<ConfigFile>> files = ReadConfigFiles(path, max_bytes);
   if (!files.ok()) return files.status();
   ConfigBuilder builder;
-  for (const ConfigFile& file : *files) builder.AddFile(file.text, file.name);
+  for (ConfigFile& file : *files) {
+    builder.AddFile(std::make_shared<const std::string>(std::move(file.text)), file.name);
+  }
   return builder.Build();
 }
 
@@ -207,7 +210,9 @@ absl::StatusOr<std::shared_ptr<const Config>> ConfigLoadCache::Load(const std::s
   }
   if (last_ != nullptr && digest == digest_) return last_;  // nothing changed: nothing to do
   ConfigBuilder builder(&resources_);
-  for (const ConfigFile& file : *files) builder.AddFile(file.text, file.name);
+  for (ConfigFile& file : *files) {
+    builder.AddFile(std::make_shared<const std::string>(std::move(file.text)), file.name);
+  }
   absl::StatusOr<Config> built = builder.Build();
   resources_.EndLoad();
   if (!built.ok()) return api::RedactSecretText(built.status());

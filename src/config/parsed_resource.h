@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -24,6 +25,44 @@ inline absl::string_view AbslView(std::string_view s) {
   return absl::string_view(s.data(), s.size());
 }
 
+// Where a resource was written, to find the line of a value inside it for an error. Either the
+// resource's YAML node (the YAML path, which holds the file as one document anyway), or the
+// resource's own text within its file (the JSON path, which holds no tree): that text is parsed
+// again only when an error needs a line. Copyable; immutable.
+class ResourceSource {
+ public:
+  // Nowhere: every line is 0.
+  ResourceSource() = default;
+  explicit ResourceSource(YAML::Node node) : node_(std::move(node)) {}
+  // Bytes [begin, end) of `file_text`, starting on `line` (1-based) at `column` (0-based).
+  ResourceSource(std::shared_ptr<const std::string> file_text, size_t begin, size_t end, int line,
+                 int column)
+      : text_(std::move(file_text)), begin_(begin), end_(end), line_(line), column_(column) {}
+
+  // The value at `path` inside this one ("virtual_hosts[2]"): what VHDS splits off a route
+  // configuration.
+  ResourceSource Inside(absl::string_view path) const;
+
+  // The line of the resource (of its value at the path it is Inside).
+  int line() const { return LineOfPath(""); }
+  // The line of the deepest value `relative_path` leads to (api::LineOfPath).
+  int LineOfPath(absl::string_view relative_path) const;
+
+  // The resource's YAML (parsed again from the file's text for a text source; undefined when
+  // that fails), and the line of the file a line of it is on.
+  YAML::Node Yaml() const;
+  int FileLine(int yaml_line) const;
+
+ private:
+  YAML::Node node_;
+  std::shared_ptr<const std::string> text_;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+  int line_ = 0;
+  int column_ = 0;
+  std::string inside_;  // the path Inside() added
+};
+
 // One resource as parsed, with where it was written. Move-only.
 struct ParsedResource {
   const ResourceType* kind = nullptr;
@@ -31,8 +70,8 @@ struct ParsedResource {
   std::string file;
   // "listeners[0]", or "groups[1].resources.listeners[0]".
   std::string path;
-  // The resource's YAML, to find the line of a nested value.
-  YAML::Node node;
+  // Where it was written, to find the line of a nested value.
+  ResourceSource source;
   // The resource decoded as its generated type (a RouteConfiguration, a Listener, ...) for the
   // types whose references are checked (NewCheckedMessage), kept from parsing so that the
   // checks decode nothing again; null for the other types.

@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/envoy_api.h"
-#include "api/yaml_location.h"
 #include "config/key_layout.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/core/v3/extension.pb.h"
@@ -234,10 +233,10 @@ void ReferenceChecker::CheckSet(const ResourceSet& set) {
         std::pair<absl::string_view, absl::string_view>(resource.type_url(), resource.name()),
         &parsed);
     if (!inserted) {
-      errors_->Add(parsed.file, api::LineOf(parsed.node.Mark()), parsed.path,
+      errors_->Add(parsed.file, parsed.source.line(), parsed.path,
                    absl::StrCat(AbslView(parsed.kind->noun), " \"", resource.name(),
                                 "\" is defined twice (first at ", it->second->file, ":",
-                                api::LineOf(it->second->node.Mark()), ": ", it->second->path, ")"));
+                                it->second->source.line(), ": ", it->second->path, ")"));
     }
     names[resource.type_url()].insert(resource.name());
     if (const auto* extension =

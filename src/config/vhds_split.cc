@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "api/yaml_location.h"
 
 namespace xdsd::config {
 
@@ -20,7 +19,6 @@ std::vector<ParsedResource> SplitVhds(RouteConfiguration* route_config,
                                       LoadErrors* errors) {
   std::vector<ParsedResource> out;
   const std::string& prefix = route_config->name();
-  const YAML::Node yaml_hosts = api::MapValue(parsed.node, "virtual_hosts");
   // What follows "<route config>/" in a resource name or alias, and the index of the virtual
   // host it names: Envoy asks for "<route config>/<host header>", so each must be one host.
   std::map<std::string, int, std::less<>> owners;
@@ -29,15 +27,11 @@ std::vector<ParsedResource> SplitVhds(RouteConfiguration* route_config,
   }
   for (int v = 0; v < route_config->virtual_hosts_size(); ++v) {
     VirtualHost& virtual_host = *route_config->mutable_virtual_hosts(v);
-    YAML::Node yaml = parsed.node;
-    if (yaml_hosts.IsSequence() && static_cast<size_t>(v) < yaml_hosts.size()) {
-      yaml.reset(yaml_hosts[v]);
-    }
     ParsedResource host{FindResourceType(kVirtualHostType),
                         nullptr,
                         parsed.file,
                         absl::StrCat(parsed.path, ".virtual_hosts[", v, "]"),
-                        yaml,
+                        parsed.source.Inside(absl::StrCat("virtual_hosts[", v, "]")),
                         nullptr};
     if (virtual_host.name().empty()) {
       errors->AddAt(host, "", "a virtual host needs a name");
