@@ -55,43 +55,7 @@ void ConfigBuilder::AddFile(std::shared_ptr<const std::string> text, absl::strin
     AddJsonFile(text, file_name);
     return;
   }
-  AddYamlFile(*text, file_name);
-}
-
-void ConfigBuilder::AddYamlFile(absl::string_view text, absl::string_view file_name) {
-  yaml_values_left_ = api::MaxYamlValues(text.size());
-  int error_line = 0;
-  absl::StatusOr<YAML::Node> loaded =
-      api::LoadYaml(std::string_view(text.data(), text.size()), &error_line);
-  if (!loaded.ok()) {
-    AddError(file_name, error_line, "", loaded.status().message());
-    return;
-  }
-  const YAML::Node& root = *loaded;
-  if (root.IsNull()) return;  // An empty file configures nothing.
-  if (!root.IsMap()) {
-    AddError(file_name, root.Mark(), "",
-             absl::StrCat("the file must be a map with the keys ", kFileKeys));
-    return;
-  }
-  for (const auto& entry : root) {
-    std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
-    if (key == "resources") {
-      AddResources(entry.second, file_name, "", &defaults_);
-    } else if (key == "groups") {
-      if (entry.second.IsNull()) continue;
-      if (!entry.second.IsSequence()) {
-        AddError(file_name, entry.second.Mark(), "groups", "must be a list of groups");
-        continue;
-      }
-      for (size_t i = 0; i < entry.second.size(); ++i) {
-        AddGroup(entry.second[i], file_name, absl::StrCat("groups[", i, "]"));
-      }
-    } else if (!AddSettingKey(key, entry.second, file_name)) {
-      AddError(file_name, entry.first.Mark(), key,
-               absl::StrCat("unknown key (the file's keys are ", kFileKeys, ")"));
-    }
-  }
+  AddYamlFile(text, file_name);
 }
 
 bool ConfigBuilder::AddSettingKey(const std::string& key, const YAML::Node& value,
@@ -118,81 +82,19 @@ bool ConfigBuilder::AddSettingKey(const std::string& key, const YAML::Node& valu
   return true;
 }
 
-void ConfigBuilder::AddResources(const YAML::Node& node, absl::string_view file,
-                                 absl::string_view prefix, ResourceSet* set) {
-  std::string where = absl::StrCat(prefix, "resources");
-  if (node.IsNull()) return;
-  if (!node.IsMap()) {
-    AddError(file, node.Mark(), where, absl::StrCat("must be a map with the keys ", KindKeys()));
-    return;
+bool ConfigBuilder::AddCached(uint64_t key, ParsedResource* parsed, ResourceSet* set) {
+  ResourcePtr cached = cache_->Find(key);
+  if (cached == nullptr) return false;
+  std::unique_ptr<google::protobuf::Message> checked = NewCheckedMessage(parsed->kind->type_url);
+  const std::string_view bytes = cached->bytes();
+  if (checked != nullptr &&
+      !checked->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return false;
   }
-  for (const auto& entry : node) {
-    std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
-    const ResourceType* kind = FindKind(key);
-    if (kind == nullptr) {
-      AddError(file, entry.first.Mark(), absl::StrCat(where, ".", key),
-               absl::StrCat("unknown resource type (known: ", KindKeys(), ")"));
-      continue;
-    }
-    if (entry.second.IsNull()) continue;
-    if (!entry.second.IsSequence()) {
-      AddError(file, entry.second.Mark(), absl::StrCat(where, ".", key),
-               absl::StrCat("must be a list of ", AbslView(kind->noun), " resources"));
-      continue;
-    }
-    for (size_t i = 0; i < entry.second.size(); ++i) {
-      // Default resources are "listeners[0]", a group's "groups[1].resources.listeners[0]".
-      std::string path = prefix.empty() ? absl::StrCat(key, "[", i, "]")
-                                        : absl::StrCat(where, ".", key, "[", i, "]");
-      AddResource(entry.second[i], file, *kind, std::move(path), set);
-    }
-  }
-}
-
-void ConfigBuilder::AddResource(const YAML::Node& node, absl::string_view file,
-                                const ResourceType& kind, std::string path, ResourceSet* set) {
-  if (!node.IsMap()) {
-    AddError(file, node.Mark(), path, absl::StrCat("a ", AbslView(kind.noun), " must be a map"));
-    return;
-  }
-  // A resource that does not load is still known by its name, so that what refers to it is
-  // not reported too: the error is the resource's own.
-  bool loaded = false;
-  absl::Cleanup remember_name = [&] {
-    const YAML::Node name = api::MapValue(node, AbslView(kind.name_field));
-    if (!loaded && name.IsDefined() && name.IsScalar()) {
-      set->unloaded_names[std::string(kind.type_url)].insert(name.Scalar());
-    }
-  };
-  // `ttl` beside a resource's own fields (no resource type has one of that name) makes it
-  // expire at clients that support TTLs unless xdsd keeps renewing it.
-  std::chrono::milliseconds ttl{0};
-  const google::protobuf::Descriptor* type =
-      api::EnvoyApi::Get().FindType(api::FullTypeName(kind.type_url));
-  if (node["ttl"] && type != nullptr && type->FindFieldByName("ttl") == nullptr) {
-    const YAML::Node ttl_node = node["ttl"];
-    absl::Duration duration;
-    if (!ttl_node.IsScalar() || !absl::ParseDuration(ttl_node.Scalar(), &duration) ||
-        duration <= absl::ZeroDuration()) {
-      AddError(file, ttl_node.Mark(), absl::StrCat(path, ".ttl"),
-               "must be a positive duration such as \"30s\" or \"1.5s\"");
-      return;
-    }
-    ttl = absl::ToChronoMilliseconds(duration);
-  }
-  int error_line = 0;
-  absl::StatusOr<nlohmann::ordered_json> json =
-      api::YamlToJson(node, &error_line, &yaml_values_left_);
-  if (!json.ok()) {
-    AddError(file, error_line, path, json.status().message());
-    return;
-  }
-  // Removed from the JSON, not from a copy of the YAML: copying would expand its aliases.
-  if (ttl.count() > 0) json->erase("ttl");
-  ParsedResource parsed{&kind,  nullptr, std::string(file), std::move(path), ResourceSource(node),
-                        nullptr};
-  loaded = AddResourceJson(json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                           ttl, std::move(parsed), set);
+  parsed->message = std::move(checked);
+  parsed->resource = std::move(cached);
+  set->resources.push_back(std::move(*parsed));
+  return true;
 }
 
 bool ConfigBuilder::AddResourceJson(const std::string& text, std::chrono::milliseconds ttl,
@@ -209,17 +111,7 @@ bool ConfigBuilder::AddResourceJson(const std::string& text, std::chrono::millis
     key =
         XXH3_64bits_withSeed(text.data(), text.size(),
                              static_cast<uint64_t>(ttl.count()) ^ ResourceTypeIndex(kind.type_url));
-    if (ResourcePtr cached = cache_->Find(key); cached != nullptr) {
-      std::unique_ptr<google::protobuf::Message> checked = NewCheckedMessage(kind.type_url);
-      const std::string_view bytes = cached->bytes();
-      if (checked == nullptr ||
-          checked->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-        parsed.message = std::move(checked);
-        parsed.resource = std::move(cached);
-        set->resources.push_back(std::move(parsed));
-        return true;
-      }
-    }
+    if (AddCached(key, &parsed, set)) return true;
   }
   std::vector<validate::Violation> violations;
   absl::StatusOr<api::DecodedResource> decoded = api::DecodeResource(kind, text, &violations);

@@ -12,6 +12,7 @@
 #include "api/yaml_location.h"
 #include "config/config_loader.h"
 #include "config/parsed_resource.h"
+#include "config/yaml_resource_lists.h"
 #include "yaml-cpp/yaml.h"
 
 namespace xdsd::config {
@@ -71,7 +72,11 @@ class ConfigBuilder {
   // The type written under `key` in `resources:`, or null.
   static const ResourceType* FindKind(absl::string_view key);
 
-  void AddYamlFile(absl::string_view text, absl::string_view file_name);
+  void AddYamlFile(const std::shared_ptr<const std::string>& text, absl::string_view file_name);
+  // The items of a resource list that SplitYamlResourceLists found, each parsed alone.
+  void AddYamlListItems(const std::vector<YamlListItem>& items, absl::string_view file,
+                        absl::string_view list_path, const ResourceType& kind,
+                        absl::string_view prefix, ResourceSet* set);
   // A key of the file other than resources and groups (authorization, ...); AddSettingKey
   // returns false for any other key.
   static bool IsSettingKey(absl::string_view key) {
@@ -81,8 +86,11 @@ class ConfigBuilder {
   bool AddSettingKey(const std::string& key, const YAML::Node& value, absl::string_view file);
   void AddResources(const YAML::Node& node, absl::string_view file, absl::string_view prefix,
                     ResourceSet* set);
-  void AddResource(const YAML::Node& node, absl::string_view file, const ResourceType& kind,
+  // True when the resource loaded.
+  bool AddResource(const YAML::Node& node, absl::string_view file, const ResourceType& kind,
                    std::string path, ResourceSet* set);
+  // Adds the resource cached under `key` as `*parsed` (moved from); false when there is none.
+  bool AddCached(uint64_t key, ParsedResource* parsed, ResourceSet* set);
   // What both paths share once a resource is JSON text: the cache, protobuf's parser and the
   // API's rules, canonical bytes, VHDS. True when the resource loaded.
   bool AddResourceJson(const std::string& json, std::chrono::milliseconds ttl,
@@ -111,11 +119,10 @@ class ConfigBuilder {
   // with its marks on the file's lines.
   YAML::Node JsonPartAsYaml(std::string_view text, int line, absl::string_view file);
 
+  // The file's line of a line of the YAML being read (0: unknown).
+  int Line(int yaml_line) const { return yaml_line > 0 ? yaml_line + line_offset_ : 0; }
   // The file's line of a mark in the YAML being read.
-  int Line(const YAML::Mark& mark) const {
-    const int line = api::LineOf(mark);
-    return line > 0 ? line + line_offset_ : 0;
-  }
+  int Line(const YAML::Mark& mark) const { return Line(api::LineOf(mark)); }
 
   // Checks names and references of `set`, then makes its snapshot; null after an error.
   SnapshotPtr BuildSet(const ResourceSet& set);
@@ -130,6 +137,11 @@ class ConfigBuilder {
   int line_offset_ = 0;
   // The text of the JSON file being added: its resources' sources point into it.
   std::shared_ptr<const std::string> json_text_;
+  // While a YAML file is added: its text and its resource lists (null when read whole), and
+  // the source of the list item being added.
+  std::shared_ptr<const std::string> yaml_text_;
+  const YamlResourceLists* yaml_lists_ = nullptr;
+  std::optional<ResourceSource> item_source_;
   ResourceSet defaults_;
   std::vector<GroupSpec> groups_;
   std::optional<std::vector<AuthorizationRule>> authorization_;

@@ -16,7 +16,7 @@ ResourceSource ResourceSource::Inside(absl::string_view path) const {
 int ResourceSource::LineOfPath(absl::string_view relative_path) const {
   std::string path = inside_;
   if (!relative_path.empty()) absl::StrAppend(&path, path.empty() ? "" : ".", relative_path);
-  if (text_ != nullptr && path.empty()) return line_;  // no need to parse
+  if (text_ != nullptr && path.empty() && !list_item_) return line_;  // no need to parse
   return FileLine(api::LineOfPath(Yaml(), path));
 }
 
@@ -27,7 +27,10 @@ YAML::Node ResourceSource::Yaml() const {
   text.append(*text_, begin_, end_ - begin_);
   int error_line = 0;
   absl::StatusOr<YAML::Node> node = api::LoadYaml(text, &error_line);
-  return node.ok() ? *node : YAML::Node(YAML::NodeType::Undefined);
+  if (!node.ok()) return YAML::Node(YAML::NodeType::Undefined);
+  if (!list_item_) return *node;
+  const YAML::Node& list = *node;
+  return list.IsSequence() && list.size() == 1 ? list[0] : YAML::Node(YAML::NodeType::Undefined);
 }
 
 int ResourceSource::FileLine(int yaml_line) const {

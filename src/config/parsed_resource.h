@@ -34,10 +34,17 @@ class ResourceSource {
   // Nowhere: every line is 0.
   ResourceSource() = default;
   explicit ResourceSource(YAML::Node node) : node_(std::move(node)) {}
-  // Bytes [begin, end) of `file_text`, starting on `line` (1-based) at `column` (0-based).
+  // Bytes [begin, end) of `file_text`, starting on `line` (1-based) at `column` (0-based). When
+  // `list_item`, the bytes are the lines of one item of a YAML list (YamlListItem), which is
+  // the resource.
   ResourceSource(std::shared_ptr<const std::string> file_text, size_t begin, size_t end, int line,
-                 int column)
-      : text_(std::move(file_text)), begin_(begin), end_(end), line_(line), column_(column) {}
+                 int column, bool list_item = false)
+      : text_(std::move(file_text)),
+        begin_(begin),
+        end_(end),
+        line_(line),
+        column_(column),
+        list_item_(list_item) {}
 
   // The value at `path` inside this one ("virtual_hosts[2]"): what VHDS splits off a route
   // configuration.
@@ -60,6 +67,7 @@ class ResourceSource {
   size_t end_ = 0;
   int line_ = 0;
   int column_ = 0;
+  bool list_item_ = false;
   std::string inside_;  // the path Inside() added
 };
 
