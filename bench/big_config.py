@@ -105,6 +105,9 @@ def main():
     parser.add_argument("--clusters", type=int, default=221000)
     parser.add_argument("--timeout-s", type=float, default=300)
     parser.add_argument("--write", help="only write the config to this file (.json: as JSON)")
+    parser.add_argument("--history-size", type=int,
+                        help="xdsd's --history-size (revisions kept for rollback hold their "
+                             "configs: 1 shows what the loader alone keeps)")
     args = parser.parse_args()
     if args.write:
         as_json = args.write.endswith(".json")
@@ -118,7 +121,12 @@ def main():
         replace_file(config, SMALL)
         http_port = free_port()
         xdsd = subprocess.Popen([xdsd_bin, "serve", f"--config={config}", "--xds-port=0",
-                                 f"--http-port={http_port}", "--log-level=warn"])
+                                 f"--http-port={http_port}", "--log-level=warn",
+                                 # Replacing the one cluster by others removes all that is
+                                 # served: meant here.
+                                 "--max-removal=100%"] +
+                                ([f"--history-size={args.history_size}"]
+                                 if args.history_size else []))
         try:
             deadline = time.monotonic() + 30
             while True:
