@@ -74,6 +74,8 @@ bool ParseJsonFloat(const std::string& text, Json* out) {
   return true;
 }
 
+}  // namespace
+
 Json PlainScalarToJson(const std::string& text) {
   if (text == "true" || text == "True" || text == "TRUE") return true;
   if (text == "false" || text == "False" || text == "FALSE") return false;
@@ -85,6 +87,8 @@ Json PlainScalarToJson(const std::string& text) {
   if (text == ".nan" || text == ".NaN" || text == ".NAN") return "NaN";
   return text;
 }
+
+namespace {
 
 // An error found while converting: where, and what.
 struct ConversionError {

@@ -20,6 +20,11 @@ namespace xdsd::api {
 // is the reason alone, and store the 1-based line it refers to in `*error_line` (0 when
 // unknown); callers prefix the file and line themselves.
 
+// The JSON value of an untagged plain scalar's text, as YamlToJson guesses it: a number or
+// true/false when it reads as one, "Infinity"/"-Infinity"/"NaN" for YAML's special floats, else
+// the text as a string. (A quoted or tagged scalar is always a string.)
+nlohmann::ordered_json PlainScalarToJson(const std::string& text);
+
 // Parses YAML text (JSON is YAML) into a document; an empty text is a null node. Aliases are
 // not expanded here (they share nodes): YamlToJson bounds what they expand to. Never throws.
 absl::StatusOr<YAML::Node> LoadYaml(std::string_view text, int* error_line);

@@ -143,6 +143,17 @@ void ConfigBuilder::AddYamlListItems(const std::vector<YamlListItem>& items, abs
       ParsedResource parsed{&kind, nullptr, std::string(file), path, *item_source_, nullptr};
       if (AddCached(key, &parsed, set)) continue;
     }
+    if (!item.json.empty()) {
+      // Converted while the file was cut: no tree of the item is built, unless an error needs
+      // a line. A resource that does not load is still known by its name, as in AddResource.
+      ParsedResource parsed{&kind, nullptr, std::string(file), path, *item_source_, nullptr};
+      if (AddResourceJson(item.json, std::chrono::milliseconds(0), std::move(parsed), set)) {
+        if (cacheable) cache_->Add(key, set->resources.back().resource);
+      } else if (item.name.has_value()) {
+        set->unloaded_names[std::string(kind.type_url)].insert(*item.name);
+      }
+      continue;
+    }
     int error_line = 0;
     absl::StatusOr<YAML::Node> list = api::LoadYaml(item_text, &error_line);
     if (!list.ok() || !list->IsSequence() || list->size() != 1) {

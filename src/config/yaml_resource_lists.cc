@@ -5,6 +5,11 @@
 #include <streambuf>
 #include <utility>
 
+#include "api/input_limits.h"
+#include "api/yaml_json.h"
+#include "api/yaml_location.h"
+#include "nlohmann/json.hpp"
+#include "xdsd/resource_types.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/exceptions.h"
 #include "yaml-cpp/mark.h"
@@ -39,29 +44,104 @@ class ListFinder : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     Node(mark, anchor, "");
+    if (converting_) AddJson(nullptr, /*scalar=*/false, "");
     Done();
   }
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override { ok_ = false; }
   void OnAnchor(const YAML::Mark&, const std::string&) override { ok_ = false; }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
     Node(mark, anchor, value);
+    if (converting_) {
+      // As api::YamlToJson: UTF-8 only; "?" tags an untagged plain scalar, the only kind typed.
+      if (api::FirstInvalidUtf8(value) != std::string::npos) {
+        converting_ = false;
+      } else {
+        AddJson(tag == "?" ? api::PlainScalarToJson(value) : Json(value), /*scalar=*/true, value);
+      }
+    }
     Done();
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
     Node(mark, anchor, "");
+    if (converting_) OpenJson(Json::array());
     Push(/*map=*/false);
   }
-  void OnSequenceEnd() override { Pop(); }
+  void OnSequenceEnd() override {
+    if (converting_) CloseJson();
+    Pop();
+  }
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
     Node(mark, anchor, "");
+    if (converting_) OpenJson(Json::object());
     Push(/*map=*/true);
   }
-  void OnMapEnd() override { Pop(); }
+  void OnMapEnd() override {
+    if (converting_) CloseJson();
+    Pop();
+  }
 
  private:
+  using Json = nlohmann::ordered_json;
+  // A map or list of the item being converted.
+  struct JsonFrame {
+    Json value;
+    bool has_key = false;  // a map's key is read, its value is due
+    std::string key;
+  };
+
+  void OpenJson(Json value) {
+    // As api::YamlToJson, which counts from the resource (here the item) down.
+    if (json_stack_.size() >= static_cast<size_t>(api::kMaxNestingDepth)) {
+      converting_ = false;
+      return;
+    }
+    json_stack_.push_back({std::move(value), false, ""});
+  }
+
+  void CloseJson() {
+    Json value = std::move(json_stack_.back().value);
+    json_stack_.pop_back();
+    AddJson(std::move(value), /*scalar=*/false, "");
+  }
+
+  // A converted value: a key or value of the innermost map, an element of the innermost list,
+  // or the item itself.
+  void AddJson(Json value, bool scalar, const std::string& text) {
+    if (json_stack_.empty()) {
+      if (!value.is_object()) {
+        converting_ = false;
+        return;
+      }
+      open_->json = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      open_->name = std::move(name_);
+      converting_ = false;
+      return;
+    }
+    JsonFrame& top = json_stack_.back();
+    const bool item_level = json_stack_.size() == 1;
+    if (!top.value.is_object()) {
+      top.value.push_back(std::move(value));
+    } else if (!top.has_key) {
+      // A key: a scalar, written once; "ttl" beside a resource's fields is the builder's.
+      if (!scalar || top.value.contains(text) || (item_level && text == "ttl")) {
+        converting_ = false;
+        return;
+      }
+      top.has_key = true;
+      top.key = text;
+    } else {
+      if (item_level && !name_seen_ && (top.key == name_field_ || top.key == camel_name_field_)) {
+        name_seen_ = true;
+        if (scalar) name_ = text;
+      }
+      top.value[top.key] = std::move(value);
+      top.has_key = false;
+    }
+  }
+
   // What an open map or list is in the config's shape.
   enum class Role { kOther, kRoot, kResources, kGroups, kGroup, kList };
   struct Frame {
@@ -105,7 +185,12 @@ class ListFinder : public YAML::EventHandler {
     Frame frame;
     frame.map = map;
     frame.role = role;
-    if (role == Role::kList) frame.key_line = parent->key_line;
+    if (role == Role::kList) {
+      frame.key_line = parent->key_line;
+      const ResourceType* type = FindResourceTypeByName(parent->key);
+      name_field_ = type != nullptr ? std::string(type->name_field) : "";
+      camel_name_field_ = api::LowerCamel(name_field_);
+    }
     stack_.push_back(std::move(frame));
   }
 
@@ -137,14 +222,19 @@ class ListFinder : public YAML::EventHandler {
       return;
     }
     std::vector<YamlListItem>& items = lists_.items_by_key_line[key_line];
-    items.push_back({begin, 0, mark.line + 1});
+    items.push_back({begin, 0, mark.line + 1, "", std::nullopt});
     open_ = &items.back();
+    converting_ = true;
+    json_stack_.clear();
+    name_seen_ = false;
+    name_.reset();
     item_done_ = false;
     item_depth_ = stack_.size();
   }
 
   // The open item ends where the line of `end` starts; it must have a line of its own.
   void Close(size_t end) {
+    converting_ = false;
     if (end <= open_->begin) ok_ = false;
     open_->end = end;
     open_ = nullptr;
@@ -163,6 +253,14 @@ class ListFinder : public YAML::EventHandler {
   YamlListItem* open_ = nullptr;  // the item being read; a list's vector only grows at its end
   bool item_done_ = false;
   size_t item_depth_ = 0;
+  // Converting the open item to JSON (until it is done, or cannot be).
+  bool converting_ = false;
+  std::vector<JsonFrame> json_stack_;
+  // The name field of the list's type, and what the item being converted has in it.
+  std::string name_field_;
+  std::string camel_name_field_;
+  bool name_seen_ = false;
+  std::optional<std::string> name_;
 };
 
 }  // namespace

@@ -24,6 +24,13 @@ struct YamlListItem {
   size_t begin = 0;  // the first byte of the item's first line
   size_t end = 0;    // the first byte of the line after its last
   int line = 0;      // 1-based, of its first line
+  // The item as JSON, converted from the same events as api::YamlToJson converts a node, when
+  // it is a map without a "ttl" key that converts without error; empty otherwise (the item is
+  // then parsed alone, and any error reported from there).
+  std::string json;
+  // With `json`: the item's name (its type's name field, snake_case or lowerCamelCase, the first
+  // written) when that is a scalar, to know it by even if it does not load.
+  std::optional<std::string> name;
 };
 
 struct YamlResourceLists {
