@@ -9,7 +9,7 @@
 //   2. a bad change, a cluster with lb_policy MAGLEV (which none of these clients supports), is
 //      really NACKed by the canary, with the client's own error; the rollout halts, no other node
 //      is ever sent it, and every client keeps serving RPCs;
-//   3. `xdsd rollout abort` returns the canary to the previous revision, which it ACKs.
+//   3. `xdsd rollout abort` returns every node, the canary too, to the previous revision.
 //
 // Needs XDSD_BINARY, XDS_ECHO_CLIENT (the gRPC C++ client) and GO (the go command); ctest sets
 // them.
@@ -241,13 +241,19 @@ describe('a progressive rollout with the three real xDS clients', { timeout: 360
               `${client.nodeId} still reaches B: ${client.lastLine()}`);
           }
 
-          // 3. Abort: the canary is sent the previous revision again, and ACKs it.
+          // 3. Abort: every node, the canary too, is served the previous revision again (the
+          // canary still runs it: it kept it when it NACKed).
           const abort = runCli(['rollout', 'abort', '--http', `http://127.0.0.1:${httpPort}`,
                                 '--admin-token-file', tokenFile]);
           assert.equal(abort.status, 0, `xdsd rollout abort: ${abort.stdout}${abort.stderr}`);
-          await pollUntil(`${canary.nodeId} to ACK the previous clusters again`, 30_000,
-            async () => (await clusterStatus(httpPort, canary.nodeId))?.version_acked ===
-              good.version_acked);
+          const aborted = await pollUntil('the rollout to be aborted', 10_000, async () => {
+            const rollout = await defaultRollout(httpPort);
+            return rollout?.state === 'aborted' ? rollout : undefined;
+          });
+          assert.deepEqual(aborted.nodes, { [`r${halted.previous_revision}`]: 3 },
+            JSON.stringify(aborted));
+          assert.equal((await clusterStatus(httpPort, canary.nodeId)).version_acked,
+            good.version_acked);
           for (const client of clients) {
             assert.deepEqual(client.failuresSince(badAt), [],
               `${client.nodeId} saw RPCs fail`);
