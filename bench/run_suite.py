@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -111,11 +112,16 @@ def server_argv(args, kind, port, clusters):
     return [args.peer_binary] + ["-port", str(port), "-clusters", str(clusters), "-endpoints", "10"]
 
 
-PORTS = iter(range(18100, 18999))
+def free_port():
+    """A TCP port nothing listens on now (the kernel's pick), not a fixed one: another xdsd or
+    test may hold any given port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def start_server(args, kind, clusters, pin, clients=0):
-    port = next(PORTS)
+    port = free_port()
     argv = server_argv(args, kind, port, clusters)
     if args.perf and kind.startswith("xdsd"):
         os.makedirs(args.perf, exist_ok=True)
