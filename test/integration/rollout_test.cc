@@ -102,8 +102,9 @@ class Proxy {
   std::vector<std::string> Versions() const {
     std::vector<std::string> versions;
     if (delta_ != nullptr) {
-      for (const testing::ReceivedResponse* response :
-           delta_->State().ResponsesOf(testing::kClusterType)) {
+      // A copy that outlives the loop: ResponsesOf points into it.
+      const testing::DeltaClientState state = delta_->State();
+      for (const testing::ReceivedResponse* response : state.ResponsesOf(testing::kClusterType)) {
         versions.push_back(response->system_version);
       }
       return versions;
