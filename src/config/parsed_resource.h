@@ -33,7 +33,7 @@ class ResourceSource {
  public:
   // Nowhere: every line is 0.
   ResourceSource() = default;
-  explicit ResourceSource(YAML::Node node) : node_(std::move(node)) {}
+  explicit ResourceSource(const YAML::Node& node) : node_(node) {}
   // Bytes [begin, end) of `file_text`, starting on `line` (1-based) at `column` (0-based). When
   // `list_item`, the bytes are the lines of one item of a YAML list (YamlListItem), which is
   // the resource.

@@ -9,7 +9,6 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -101,23 +100,33 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "invalid INTERVAL_MS: %s\n", argv[2]);
     return 2;
   }
-  std::atomic<bool> stdin_open{true};
-  std::thread watch_stdin([&stdin_open] {
+  // The calls are paced by waiting for standard input to close, at most INTERVAL_MS each time:
+  // the program ends as soon as its test lets go of it.
+  std::mutex mu;
+  std::condition_variable closed_cv;
+  bool stdin_closed = false;
+  std::thread watch_stdin([&] {
     char byte;
     while (read(STDIN_FILENO, &byte, 1) > 0) {
     }
-    stdin_open = false;
+    const std::lock_guard<std::mutex> lock(mu);
+    stdin_closed = true;
+    closed_cv.notify_all();
   });
   watch_stdin.detach();
 
   auto channel =
       grpc::CreateChannel(absl::StrCat("xds:///", argv[1]), grpc::InsecureChannelCredentials());
   grpc::GenericStub stub(channel);
-  while (stdin_open) {
+  for (;;) {
     const std::string line = CallOnce(stub).dump();
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
-    std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+    std::unique_lock<std::mutex> lock(mu);
+    if (closed_cv.wait_for(lock, std::chrono::milliseconds(interval_ms),
+                           [&] { return stdin_closed; })) {
+      break;
+    }
   }
   std::_Exit(0);  // the channel's threads need no orderly end
 }
