@@ -136,6 +136,8 @@ def start_server(args, kind, clusters, pin, clients=0):
 def start_loadgen(args, port, clients, pin, extra=()):
     argv = [os.path.join(args.build_dir, "bench", "loadgen"), "--target", f"127.0.0.1:{port}",
             "--clients", str(clients), "--procs", str(args.procs), "--mode", args.mode] + list(extra)
+    if args.channels:  # clients share this many HTTP/2 connections (default: one each)
+        argv += ["--channels", str(args.channels)]
     lg = Proc(argv, cpu=1 if pin and args.procs == 1 else None, name="loadgen")
     lg.expect("loadgen starting", 60)
     return lg
@@ -267,6 +269,8 @@ def main():
     ap.add_argument("--mode", default="sotw", choices=["sotw", "delta"])
     ap.add_argument("--fleet-only", action="store_true")
     ap.add_argument("--kinds", default="floor,xdsd,peer")
+    ap.add_argument("--channels", type=int, default=0,
+                    help="connections the clients share (loadgen --channels); 0: one per client")
     ap.add_argument("--w8", type=int, default=0)
     ap.add_argument("--perf", default="")
     ap.add_argument("--before-build-dir", default="")

@@ -46,4 +46,31 @@ ReloadJson ReloadToJson(const absl::Status& reloaded, const config::ConfigStatus
   return {422, std::move(body)};
 }
 
+nlohmann::json EtcdStatusToJson(const etcd::EtcdSourceStatus& status) {
+  nlohmann::json json = {{"url", status.url},
+                         {"connected", status.connected},
+                         {"endpoint", status.endpoint},
+                         {"revision", status.revision},
+                         {"full_loads", status.full_loads},
+                         {"last_error", nullptr}};
+  if (!status.last_error.empty()) {
+    json["last_error"] = {{"message", status.last_error},
+                          {"at", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", status.last_error_at,
+                                                  absl::UTCTimeZone())}};
+  }
+  return json;
+}
+
+void WriteEtcdMetrics(const etcd::EtcdSourceStatus& status, admin::PrometheusText& out) {
+  out.Family("xdsd_etcd_connected", "gauge",
+             "1 while the config source's watch on etcd is established, 0 while etcd is "
+             "unreachable (the last good config keeps being served)");
+  out.Sample("xdsd_etcd_connected", {}, int64_t{status.connected ? 1 : 0});
+  out.Family("xdsd_etcd_revision", "gauge", "The etcd revision of the config held");
+  out.Sample("xdsd_etcd_revision", {}, status.revision);
+  out.Family("xdsd_etcd_full_loads_total", "counter",
+             "Full reads of the prefix: the first, and one after each compaction the watch missed");
+  out.Sample("xdsd_etcd_full_loads_total", {}, int64_t{status.full_loads});
+}
+
 }  // namespace xdsd::cli

@@ -1,14 +1,58 @@
 #include "cli/logging_callbacks.h"
 
+#include <memory>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "spdlog/pattern_formatter.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+#include "xdsd/refusals.h"
 #include "xdsd/resource.h"
 
 namespace xdsd::cli {
 namespace {
+
+// At most this many refusals are logged a second (all are counted in xdsd_refused_total).
+constexpr int kRefusalLogsPerSecond = 10;
+
+// The level of a log line, spelled as --log-level spells it ("warn", not spdlog's "warning"),
+// padded to 5 characters.
+class LevelNameFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, const std::tm& /*time*/,
+              spdlog::memory_buf_t& out) override {
+    std::string_view name = "info ";
+    switch (message.level) {
+      case spdlog::level::trace:
+        name = "trace";
+        break;
+      case spdlog::level::debug:
+        name = "debug";
+        break;
+      case spdlog::level::warn:
+        name = "warn ";
+        break;
+      case spdlog::level::err:
+        name = "error";
+        break;
+      case spdlog::level::critical:
+        name = "critical";
+        break;
+      default:
+        break;
+    }
+    out.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<LevelNameFlag>();
+  }
+};
 
 // "[a, b]", or "[*]"-like wildcard forms as the client sent them; "[]" for none.
 // At most the first 10 names and how many there are in all: a client asking for 100,000
@@ -30,6 +74,40 @@ std::string NodeLabel(const envoy::config::core::v3::Node& node) {
 }
 
 }  // namespace
+
+void SetUpLogging(spdlog::level::level_enum level) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "xdsd", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<LevelNameFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%*%$ %v");
+  logger->set_formatter(std::move(formatter));
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::trace);  // stderr: every line is visible at once
+  spdlog::set_default_logger(std::move(logger));
+  // One line per refusal, at most kRefusalLogsPerSecond a second: a flood of hostile input
+  // must not become a flood of log.
+  SetRefusalLogSink([](std::string_view reason, std::string_view detail) {
+    static absl::Mutex mu(absl::kConstInit);
+    static absl::Time window = absl::InfinitePast();
+    static int in_window = 0;
+    static int suppressed = 0;
+    {
+      absl::MutexLock lock(&mu);
+      const absl::Time now = absl::Now();
+      if (now - window >= absl::Seconds(1)) {
+        if (suppressed > 0) spdlog::warn("refused: {} more refusals not logged", suppressed);
+        window = now;
+        in_window = 0;
+        suppressed = 0;
+      }
+      if (++in_window > kRefusalLogsPerSecond) {
+        ++suppressed;
+        return;
+      }
+    }
+    spdlog::warn("refused ({}): {}", reason, detail);
+  });
+}
 
 absl::Status LoggingCallbacks::OnStreamOpen(const StreamInfo& stream) {
   spdlog::info("stream {} opened: peer {} method {}", stream.id, stream.peer, stream.method);

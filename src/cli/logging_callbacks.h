@@ -8,9 +8,15 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "spdlog/common.h"
 #include "xdsd/callbacks.h"
 
 namespace xdsd::cli {
+
+// Makes the default spdlog logger xdsd's: lines on stderr with a UTC time and the level as
+// --log-level spells it, at `level` and above; refusals (xdsd/refusals.h) logged at most ten a
+// second. Call once, before other threads log.
+void SetUpLogging(spdlog::level::level_enum level);
 
 // Logs every stream event to the default spdlog logger: stream open and close (with the peer
 // and method), requests, responses, and NACKs at warn level with the client's error text.

@@ -27,6 +27,7 @@
 #include "cli/config_status_json.h"
 #include "cli/logging_callbacks.h"
 #include "cli/port_check.h"
+#include "cli/serve_signals.h"
 #include "config/config_loader.h"
 #include "config/config_publisher.h"
 #include "config/key_layout.h"
@@ -42,8 +43,6 @@
 #include "rest/fleet_api.h"
 #include "rest/history_api.h"
 #include "rest/rest_gateway.h"
-#include "spdlog/pattern_formatter.h"
-#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 #include "status/client_status_service.h"
 #include "status/sent_resources.h"
@@ -61,76 +60,6 @@ namespace {
 // waits for idle client connections to go away), so this only lets responses and Fetch calls
 // under way complete; the clients reconnect, to a replica or to the next xdsd.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(1);
-// At most this many refusals are logged a second (all are counted in xdsd_refused_total).
-constexpr int kRefusalLogsPerSecond = 10;
-
-// The level of a log line, spelled as --log-level spells it ("warn", not spdlog's "warning"),
-// padded to 5 characters.
-class LevelNameFlag : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg& message, const std::tm& /*time*/,
-              spdlog::memory_buf_t& out) override {
-    std::string_view name = "info ";
-    switch (message.level) {
-      case spdlog::level::trace:
-        name = "trace";
-        break;
-      case spdlog::level::debug:
-        name = "debug";
-        break;
-      case spdlog::level::warn:
-        name = "warn ";
-        break;
-      case spdlog::level::err:
-        name = "error";
-        break;
-      case spdlog::level::critical:
-        name = "critical";
-        break;
-      default:
-        break;
-    }
-    out.append(name.data(), name.data() + name.size());
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<LevelNameFlag>();
-  }
-};
-
-void SetUpLogging(spdlog::level::level_enum level) {
-  auto logger = std::make_shared<spdlog::logger>(
-      "xdsd", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<LevelNameFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%*%$ %v");
-  logger->set_formatter(std::move(formatter));
-  logger->set_level(level);
-  logger->flush_on(spdlog::level::trace);  // stderr: every line is visible at once
-  spdlog::set_default_logger(std::move(logger));
-  // One line per refusal, at most kRefusalLogsPerSecond a second: a flood of hostile input
-  // must not become a flood of log.
-  SetRefusalLogSink([](std::string_view reason, std::string_view detail) {
-    static absl::Mutex mu(absl::kConstInit);
-    static absl::Time window = absl::InfinitePast();
-    static int in_window = 0;
-    static int suppressed = 0;
-    {
-      absl::MutexLock lock(&mu);
-      const absl::Time now = absl::Now();
-      if (now - window >= absl::Seconds(1)) {
-        if (suppressed > 0) spdlog::warn("refused: {} more refusals not logged", suppressed);
-        window = now;
-        in_window = 0;
-        suppressed = 0;
-      }
-      if (++in_window > kRefusalLogsPerSecond) {
-        ++suppressed;
-        return;
-      }
-    }
-    spdlog::warn("refused ({}): {}", reason, detail);
-  });
-}
-
 // "clusters: 1 (version 0123456789abcdef), listeners: 1 (...)"; "no resources" when empty.
 std::string SummarizeSnapshot(const Snapshot* snapshot) {
   if (snapshot == nullptr || snapshot->size() == 0) return "no resources";
@@ -158,34 +87,6 @@ void LogConfigSummary(const std::string& source, const config::Config& config) {
 int ClampedMillis(absl::Duration duration) {
   return static_cast<int>(
       std::clamp<int64_t>(absl::ToInt64Milliseconds(duration), 1, std::numeric_limits<int>::max()));
-}
-
-// The "etcd" object of GET /v1/config: the source's state.
-nlohmann::json EtcdStatusToJson(const etcd::EtcdSourceStatus& status) {
-  nlohmann::json json = {{"url", status.url},
-                         {"connected", status.connected},
-                         {"endpoint", status.endpoint},
-                         {"revision", status.revision},
-                         {"full_loads", status.full_loads},
-                         {"last_error", nullptr}};
-  if (!status.last_error.empty()) {
-    json["last_error"] = {{"message", status.last_error},
-                          {"at", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", status.last_error_at,
-                                                  absl::UTCTimeZone())}};
-  }
-  return json;
-}
-
-void WriteEtcdMetrics(const etcd::EtcdSourceStatus& status, admin::PrometheusText& out) {
-  out.Family("xdsd_etcd_connected", "gauge",
-             "1 while the config source's watch on etcd is established, 0 while etcd is "
-             "unreachable (the last good config keeps being served)");
-  out.Sample("xdsd_etcd_connected", {}, int64_t{status.connected ? 1 : 0});
-  out.Family("xdsd_etcd_revision", "gauge", "The etcd revision of the config held");
-  out.Sample("xdsd_etcd_revision", {}, status.revision);
-  out.Family("xdsd_etcd_full_loads_total", "counter",
-             "Full reads of the prefix: the first, and one after each compaction the watch missed");
-  out.Sample("xdsd_etcd_full_loads_total", {}, int64_t{status.full_loads});
 }
 
 // The config source of `serve`: a file, the demo, or an etcd prefix (which also needs a client
@@ -306,43 +207,6 @@ absl::Status CheckIdentityRulesEnforceable(const config::Config& config, bool mu
       "with --xds-tls-cert, --xds-tls-key and --xds-client-ca, or remove it"));
 }
 
-// SIGINT and SIGTERM stop xdsd (after the drain time), SIGHUP reloads the config.
-sigset_t HandledSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  return signals;
-}
-
-std::string_view SignalName(int signal_number) {
-  switch (signal_number) {
-    case SIGINT:
-      return "SIGINT";
-    case SIGTERM:
-      return "SIGTERM";
-    case SIGHUP:
-      return "SIGHUP";
-  }
-  return "a signal";
-}
-
-// Waits until `deadline` for SIGINT or SIGTERM (a second one: skip the rest of the drain). Other
-// signals that come meanwhile are logged and ignored.
-void DrainUntil(const sigset_t& signals, absl::Time deadline) {
-  while (true) {
-    const absl::Duration left = deadline - absl::Now();
-    if (left <= absl::ZeroDuration()) return;
-    const timespec timeout = absl::ToTimespec(left);
-    const int signal_number = sigtimedwait(&signals, nullptr, &timeout);
-    if (signal_number == SIGINT || signal_number == SIGTERM) {
-      spdlog::info("received {} while draining: stopping now", SignalName(signal_number));
-      return;
-    }
-    if (signal_number > 0) spdlog::info("{} ignored while draining", SignalName(signal_number));
-  }
-}
 // Forgets the nodes disconnected for longer than `forget_after`, checking a few times within
 // that period (at most every 10 s), until destroyed.
 class NodeSweeper {
