@@ -8,16 +8,18 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "admin/admin_server.h"
 #include "httplib.h"
+#include "support/proc_status.h"
 #include "xdsd/refusals.h"
 
 namespace xdsd::admin {
 namespace {
+
+using ::xdsd::testing::ProcStatusKib;
 
 int ConnectTo(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -32,22 +34,12 @@ int ConnectTo(int port) {
   return fd;
 }
 
-// The resident set of this process, in KiB.
 // How often `reason` was refused so far.
 uint64_t Refused(const std::string& reason) {
   for (const auto& [name, count] : RefusalCounts()) {
     if (name == reason) return count;
   }
   return 0;
-}
-
-long ResidentKib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
 }
 
 TEST(AdminHostileTest, HealthzAnswersWhileAHundredSlowClientsHoldConnections) {
@@ -115,7 +107,7 @@ TEST(AdminHostileTest, AFiveMibBodyIsRefusedWith413AndNotKept) {
   absl::StatusOr<int> port = admin.Start("127.0.0.1", 0);
   ASSERT_TRUE(port.ok()) << port.status();
   // The headers announce 5 MiB; the answer comes before the body is sent, and it is 413.
-  const long before = ResidentKib();
+  const long before = ProcStatusKib("VmRSS");
   const int fd = ConnectTo(*port);
   ASSERT_GE(fd, 0);
   const std::string head =
@@ -132,7 +124,7 @@ TEST(AdminHostileTest, AFiveMibBodyIsRefusedWith413AndNotKept) {
   close(fd);
   ASSERT_GT(got, 0);
   EXPECT_EQ(std::string(buffer).rfind("HTTP/1.1 413", 0), 0u) << buffer;
-  const long grown = ResidentKib() - before;
+  const long grown = ProcStatusKib("VmRSS") - before;
   std::printf("resident set grew by %ld KiB around a refused 5 MiB body\n", grown);
   EXPECT_LT(grown, 4 * 1024) << "the server kept the body";
   EXPECT_GE(Refused("http_body_too_large"), 1u);

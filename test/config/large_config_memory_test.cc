@@ -5,38 +5,23 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <string>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "config/config_loader.h"
 #include "gtest/gtest.h"
+#include "support/proc_status.h"
 
 namespace xdsd::config {
 namespace {
+
+using ::xdsd::testing::ProcStatusKib;
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;
 #endif
-
-// A field of /proc/self/status in KiB ("VmRSS", "VmHWM"); -1 when unknown.
-long StatusKib(absl::string_view field) {
-  std::ifstream status("/proc/self/status");
-  std::string text;
-  while (std::getline(status, text)) {
-    absl::string_view line = text;
-    long kib = 0;
-    if (absl::ConsumePrefix(&line, field) && absl::ConsumePrefix(&line, ":") &&
-        absl::SimpleAtoi(absl::StripSuffix(absl::StripAsciiWhitespace(line), " kB"), &kib)) {
-      return kib;
-    }
-  }
-  return -1;
-}
 
 // Static clusters with one endpoint each, as bench/big_config.py writes them.
 std::string ClustersJson(int count) {
@@ -75,14 +60,14 @@ long PeakGrowthKib(const std::string& text, const std::string& file_name, int cl
     EXPECT_EQ(write(fd, "5", 1), 1);
     close(fd);
   }
-  const long before = StatusKib("VmRSS");
+  const long before = ProcStatusKib("VmRSS");
   absl::StatusOr<Config> config = ParseConfig(text, file_name);
   EXPECT_TRUE(config.ok()) << config.status();
   if (config.ok()) {
     EXPECT_EQ(config->default_snapshot->Resources(kClusterType).size(),
               static_cast<size_t>(clusters));
   }
-  const long growth = StatusKib("VmHWM") - before;
+  const long growth = ProcStatusKib("VmHWM") - before;
   std::cout << file_name << ": " << text.size() / 1024 << " KiB of text, peak +" << growth
             << " KiB\n";
   return growth;

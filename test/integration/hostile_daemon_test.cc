@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -31,6 +30,7 @@
 #include "integration/xdsd_process.h"
 #include "nlohmann/json.hpp"
 #include "support/poll.h"
+#include "support/proc_status.h"
 
 namespace xdsd::testing {
 namespace {
@@ -46,25 +46,11 @@ using envoy::service::discovery::v3::DeltaDiscoveryRequest;
 using envoy::service::discovery::v3::DeltaDiscoveryResponse;
 using envoy::service::discovery::v3::DiscoveryRequest;
 using envoy::service::discovery::v3::DiscoveryResponse;
+using ::xdsd::testing::ProcStatusKib;
 
 constexpr absl::Duration kStartTimeout = absl::Seconds(20);
 constexpr char kClustersType[] = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
 constexpr long kMib = 1024;  // in KiB, as /proc reports
-
-// The resident set of process `pid`, in KiB (VmRSS of /proc/PID/status); -1 when unknown.
-long ResidentKib(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string text;
-  while (std::getline(status, text)) {
-    absl::string_view line = text;
-    long kib = 0;
-    if (absl::ConsumePrefix(&line, "VmRSS:") &&
-        absl::SimpleAtoi(absl::StripSuffix(absl::StripAsciiWhitespace(line), " kB"), &kib)) {
-      return kib;
-    }
-  }
-  return -1;
-}
 
 std::unique_ptr<AggregatedDiscoveryService::Stub> AdsStub(const XdsdProcess& xdsd) {
   return AggregatedDiscoveryService::NewStub(grpc::CreateChannel(
@@ -171,7 +157,7 @@ class HostileDaemonTest : public ::testing::Test {
     EXPECT_FALSE(clusters.empty());
     if (clusters.empty()) return false;
     cluster_ = clusters.front();
-    rss_before_ = ResidentKib(xdsd_->pid());
+    rss_before_ = ProcStatusKib("VmRSS", xdsd_->pid());
     return true;
   }
 
@@ -183,7 +169,7 @@ class HostileDaemonTest : public ::testing::Test {
     const std::vector<std::string> clusters = ServedClusters(*xdsd_);
     EXPECT_NE(std::find(clusters.begin(), clusters.end(), cluster_), clusters.end())
         << "an ordinary ADS client was not served " << cluster_;
-    const long rss_after = ResidentKib(xdsd_->pid());
+    const long rss_after = ProcStatusKib("VmRSS", xdsd_->pid());
     std::cout << "RSS " << rss_before_ << " KiB -> " << rss_after << " KiB (bound: +"
               << max_growth_kib << " KiB)\n";
     // Under AddressSanitizer freed memory waits in a quarantine and every allocation carries
