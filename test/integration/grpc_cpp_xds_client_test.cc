@@ -81,65 +81,11 @@ absl::StatusOr<envoy::service::discovery::v3::DiscoveryResponse> FirstAdsRespons
   return response;
 }
 
-// The xdsd configuration of the switch-over scenario: the API listener echo.test whose route
-// echo-route sends everything as `route_action` says (YAML flow style, on one line); the EDS
-// clusters echo-a and echo-b, whose one endpoint each is backend A's and backend B's port.
+// The xdsd configuration of the switch-over scenario: the route echo-route sends everything as
+// `route_action` says (YAML flow style, on one line); the EDS clusters echo-a and echo-b, whose
+// one endpoint each is backend A's and backend B's port.
 std::string TwoBackendConfigYaml(int port_a, int port_b, const std::string& route_action) {
-  constexpr char kTemplate[] = R"yaml(# the switch-over scenario of grpc_cpp_xds_client_test
-resources:
-  listeners:
-  - name: echo.test
-    api_listener:
-      api_listener:
-        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-        stat_prefix: echo
-        rds:
-          route_config_name: echo-route
-          config_source: {ads: {}, resource_api_version: V3}
-        http_filters:
-        - name: envoy.filters.http.router
-          typed_config:
-            "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-  routes:
-  - name: echo-route
-    virtual_hosts:
-    - name: echo
-      domains: ["*"]
-      routes:
-      - match: {prefix: ""}
-        route: ROUTE_ACTION
-  clusters:
-  - name: echo-a
-    type: EDS
-    eds_cluster_config:
-      eds_config: {ads: {}, resource_api_version: V3}
-    lb_policy: ROUND_ROBIN
-  - name: echo-b
-    type: EDS
-    eds_cluster_config:
-      eds_config: {ads: {}, resource_api_version: V3}
-    lb_policy: ROUND_ROBIN
-  endpoints:
-  - cluster_name: echo-a
-    endpoints:
-    - locality: {region: test}
-      load_balancing_weight: 1
-      lb_endpoints:
-      - endpoint:
-          address:
-            socket_address: {address: 127.0.0.1, port_value: PORT_A}
-  - cluster_name: echo-b
-    endpoints:
-    - locality: {region: test}
-      load_balancing_weight: 1
-      lb_endpoints:
-      - endpoint:
-          address:
-            socket_address: {address: 127.0.0.1, port_value: PORT_B}
-)yaml";
-  return absl::StrReplaceAll(kTemplate, {{"ROUTE_ACTION", route_action},
-                                         {"PORT_A", absl::StrCat(port_a)},
-                                         {"PORT_B", absl::StrCat(port_b)}});
+  return EchoConfigYaml({{"echo-a", port_a}, {"echo-b", port_b}}, route_action);
 }
 
 // The 1-based number of the first line of `text` that contains `needle`; 0 when none does.

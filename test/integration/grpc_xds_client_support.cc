@@ -54,8 +54,9 @@ absl::StatusOr<std::string> CallWho(grpc::GenericStub& stub, absl::Duration time
   return ToString(response);
 }
 
-std::string EchoConfigYaml(int backend_port) {
-  constexpr char kTemplate[] = R"yaml(
+std::string EchoConfigYaml(const std::vector<EchoCluster>& clusters,
+                           const std::string& route_action) {
+  constexpr char kHead[] = R"yaml(
 resources:
   listeners:
   - name: echo.test
@@ -77,24 +78,38 @@ resources:
       domains: ["*"]
       routes:
       - match: {prefix: ""}
-        route: {cluster: echo-cluster}
+        route: ROUTE_ACTION
   clusters:
-  - name: echo-cluster
+)yaml";
+  constexpr char kCluster[] = R"yaml(  - name: NAME
     type: EDS
     eds_cluster_config:
       eds_config: {ads: {}, resource_api_version: V3}
     lb_policy: ROUND_ROBIN
-  endpoints:
-  - cluster_name: echo-cluster
+)yaml";
+  constexpr char kEndpoints[] = R"yaml(  - cluster_name: NAME
     endpoints:
     - locality: {region: test}
       load_balancing_weight: 1
       lb_endpoints:
       - endpoint:
           address:
-            socket_address: {address: 127.0.0.1, port_value: BACKEND_PORT}
+            socket_address: {address: 127.0.0.1, port_value: PORT}
 )yaml";
-  return absl::StrReplaceAll(kTemplate, {{"BACKEND_PORT", absl::StrCat(backend_port)}});
+  std::string text = absl::StrReplaceAll(kHead, {{"ROUTE_ACTION", route_action}});
+  for (const EchoCluster& cluster : clusters) {
+    absl::StrAppend(&text, absl::StrReplaceAll(kCluster, {{"NAME", cluster.name}}));
+  }
+  absl::StrAppend(&text, "  endpoints:\n");
+  for (const EchoCluster& cluster : clusters) {
+    absl::StrAppend(&text, absl::StrReplaceAll(kEndpoints, {{"NAME", cluster.name},
+                                                            {"PORT", absl::StrCat(cluster.port)}}));
+  }
+  return text;
+}
+
+std::string EchoConfigYaml(int backend_port) {
+  return EchoConfigYaml({{"echo-cluster", backend_port}}, "{cluster: echo-cluster}");
 }
 
 std::string UseBootstrapFileIn(const std::string& dir) {

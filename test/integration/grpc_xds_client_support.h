@@ -96,6 +96,16 @@ absl::StatusOr<std::string> CallWho(grpc::GenericStub& stub, absl::Duration time
 // the EDS cluster echo-cluster, whose one endpoint is the backend.
 std::string EchoConfigYaml(int backend_port);
 
+// One EDS cluster of EchoConfigYaml and the port of its one endpoint on 127.0.0.1.
+struct EchoCluster {
+  std::string name;
+  int port = 0;
+};
+// The same API listener echo.test and route echo-route, whose one route does `route_action`
+// (YAML flow style on one line: "{cluster: echo-a}"), and these EDS clusters.
+std::string EchoConfigYaml(const std::vector<EchoCluster>& clusters,
+                           const std::string& route_action);
+
 // Points GRPC_XDS_BOOTSTRAP at `dir`/bootstrap.json and returns that path. gRPC reads the file
 // when the first xds: channel is created in this process, so it can be written later (once
 // xdsd's port is known); the variable is set before gRPC starts threads that might read the
