@@ -84,8 +84,14 @@ absl::StatusOr<DeltaRequestOutcome> DeltaStreamState::OnRequest(
       outcome.kind = DeltaRequestOutcome::Kind::kNack;
       outcome.error = request.error_detail().message();
       for (const auto& [name, resource] : state.sent.updated) {
-        if (Wants(state, name)) state.nacked[name] = resource->version();
+        if (!Wants(state, name)) continue;
+        state.nacked[name] = resource->version();
+        state.nacked_names.insert(name);
       }
+      for (const std::string& name : state.sent.removed) {
+        if (Wants(state, name)) state.nacked_names.insert(name);
+      }
+      state.nacked_system_version = state.sent_system_version;  // PROTOCOL 33
     } else if (synced) {
       // The client holds all it asks for of that snapshot: nothing to write out.
       outcome.kind = DeltaRequestOutcome::Kind::kAck;
@@ -267,6 +273,39 @@ void DeltaStreamState::MarkInFlight(TypeState& state, const DeltaResponse& respo
   state.sent_nonce = response.nonce;
   state.sent_system_version = response.system_version;
   state.sent = std::move(sent);
+  state.nacked_system_version.clear();  // the client answers this response
+  state.nacked_names.clear();
+}
+
+std::optional<DeltaResponse> DeltaStreamState::Resync(std::string_view type_url, TypeState& state,
+                                                      const Change& change, bool complete) {
+  // Something due goes as usual; something held back (a rejected version still served) means
+  // the config was not withdrawn.
+  if (!change.empty() || !complete || !state.subscribed || snapshot_ == nullptr ||
+      state.nacked_system_version.empty() ||
+      state.nacked_system_version == snapshot_->Version(type_url)) {
+    return std::nullopt;
+  }
+  DeltaResponse response;
+  response.type_url = type_url;
+  response.system_version = snapshot_->Version(type_url);
+  response.nonce = absl::StrCat(next_nonce_++);
+  Change sent;
+  // Nothing is due, so the client holds each of these at the snapshot's version.
+  for (const std::string& name : state.nacked_names) {
+    if (!Wants(state, name)) continue;
+    ResourcePtr resource = snapshot_->FindByNameOrAlias(type_url, name);
+    if (resource == nullptr) continue;
+    auto rejected = state.nacked.find(name);
+    if (rejected != state.nacked.end() && rejected->second == resource->version()) continue;
+    response.resources.push_back(resource);
+    sent.updated.emplace(name, std::move(resource));
+  }
+  response.send_ttl = ttl_supported_;
+  response.snapshot = snapshot_;
+  MarkInFlight(state, response, std::move(sent),
+               type_url != kVirtualHostType ? snapshot_ : nullptr);
+  return response;
 }
 
 std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
@@ -275,7 +314,12 @@ std::optional<DeltaResponse> DeltaStreamState::NextResponse() {
     if (state.in_flight) continue;
     bool complete = true;
     Change change = ComputeChange(type_url, state, &complete);
-    if (change.empty()) continue;
+    if (change.empty()) {
+      // PROTOCOL 33: the rejected config was withdrawn; the client ACKs what it already runs.
+      std::optional<DeltaResponse> resync = Resync(type_url, state, change, complete);
+      if (resync.has_value()) return resync;
+      continue;
+    }
     // PROTOCOL 18: listeners and clusters are removed after the later types moved off them.
     if (ads() && IsFullStateType(type_url) && !change.removed.empty() && LaterTypesBusy(type_url)) {
       change.removed.clear();

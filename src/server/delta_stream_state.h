@@ -63,6 +63,13 @@ using DeltaRequestOutcome = RequestOutcome;
 // change, or an ACK of anything less than that, writes `client` out again. Virtual hosts (asked
 // for by alias) are never synced.
 //
+// Re-sync after a withdrawn NACK (PROTOCOL 33): a NACK leaves the type NACKed until the next
+// response. When a snapshot whose version of the type differs from the one the rejected response
+// was made from leaves nothing due and nothing held back (the bad config was withdrawn: the
+// client holds exactly what is served), the stream sends one response for the client to ACK:
+// the resources the rejected response carried or removed, at the versions the client holds
+// (none of them a rejected version), or none at all.
+//
 // Thread-compatible: the owner serializes calls.
 class DeltaStreamState : public StreamStateBase {
  public:
@@ -103,6 +110,10 @@ class DeltaStreamState : public StreamStateBase {
     SnapshotPtr sent_complete_of;
     bool subscription_changed_since_sent = false;
     std::map<std::string, std::string, std::less<>> nacked;  // name → version rejected
+    // While NACKed (the latest response rejected, nothing sent since): the snapshot version that
+    // response was made from, and the names it carried or removed; "" and empty otherwise.
+    std::string nacked_system_version;
+    std::set<std::string, std::less<>> nacked_names;
     absl::Time renewed_at = absl::InfinitePast();
     bool heartbeat_due = false;
     // Names subscribed again (PROTOCOL 25): sent once more even at the version the client
@@ -133,6 +144,10 @@ class DeltaStreamState : public StreamStateBase {
   Change ComputeChange(std::string_view type_url, const TypeState& state,
                        bool* complete = nullptr) const;
   bool LaterTypesBusy(std::string_view type_url) const;
+  // The re-sync of a NACKed type (see above), when one is due; `change` is what the client lacks
+  // of the snapshot and `complete` whether anything was held back.
+  std::optional<DeltaResponse> Resync(std::string_view type_url, TypeState& state,
+                                      const Change& change, bool complete);
 
   std::map<std::string, TypeState, std::less<>> types_;
 };

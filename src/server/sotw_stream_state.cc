@@ -60,7 +60,10 @@ void SotwStreamState::UpdateSubscription(std::string_view type_url, TypeState& s
     std::erase_if(*kept, [&](const auto& entry) { return !names.contains(entry.first); });
     state.known = std::move(kept);
   }
-  if (changed) state.known_type_version.clear();
+  if (changed) {
+    state.known_type_version.clear();
+    state.resync_checked_version.clear();
+  }
   state.wildcard = wildcard;
   state.names = InternNameSet(digest, std::move(names));
 }
@@ -112,6 +115,8 @@ absl::StatusOr<SotwRequestOutcome> SotwStreamState::OnRequest(const DiscoveryReq
     }
     state.in_flight = false;
     state.whole_next = true;  // recover with the whole subscription, whatever was rejected
+    state.nacked_snapshot_version = state.sent_snapshot_version;  // PROTOCOL 33
+    state.resync_checked_version.clear();
   } else if (answers_latest && state.in_flight) {
     outcome.kind = SotwRequestOutcome::Kind::kAck;
     outcome.version = state.sent_version;
@@ -285,6 +290,22 @@ bool SotwStreamState::NeedsResponse(std::string_view type_url, const TypeState& 
   return false;
 }
 
+bool SotwStreamState::ResyncPending(std::string_view type_url, const TypeState& state) const {
+  if (state.nacked_snapshot_version.empty()) return false;
+  const std::string& version = snapshot_->Version(type_url);
+  return version != state.nacked_snapshot_version && version != state.resync_checked_version;
+}
+
+bool SotwStreamState::IsResync(std::string_view type_url, const TypeState& state,
+                               const Contents& serving, bool shared) const {
+  state.resync_checked_version = snapshot_->Version(type_url);
+  // A rejected resource still in the snapshot: the config was not withdrawn. And names that do
+  // not exist are not answered for types that are not full-state (PROTOCOL 14, 16).
+  if (!shared || (serving.empty() && !IsFullStateType(type_url))) return false;
+  if (!SameContents(serving, *state.known)) return false;
+  return state.nacked == nullptr || !SameContents(serving, *state.nacked);  // PROTOCOL 8
+}
+
 bool SotwStreamState::LaterTypesBusy(std::string_view type_url) const {
   return LaterTypeIsBusy(types_, type_url,
                          [this](std::string_view type_url, const TypeState& later) {
@@ -314,6 +335,8 @@ SotwResponse SotwStreamState::MakeResponse(std::string_view type_url, TypeState&
   state.sent_nonce = response.nonce;
   state.sent_version = response.version;
   state.sent_type_version = whole_subscription ? snapshot_->Version(type_url) : "";
+  state.sent_snapshot_version = snapshot_->Version(type_url);
+  state.nacked_snapshot_version.clear();  // the client answers this response
   if (whole_subscription) {
     // Streams sent the whole subscription of the same names hold the same content: keep one.
     const std::string key =
@@ -355,14 +378,23 @@ std::optional<SotwResponse> SotwStreamState::NextResponse() {
   for (std::string_view type_url : TypesInAdsOrder(types_)) {
     TypeState& state = types_.find(type_url)->second;
     if (state.in_flight || !state.subscribed || snapshot_ == nullptr) continue;
-    if (!state.force && !state.known_type_version.empty() &&
+    const bool resync = ResyncPending(type_url, state);
+    if (!resync && !state.force && !state.known_type_version.empty() &&
         state.known_type_version == snapshot_->Version(type_url)) {
       continue;  // the client holds this version already
     }
     bool shared = true;
     std::shared_ptr<const Contents> serving = Serving(type_url, state, &shared);
     const Contents& desired = *serving;
-    if (!NeedsResponse(type_url, state, desired, shared)) continue;
+    if (!NeedsResponse(type_url, state, desired, shared)) {
+      // PROTOCOL 33: the rejected config was withdrawn; the client ACKs what it already runs.
+      if (resync && IsResync(type_url, state, desired, shared)) {
+        std::string version = snapshot_->Version(type_url);
+        return MakeResponse(type_url, state, std::move(serving), std::move(version),
+                            /*whole_subscription=*/true);
+      }
+      continue;
+    }
 
     if (ads() && IsFullStateType(type_url)) {
       // PROTOCOL 18: make before break. While later types still have to move off the removed

@@ -64,6 +64,14 @@ using SotwRequestOutcome = RequestOutcome;
 // place (or nothing of it), so no response, whole or partial, repeats a rejected resource. Such
 // a response's version is the hash of what it holds, not the snapshot's.
 //
+// Re-sync after a withdrawn NACK (33): a NACK leaves the type NACKed until the next response.
+// When a snapshot whose version of the type differs from the one the rejected response was made
+// from serves the subscription exactly what the client holds (the bad config was withdrawn: a
+// rollout abort, a rollback, an edit back), nothing is due, yet the client's status would say
+// NACKED forever. The stream then sends that content once, whole, under the snapshot's version,
+// for the client to ACK; never when it is what the rejected response carried, nor while a
+// rejected resource is still served in the client's place (the config was not withdrawn).
+//
 // Thread-compatible: the owner serializes calls.
 class SotwStreamState : public StreamStateBase {
  public:
@@ -116,6 +124,13 @@ class SotwStreamState : public StreamStateBase {
     // What the latest response carried when it was partial (the changed part of `sent`).
     std::shared_ptr<const Contents> sent_carried;
     std::string sent_type_version;  // as known_type_version, for `sent`
+    // The snapshot's version of the type when the latest response was made.
+    std::string sent_snapshot_version;
+    // While NACKed (the latest response was rejected, nothing sent since): the snapshot version
+    // the rejected response was made from; "" otherwise. A re-sync is considered only at
+    // another version, and once per version (`resync_checked_version`).
+    std::string nacked_snapshot_version;
+    mutable std::string resync_checked_version;
     // The content of the response rejected (for other types, what it carried): never again.
     std::shared_ptr<const Contents> nacked;
     // Types that are not full-state: name → version of each resource the client rejected.
@@ -141,6 +156,13 @@ class SotwStreamState : public StreamStateBase {
   bool NeedsResponse(std::string_view type_url, const TypeState& state, const Contents& desired,
                      bool shared) const;
   bool LaterTypesBusy(std::string_view type_url) const;
+  // Whether a NACKed type may need a re-sync at the snapshot's version (see above).
+  bool ResyncPending(std::string_view type_url, const TypeState& state) const;
+  // Whether `serving` (as Serving returned it, with `shared`) is a re-sync: the snapshot's own
+  // content, exactly what the client holds, and not what it rejected. Remembers the version
+  // checked.
+  bool IsResync(std::string_view type_url, const TypeState& state, const Contents& serving,
+                bool shared) const;
   // `contents` is what the client holds once it ACKs; the response carries `carried` when given
   // (the changed part of `contents`), else all of `contents`. `whole_subscription`: `contents` is
   // the snapshot's for the subscription (SharedDesired).
