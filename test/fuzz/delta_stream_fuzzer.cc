@@ -5,7 +5,11 @@
 //   - no name twice in a response, and never both sent and removed in one response;
 //   - once quiet (every response ACKed), the client holds every subscribed resource that
 //     exists, at the snapshot's version (unless it rejected that version), and nothing that
-//     does not exist.
+//     does not exist;
+//   - a type whose latest answer was a NACK, in sync with a snapshot of another version than the
+//     rejected response's, is re-synced before the stream goes quiet; a response that changes
+//     nothing the client holds follows a NACK only after a new snapshot version of the type or a
+//     subscription change (PROTOCOL 33: no re-sync loop).
 // A broken promise aborts (libFuzzer reports it as a crash).
 #include <cstddef>
 #include <cstdint>
@@ -44,12 +48,27 @@ struct TypeModel {
   // Every (name, version) the client rejected: never sent again (PROTOCOL 8; versions are
   // content hashes, so a config that goes back to a rejected content stays unsent).
   std::set<std::pair<std::string, std::string>> rejected;
+  std::string in_flight_system_version;
+  std::string snapshot_version;
+  // While the latest answer is a NACK and nothing was sent since: the system version of the
+  // rejected response.
+  std::optional<std::string> nacked_from;
+  // A NACK came, and neither the type's snapshot version (since the rejected response was made)
+  // nor its subscription changed.
+  bool quiet_since_nack = false;
+  bool subscribed_since_sent = false;  // a subscription change since the latest response
 };
 
 class Model {
  public:
   void Snapshot(Bytes& in) {
     snapshot_ = DecodeSnapshot(in);
+    for (const std::string& type : kTypes) {
+      TypeModel& model = types_[type];
+      const std::string version = snapshot_->Version(type);
+      if (version != model.snapshot_version) model.quiet_since_nack = false;
+      model.snapshot_version = version;
+    }
     state_.OnSnapshot(snapshot_);
   }
 
@@ -89,6 +108,8 @@ class Model {
       for (const std::string& name : unsubscribed) model.held.erase(name);
     }
     model.subscribed = true;
+    model.quiet_since_nack = false;
+    model.subscribed_since_sent = true;
     Check(state_.OnRequest(request).ok(), "a well-formed request is accepted");
   }
 
@@ -105,6 +126,11 @@ class Model {
       for (const auto& sent : model.in_flight_sent) {
         if (Wants(model, sent.first)) model.rejected.insert(sent);
       }
+      model.nacked_from = model.in_flight_system_version;
+      // Quiet unless the snapshot or the subscription moved while the rejected response was in
+      // flight.
+      model.quiet_since_nack =
+          model.snapshot_version == model.in_flight_system_version && !model.subscribed_since_sent;
     } else {
       Apply(model);
     }
@@ -121,10 +147,18 @@ class Model {
     Check(nonces_.insert(response->nonce).second, "every nonce unique in the stream");
     model.in_flight_sent.clear();
     model.in_flight_removed.clear();
+    bool changes_nothing = response->removed.empty();
     for (const xdsd::ResourcePtr& resource : response->resources) {
       Check(model.in_flight_sent.emplace(resource->name(), resource->version()).second,
             "no name twice in one response");
+      auto held = model.held.find(resource->name());
+      if (held == model.held.end() || held->second != resource->version()) changes_nothing = false;
     }
+    Check(!model.quiet_since_nack || !changes_nothing,
+          "a response that changes nothing follows a NACK only for a new snapshot or request");
+    model.nacked_from.reset();
+    model.in_flight_system_version = response->system_version;
+    model.subscribed_since_sent = false;
     for (const std::string& name : response->removed) {
       Check(!model.in_flight_sent.contains(name), "never both sent and removed");
       model.in_flight_removed.insert(name);
@@ -154,9 +188,13 @@ class Model {
     for (const std::string& type : kTypes) {
       const TypeModel& model = types_[type];
       if (!model.subscribed) continue;
+      bool in_sync = true;
       for (const auto& [name, resource] : snapshot_->Resources(type)) {
         if (!model.wildcard && !model.names.contains(name)) continue;
-        if (model.rejected.contains({name, resource->version()})) continue;
+        if (model.rejected.contains({name, resource->version()})) {
+          in_sync = false;  // held back: the rejected config was not withdrawn
+          continue;
+        }
         auto held = model.held.find(name);
         Check(held != model.held.end() && held->second == resource->version(),
               "every subscribed resource that exists is held at its version once quiet");
@@ -165,6 +203,9 @@ class Model {
         Check(snapshot_->Find(type, name) != nullptr,
               "nothing that no longer exists is held once quiet");
       }
+      Check(!in_sync || !model.nacked_from.has_value() ||
+                *model.nacked_from == model.snapshot_version,
+            "a NACKed type in sync with a snapshot of another version is re-synced once quiet");
     }
   }
 

@@ -5,7 +5,11 @@
 //   - every nonce unique within the stream, no name twice in one response;
 //   - a NACKed content never sent again unchanged while the type's snapshot stays the same;
 //   - once quiet (every response ACKed), the client holds every subscribed name that exists
-//     (checked for types it never rejected anything of).
+//     (checked for types it never rejected anything of);
+//   - a type whose latest answer was a NACK, served by a snapshot of another version exactly what
+//     the client holds (and not what it rejected), is re-synced before the stream goes quiet;
+//     a response of just what the client holds follows a NACK only after a new snapshot
+//     version of the type or a new request (PROTOCOL 33: no re-sync loop).
 // A broken promise aborts (libFuzzer reports it as a crash).
 #include <algorithm>
 #include <cstddef>
@@ -45,7 +49,8 @@ struct TypeModel {
   std::optional<std::string> in_flight_nonce;
   Content in_flight_content;
   std::string in_flight_version;
-  Content held;  // what the client ACKed last
+  std::string in_flight_snapshot_version;  // the type's snapshot version when it was sent
+  Content held;                            // what the client ACKed last
   std::string held_version;
   std::string last_nonce;         // of the latest response of the type
   std::optional<Content> nacked;  // cleared when the type's snapshot version changes
@@ -53,6 +58,23 @@ struct TypeModel {
   // check skips types the client ever rejected something of.
   bool ever_nacked = false;
   std::string snapshot_version;
+  // While the latest answer is a NACK and nothing was sent since: the snapshot version the
+  // rejected response was made from, and what it carried.
+  std::optional<std::string> nacked_from;
+  Content rejected;
+  // A NACK came, and neither the type's snapshot version (since the rejected response was made)
+  // nor its request changed.
+  bool quiet_since_nack = false;
+
+  // What the client holds of its current subscription.
+  Content HeldOfSubscription() const {
+    if (wildcard) return held;
+    Content subscribed;
+    for (const auto& entry : held) {
+      if (names.contains(entry.first)) subscribed.insert(entry);
+    }
+    return subscribed;
+  }
 
   // The client applies the response in flight of `type`: for listeners and clusters it is the
   // whole set; for the other types it updates the names it carries and keeps the rest
@@ -90,7 +112,10 @@ class Model {
     for (const std::string& type : kTypes) {
       TypeModel& model = types_[type];
       const std::string version = snapshot_->Version(type);
-      if (version != model.snapshot_version) model.nacked.reset();
+      if (version != model.snapshot_version) {
+        model.nacked.reset();
+        model.quiet_since_nack = false;
+      }
       model.snapshot_version = version;
     }
     state_.OnSnapshot(snapshot_);
@@ -111,14 +136,15 @@ class Model {
       }
     }
     // A first request with no names is the legacy wildcard of the full-state types (PROTOCOL
-    // 12), which lasts while the requests name nothing.
+    // 12), which lasts while the requests name nothing ("*" is no name).
     const bool empty = request.resource_names_size() == 0;
     if (!model.subscribed) model.legacy_wildcard = empty && type == kTypes[0];
-    if (!empty) model.legacy_wildcard = false;
+    if (!empty && !(byte & 2)) model.legacy_wildcard = false;
     model.wildcard = (byte & 2) || model.legacy_wildcard;
     model.names.clear();
     for (const std::string& name : request.resource_names()) model.names.insert(name);
     model.subscribed = true;
+    model.quiet_since_nack = false;
     // The latest nonce of the type rides along, as Envoy sends it: without it the request
     // would be stale and ignored (PROTOCOL 6). It also answers a response in flight.
     request.set_response_nonce(model.last_nonce);
@@ -127,6 +153,8 @@ class Model {
       request.set_version_info(model.in_flight_version);
       model.ApplyInFlight(type);
     }
+    // The client drops what it no longer asks for (asking again brings it back, PROTOCOL 11).
+    model.held = model.HeldOfSubscription();
     Check(state_.OnRequest(request).ok(), "a well-formed request is accepted");
   }
 
@@ -149,6 +177,10 @@ class Model {
       request.mutable_error_detail()->set_message("rejected");
       model.nacked = model.in_flight_content;
       model.ever_nacked = true;
+      model.nacked_from = model.in_flight_snapshot_version;
+      model.rejected = model.in_flight_content;
+      // Quiet unless the snapshot moved while the rejected response was in flight.
+      model.quiet_since_nack = model.snapshot_version == model.in_flight_snapshot_version;
     } else {
       request.set_version_info(model.in_flight_version);
       model.ApplyInFlight(type);
@@ -172,6 +204,10 @@ class Model {
     }
     Check(!model.nacked.has_value() || *model.nacked != content || response->heartbeat,
           "a NACKed content is not sent again unchanged");
+    Check(!model.quiet_since_nack || content != model.HeldOfSubscription() || response->heartbeat,
+          "what the client holds is re-sent after a NACK only for a new snapshot or request");
+    model.nacked_from.reset();
+    model.in_flight_snapshot_version = model.snapshot_version;
     model.in_flight_nonce = response->nonce;
     model.last_nonce = response->nonce;
     model.in_flight_version = response->version;
@@ -200,6 +236,29 @@ class Model {
     }
     Check(!state_.NextResponse().has_value(), "the stream goes quiet once everything is ACKed");
     if (snapshot_ == nullptr) return;
+    for (const std::string& type : kTypes) {
+      const TypeModel& model = types_[type];
+      if (!model.subscribed || !model.nacked_from.has_value() ||
+          *model.nacked_from == model.snapshot_version) {
+        continue;
+      }
+      Content due;
+      for (const auto& [name, resource] : snapshot_->Resources(type)) {
+        if (model.wildcard || model.names.contains(name)) due.emplace(name, resource->version());
+      }
+      // Names that do not exist are not answered for the other types (PROTOCOL 14, 16). Of
+      // those types the server counts as rejected what a rejected response carried that the
+      // client did not hold as far as it knows; a client keeps what a response leaves out, so
+      // it may hold more than the server knows: a resource both due and rejected is left alone.
+      bool unanswered = false;
+      if (!xdsd::IsFullStateType(type)) {
+        unanswered = due.empty() || std::any_of(due.begin(), due.end(), [&](const auto& entry) {
+                       return model.rejected.contains(entry);
+                     });
+      }
+      Check(due != model.HeldOfSubscription() || due == model.rejected || unanswered,
+            "a NACKed type served what the client holds is re-synced once quiet");
+    }
     for (const std::string& type : kTypes) {
       const TypeModel& model = types_[type];
       if (!model.subscribed || model.ever_nacked) continue;
