@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "delta_client/delta_xds_client.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
@@ -201,6 +202,41 @@ class RolloutTest : public ::testing::Test {
     }
     return nullptr;
   }
+  // The clusters row of node `id` in GET /v1/nodes, or null.
+  nlohmann::json ClusterStatus(const std::string& id) const {
+    absl::StatusOr<std::string> body = xdsd_->HttpGet("/v1/nodes");
+    if (!body.ok()) return nullptr;
+    for (const nlohmann::json& node : nlohmann::json::parse(*body)) {
+      if (node["id"] != id) continue;
+      for (const nlohmann::json& type : node["types"]) {
+        if (type["type"] == "clusters") return type;
+      }
+    }
+    return nullptr;
+  }
+  // Whether node `id` comes to have ACKed the latest clusters it was sent (SYNCED).
+  bool ReachesSynced(const std::string& id) const {
+    return testing::PollUntil(
+        kTimeout,
+        [&] {
+          const nlohmann::json type = ClusterStatus(id);
+          return type.is_object() && type["state"] == "SYNCED" &&
+                 type["version_acked"] == type["version_sent"];
+        },
+        testing::kIntegrationPollInterval);
+  }
+  // What `xdsd status --node ID` says of a node that is in sync again after a NACK: it exits
+  // 0, and the node's row shows no rejection (the rollout's line still tells of its halt).
+  void ExpectStatusSynced(const std::string& id) const {
+    auto [code, status] = Xdsd({"status", "--node=" + id});
+    EXPECT_EQ(code, 0) << status;
+    const std::vector<std::string> lines = absl::StrSplit(status, '\n');
+    auto row = std::find_if(lines.begin(), lines.end(),
+                            [&](const std::string& line) { return line.starts_with(id + " "); });
+    ASSERT_NE(row, lines.end()) << status;
+    EXPECT_THAT(*row, HasSubstr(" SYNCED")) << status;
+    EXPECT_THAT(*row, Not(HasSubstr("unsupported connect timeout"))) << status;
+  }
   bool ReachesState(const std::string& state, const std::string& group = "") const {
     return testing::PollUntil(
         kTimeout,
@@ -307,6 +343,14 @@ TEST_F(RolloutTest, ACanaryNackHaltsAndNoOtherNodeEverGetsThatRevision) {
     EXPECT_THAT(proxy->Versions(), Not(::testing::Contains(bad))) << proxy->id();
   }
   EXPECT_EQ(canary->Timeout(), 1);
+  // The canary already runs r1's clusters: it is sent them once more, ACKs, and is SYNCED
+  // (PROTOCOL 33), not NACKED for a config no longer served.
+  ASSERT_TRUE(ReachesSynced("canary-1")) << ClusterStatus("canary-1").dump() << xdsd_->Log();
+  const std::vector<std::string> versions = canary->Versions();
+  EXPECT_EQ(versions.size(), 3u);
+  EXPECT_EQ(versions.back(), versions.front());
+  EXPECT_EQ(ClusterStatus("canary-1")["version_acked"], versions.front());
+  ExpectStatusSynced("canary-1");
 }
 
 TEST_F(RolloutTest, AutoRollbackReturnsTheFinishedWaves) {
@@ -328,6 +372,10 @@ TEST_F(RolloutTest, AutoRollbackReturnsTheFinishedWaves) {
   EXPECT_TRUE(Rollout()["rolled_back"]);
   EXPECT_EQ(rest->Versions().size(), 1u);
   EXPECT_EQ(Rollout()["nodes"], nlohmann::json({{"r1", 3}}));
+  // The delta canary that rejected r2 still runs r1: re-synced, it ACKs and is SYNCED.
+  ASSERT_TRUE(ReachesSynced("canary-b")) << ClusterStatus("canary-b").dump() << xdsd_->Log();
+  EXPECT_EQ(second->Timeout(), 1);
+  ExpectStatusSynced("canary-b");
 }
 
 TEST_F(RolloutTest, PromoteThroughTheCliAndAGroupWithItsOwnPolicy) {

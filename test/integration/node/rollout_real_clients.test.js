@@ -9,7 +9,9 @@
 //   2. a bad change, a cluster with lb_policy MAGLEV (which none of these clients supports), is
 //      really NACKed by the canary, with the client's own error; the rollout halts, no other node
 //      is ever sent it, and every client keeps serving RPCs;
-//   3. `xdsd rollout abort` returns every node, the canary too, to the previous revision.
+//   3. `xdsd rollout abort` returns every node, the canary too, to the previous revision, and
+//      the canary, which still runs it, is sent it once more, ACKs it and is SYNCED again
+//      (docs/PROTOCOL.md rule 33) instead of staying NACKED.
 //
 // Needs XDSD_BINARY, XDS_ECHO_CLIENT (the gRPC C++ client) and GO (the go command); ctest sets
 // them.
@@ -254,6 +256,20 @@ describe('a progressive rollout with the three real xDS clients', { timeout: 360
             JSON.stringify(aborted));
           assert.equal((await clusterStatus(httpPort, canary.nodeId)).version_acked,
             good.version_acked);
+          // Every client, the canary too, ACKed the clusters it is served: SYNCED.
+          const statuses = () => Promise.all(
+            clients.map((client) => clusterStatus(httpPort, client.nodeId)));
+          await pollUntil('every client to be SYNCED on the previous revision', 30_000,
+            async () => (await statuses()).every((status) => status?.state === 'SYNCED' &&
+              status.version_sent === good.version_acked &&
+              status.version_acked === good.version_acked),
+            { intervalMs: 100,
+              describe: async () => JSON.stringify(await statuses().catch((e) => e.message)) });
+          const status = runCli(['status', '--http', `http://127.0.0.1:${httpPort}`]);
+          assert.equal(status.status, 0, `xdsd status: ${status.stdout}${status.stderr}`);
+          const canaryRow = status.stdout.split('\n')
+            .find((line) => line.startsWith(`${canary.nodeId} `));
+          assert.match(canaryRow ?? '', / SYNCED\s*$/, status.stdout);
           for (const client of clients) {
             assert.deepEqual(client.failuresSince(badAt), [],
               `${client.nodeId} saw RPCs fail`);
