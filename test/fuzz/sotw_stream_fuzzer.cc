@@ -62,6 +62,11 @@ struct TypeModel {
   // rejected response was made from, and what it carried.
   std::optional<std::string> nacked_from;
   Content rejected;
+  // Every resource any NACK of the stream rejected. The server remembers a rejected resource
+  // (name and version) until the config changes it, even when the client held that very
+  // version from an earlier response: such a resource counts as still served in the client's
+  // place, and no re-sync comes (docs/PROTOCOL.md, rule 33).
+  Content ever_rejected;
   // A NACK came, and neither the type's snapshot version (since the rejected response was made)
   // nor its request changed.
   bool quiet_since_nack = false;
@@ -179,6 +184,7 @@ class Model {
       model.ever_nacked = true;
       model.nacked_from = model.in_flight_snapshot_version;
       model.rejected = model.in_flight_content;
+      model.ever_rejected.insert(model.in_flight_content.begin(), model.in_flight_content.end());
       // Quiet unless the snapshot moved while the rejected response was in flight.
       model.quiet_since_nack = model.snapshot_version == model.in_flight_snapshot_version;
     } else {
@@ -249,11 +255,12 @@ class Model {
       // Names that do not exist are not answered for the other types (PROTOCOL 14, 16). Of
       // those types the server counts as rejected what a rejected response carried that the
       // client did not hold as far as it knows; a client keeps what a response leaves out, so
-      // it may hold more than the server knows: a resource both due and rejected is left alone.
+      // it may hold more than the server knows: a resource both due and rejected (by this NACK
+      // or an earlier one) is left alone.
       bool unanswered = false;
       if (!xdsd::IsFullStateType(type)) {
         unanswered = due.empty() || std::any_of(due.begin(), due.end(), [&](const auto& entry) {
-                       return model.rejected.contains(entry);
+                       return model.ever_rejected.contains(entry);
                      });
       }
       Check(due != model.HeldOfSubscription() || due == model.rejected || unanswered,
