@@ -296,8 +296,8 @@ bool SotwStreamState::ResyncPending(std::string_view type_url, const TypeState& 
   return version != state.nacked_snapshot_version && version != state.resync_checked_version;
 }
 
-bool SotwStreamState::IsResync(std::string_view type_url, const TypeState& state,
-                               const Contents& serving, bool shared) const {
+bool SotwStreamState::IsResync(std::string_view type_url, TypeState& state, const Contents& serving,
+                               bool shared) {
   state.resync_checked_version = snapshot_->Version(type_url);
   // A rejected resource still in the snapshot: the config was not withdrawn. And names that do
   // not exist are not answered for types that are not full-state (PROTOCOL 14, 16).

@@ -130,7 +130,7 @@ class SotwStreamState : public StreamStateBase {
     // the rejected response was made from; "" otherwise. A re-sync is considered only at
     // another version, and once per version (`resync_checked_version`).
     std::string nacked_snapshot_version;
-    mutable std::string resync_checked_version;
+    std::string resync_checked_version;
     // The content of the response rejected (for other types, what it carried): never again.
     std::shared_ptr<const Contents> nacked;
     // Types that are not full-state: name → version of each resource the client rejected.
@@ -161,8 +161,7 @@ class SotwStreamState : public StreamStateBase {
   // Whether `serving` (as Serving returned it, with `shared`) is a re-sync: the snapshot's own
   // content, exactly what the client holds, and not what it rejected. Remembers the version
   // checked.
-  bool IsResync(std::string_view type_url, const TypeState& state, const Contents& serving,
-                bool shared) const;
+  bool IsResync(std::string_view type_url, TypeState& state, const Contents& serving, bool shared);
   // `contents` is what the client holds once it ACKs; the response carries `carried` when given
   // (the changed part of `contents`), else all of `contents`. `whole_subscription`: `contents` is
   // the snapshot's for the subscription (SharedDesired).
