@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -44,7 +45,7 @@ uint64_t NamesDigest(const Names& names) {
   for (const std::string& name : names) {
     const auto length = static_cast<uint32_t>(name.size());
     std::memcpy(out, &length, sizeof(length));
-    std::memcpy(out + sizeof(length), name.data(), name.size());
+    std::copy(name.begin(), name.end(), out + sizeof(length));  // bytes, not a C string
     out += sizeof(length) + name.size();
   }
   return HashNamesDigestBuffer(size);
